@@ -1,0 +1,17 @@
+"""Who may do what with people and their time. Predicates only: no queries across apps."""
+
+from accounts.choices import Role
+from accounts.models import User
+
+
+def has_any_role(user: User, *roles: Role) -> bool:
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    return any(user.has_role(role) for role in roles)
+
+
+def can_use_api(user: User) -> bool:
+    """Anyone who holds a role; an account without one sees nothing."""
+    return has_any_role(user, *Role)

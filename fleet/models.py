@@ -1,0 +1,251 @@
+"""The device fleet: manufacturers, models, places, devices and who had them when."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from core.models import TimeStampedModel
+from fleet.choices import (
+    AssigneeKind,
+    CustodyEventKind,
+    DeviceStatus,
+    DeviceType,
+    FormFactor,
+    LocationKind,
+)
+
+
+class Manufacturer(models.Model):
+    """A device maker (Acer, Dell, Lenovo). Serial formats are validated per manufacturer."""
+
+    name = models.CharField(max_length=50, unique=True)
+    serial_regex = models.CharField(max_length=200, blank=True, help_text="Full-match regex for serials.")
+    serial_example = models.CharField(max_length=40, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DeviceModel(TimeStampedModel):
+    """A device model with its Auto Update Expiration month, warranty term and replacement price."""
+
+    manufacturer = models.ForeignKey(Manufacturer, on_delete=models.PROTECT, related_name="device_models")
+    name = models.CharField(max_length=120)
+    model_codes = models.CharField(
+        max_length=120, blank=True, help_text="Codes separated by |, e.g. C733|C733T"
+    )
+    device_type = models.CharField(max_length=20, choices=DeviceType.choices)
+    form_factor = models.CharField(max_length=20, choices=FormFactor.choices, default=FormFactor.CLAMSHELL)
+    board_codename = models.CharField(max_length=40, blank=True)
+    aue_month = models.DateField(
+        null=True, blank=True, help_text="First day of the AUE month; empty for Windows devices."
+    )
+    warranty_months = models.PositiveSmallIntegerField(default=36)
+    unit_price = models.DecimalField(max_digits=8, decimal_places=2, default=Decimal("0.00"))
+    google_names = models.TextField(
+        blank=True, help_text="Names Google reports for this model, one per line (import aliases)."
+    )
+
+    class Meta:
+        ordering = ["manufacturer__name", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["manufacturer", "name"], name="devicemodel_unique_name"),
+            models.CheckConstraint(condition=Q(unit_price__gte=0), name="devicemodel_price_gte_0"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def aue_date(self) -> dt.date | None:
+        """Last day of the AUE month: updates stop after it."""
+        if self.aue_month is None:
+            return None
+        last = calendar.monthrange(self.aue_month.year, self.aue_month.month)[1]
+        return self.aue_month.replace(day=last)
+
+
+class LocationQuerySet(models.QuerySet["Location"]):
+    def schools(self) -> LocationQuerySet:
+        from fleet.choices import SCHOOL_KINDS
+
+        return self.filter(kind__in=SCHOOL_KINDS)
+
+
+class Location(TimeStampedModel):
+    """A school, office, depot or vendor site. ``cluster`` groups schools for field staff."""
+
+    code = models.CharField(max_length=20, unique=True)
+    name = models.CharField(max_length=120)
+    kind = models.CharField(max_length=20, choices=LocationKind.choices)
+    cluster = models.CharField(max_length=60, blank=True)
+    address = models.CharField(max_length=200, blank=True)
+    is_active = models.BooleanField(default=True)
+
+    objects = LocationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        indexes = [models.Index(fields=["kind", "cluster"], name="location_kind_cluster_idx")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DeviceQuerySet(models.QuerySet["Device"]):
+    def active(self) -> DeviceQuerySet:
+        return self.exclude(status__in=[DeviceStatus.RETIRED, DeviceStatus.E_WASTE, DeviceStatus.LOST_STOLEN])
+
+
+class Device(TimeStampedModel):
+    """One physical device. A person it is assigned to appears only as a student or staff ID."""
+
+    asset_tag = models.CharField(max_length=30, unique=True)
+    serial = models.CharField(max_length=40)
+    manufacturer = models.ForeignKey(Manufacturer, on_delete=models.PROTECT, related_name="devices")
+    model = models.ForeignKey(DeviceModel, on_delete=models.PROTECT, related_name="devices")
+    status = models.CharField(max_length=20, choices=DeviceStatus.choices, default=DeviceStatus.IN_STOCK)
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="devices")
+    custodian = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="devices_in_custody",
+        null=True,
+        blank=True,
+        help_text="The technician carrying the device (in their vehicle), if any.",
+    )
+    assignee_kind = models.CharField(max_length=10, choices=AssigneeKind.choices, blank=True, default="")
+    assignee_id = models.CharField("assignee ID", max_length=20, blank=True, default="")
+    is_loaner = models.BooleanField(default=False)
+    purchase_date = models.DateField(null=True, blank=True)
+    purchase_order_number = models.CharField(max_length=40, blank=True)
+    warranty_end = models.DateField(null=True, blank=True)
+    os_version = models.CharField(max_length=40, blank=True)
+    google_device_id = models.CharField(max_length=64, null=True, blank=True)
+    org_unit_path = models.CharField(max_length=255, blank=True)
+    last_sync = models.DateTimeField(null=True, blank=True)
+    aue_override = models.DateField(
+        null=True, blank=True, help_text="Per-device AUE date reported by Google (autoUpdateThrough)."
+    )
+    notes = models.TextField(blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    objects = DeviceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["asset_tag"]
+        constraints = [
+            models.UniqueConstraint(fields=["manufacturer", "serial"], name="device_unique_serial_per_maker"),
+            models.UniqueConstraint(
+                fields=["google_device_id"],
+                condition=Q(google_device_id__isnull=False),
+                name="device_unique_google_id",
+            ),
+            models.CheckConstraint(
+                condition=Q(assignee_kind="", assignee_id="") | (~Q(assignee_kind="") & ~Q(assignee_id="")),
+                name="device_assignee_kind_and_id_together",
+            ),
+        ]
+        indexes = [
+            # Prefix search on asset tag and serial (LIKE 'X%') needs pattern ops on PostgreSQL
+            # with a non-C collation; other databases ignore opclasses.
+            models.Index(
+                fields=["asset_tag"], name="device_asset_tag_prefix_idx", opclasses=["varchar_pattern_ops"]
+            ),
+            models.Index(
+                fields=["serial"], name="device_serial_prefix_idx", opclasses=["varchar_pattern_ops"]
+            ),
+            models.Index(fields=["status", "location"], name="device_status_location_idx"),
+            models.Index(fields=["location", "status"], name="device_location_status_idx"),
+            models.Index(fields=["model", "status"], name="device_model_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.asset_tag} ({self.serial})"
+
+    @property
+    def aue_date(self) -> dt.date | None:
+        """The device's own AUE date from Google when known, else its model's."""
+        return self.aue_override or self.model.aue_date
+
+
+class CustodyEvent(models.Model):
+    """Append-only: one change of place, holder or status of a device. Written only by services."""
+
+    device = models.ForeignKey(Device, on_delete=models.PROTECT, related_name="custody_events")
+    kind = models.CharField(max_length=30, choices=CustodyEventKind.choices)
+    occurred_at = models.DateTimeField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="custody_events_recorded",
+        null=True,
+        blank=True,
+    )
+    from_location = models.ForeignKey(
+        Location, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    to_location = models.ForeignKey(
+        Location, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    from_status = models.CharField(max_length=20, choices=DeviceStatus.choices, blank=True)
+    to_status = models.CharField(max_length=20, choices=DeviceStatus.choices, blank=True)
+    from_custodian = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    to_custodian = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    from_assignee_id = models.CharField(max_length=20, blank=True)
+    to_assignee_id = models.CharField(max_length=20, blank=True)
+    ticket = models.ForeignKey(
+        "repairs.Ticket", on_delete=models.PROTECT, related_name="custody_events", null=True, blank=True
+    )
+    reason = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["-occurred_at", "-pk"]
+        indexes = [models.Index(fields=["device", "occurred_at"], name="custody_device_time_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.device_id} {self.kind} at {self.occurred_at:%Y-%m-%d %H:%M}"
+
+
+class Loan(TimeStampedModel):
+    """A loaner device lent against a repair ticket; due back when the repaired device returns."""
+
+    loaner = models.ForeignKey(Device, on_delete=models.PROTECT, related_name="loans")
+    ticket = models.ForeignKey("repairs.Ticket", on_delete=models.PROTECT, related_name="loans")
+    borrower_id = models.CharField(max_length=20, blank=True, help_text="Student or staff ID only.")
+    checked_out_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="loans_checked_out"
+    )
+    checked_out_at = models.DateTimeField()
+    returned_at = models.DateTimeField(null=True, blank=True)
+    returned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="loans_returned",
+        null=True,
+        blank=True,
+    )
+
+    class Meta:
+        ordering = ["-checked_out_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["loaner"], condition=Q(returned_at__isnull=True), name="loan_one_open_per_loaner"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Loaner {self.loaner_id} for ticket {self.ticket_id}"

@@ -1,0 +1,17 @@
+from django.contrib import admin
+
+from forecasting import models
+
+
+@admin.register(models.ForecastRun)
+class ForecastRunAdmin(admin.ModelAdmin):
+    list_display = ["pk", "trigger", "status", "created_at", "finished_at", "part_count", "error_count"]
+    list_filter = ["status", "trigger"]
+
+
+@admin.register(models.PartForecast)
+class PartForecastAdmin(admin.ModelAdmin):
+    list_display = ["run", "part", "horizon_weeks", "point", "method", "reorder_point", "suggested_order"]
+    list_filter = ["method"]
+    raw_id_fields = ["run", "part"]
+    list_select_related = ["part"]
