@@ -71,6 +71,25 @@ class OvertimeRequestAdmin(admin.ModelAdmin):
     inlines = [OvertimeRequestEventInline]
 
 
+@admin.register(models.OvertimeRequestEvent)
+class OvertimeRequestEventAdmin(admin.ModelAdmin):
+    """Append-only history: written by services, never edited in the admin."""
+
+    list_display = ["request", "kind", "actor", "rule", "occurred_at"]
+    list_filter = ["kind"]
+    raw_id_fields = ["request", "actor", "rule"]
+    list_select_related = ["request__requester", "actor", "rule"]
+
+    def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+
 @admin.register(models.TimeEntry)
 class TimeEntryAdmin(admin.ModelAdmin):
     list_display = ["user", "work_date", "kind", "hours", "mileage", "location"]

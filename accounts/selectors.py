@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Q, QuerySet
 
 from accounts.choices import Role
-from accounts.models import OvertimeRequest, User
+from accounts.models import OvertimeRequest, StaffGrade, User
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ def home_summary(*, user: User) -> dict[str, object]:
         blocks[Role.TECHNICIAN] = {
             "open_tickets_assigned": Ticket.objects.open().filter(assignee=user).count(),
             "devices_in_custody": Device.objects.filter(custodian=user).count(),
-            "grade": getattr(getattr(user, "profile", None), "grade", None),
+            "grade": StaffGrade.objects.filter(profiles__user=user).first(),
         }
     if Role.SUPERVISOR in roles:
         blocks[Role.SUPERVISOR] = {

@@ -156,11 +156,9 @@ class Device(TimeStampedModel):
             ),
         ]
         indexes = [
-            # Prefix search on asset tag and serial (LIKE 'X%') needs pattern ops on PostgreSQL
-            # with a non-C collation; other databases ignore opclasses.
-            models.Index(
-                fields=["asset_tag"], name="device_asset_tag_prefix_idx", opclasses=["varchar_pattern_ops"]
-            ),
+            # Prefix search (LIKE 'X%') needs pattern ops on PostgreSQL with a non-C collation;
+            # other databases ignore opclasses. The unique asset_tag already gets Django's
+            # varchar_pattern_ops "_like" index on PostgreSQL, so only the serial needs one here.
             models.Index(
                 fields=["serial"], name="device_serial_prefix_idx", opclasses=["varchar_pattern_ops"]
             ),

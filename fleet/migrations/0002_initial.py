@@ -108,10 +108,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='device',
-            index=models.Index(fields=['asset_tag'], name='device_asset_tag_prefix_idx', opclasses=['varchar_pattern_ops']),
-        ),
-        migrations.AddIndex(
-            model_name='device',
             index=models.Index(fields=['serial'], name='device_serial_prefix_idx', opclasses=['varchar_pattern_ops']),
         ),
         migrations.AddIndex(

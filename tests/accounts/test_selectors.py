@@ -1,0 +1,41 @@
+import pytest
+
+from accounts import selectors
+from accounts.choices import Role
+from accounts.models import User
+from tests.accounts.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_user_roles_returns_only_role_groups():
+    user = UserFactory(roles=[Role.TECHNICIAN, Role.SUPERVISOR])
+    user.groups.create(name="newsletter")
+
+    assert selectors.user_roles(user=user) == {"technician", "supervisor"}
+
+
+def test_user_roles_for_superuser_returns_every_role(superuser: User):
+    assert selectors.user_roles(user=superuser) == set(Role.values)
+
+
+def test_user_roles_for_inactive_user_is_empty(technician: User):
+    technician.is_active = False
+
+    assert selectors.user_roles(user=technician) == set()
+
+
+def test_navigation_for_admin_includes_admin_site(admin_user: User):
+    labels = [item.label for item in selectors.navigation_for(user=admin_user)]
+
+    assert labels == ["Home", "API", "Admin"]
+
+
+def test_navigation_for_admin_role_without_staff_status_hides_admin_site():
+    user = UserFactory(roles=[Role.ADMIN], is_staff=False)
+
+    assert "Admin" not in [item.label for item in selectors.navigation_for(user=user)]
+
+
+def test_navigation_for_user_without_role_is_home_only(no_role_user: User):
+    assert [item.label for item in selectors.navigation_for(user=no_role_user)] == ["Home"]

@@ -1,0 +1,115 @@
+"""Shared actors, clients and marker handling for the whole suite.
+
+Actors hold one role each and sign in with ``DEFAULT_PASSWORD``. ``admin_user`` is the district
+administrator (group ``admin``, ``is_staff``) and replaces pytest-django's fixture of that name;
+use ``superuser`` for the Django admin site and for a user holding every role.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from django.db import connection
+from django.test import Client
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from accounts.choices import Role
+from accounts.models import User
+from tests.accounts.factories import StaffProfileFactory, UserFactory
+from tests.fleet.factories import LocationFactory
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Skip ``postgres`` tests on other databases, with a reason ``-ra`` shows."""
+    needs_postgres = pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL=postgres://…")
+    if connection.vendor == "postgresql":
+        return
+    for item in items:
+        if item.get_closest_marker("postgres"):
+            item.add_marker(needs_postgres)
+
+
+# Actors ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def technician(db: None) -> User:
+    """A technician at grade 20 (ITSS I), the grade eligible for overtime with approval."""
+    user = UserFactory(username="technician", first_name="Terry", last_name="Tech", roles=[Role.TECHNICIAN])
+    StaffProfileFactory(user=user, grade_number=20)
+    return user
+
+
+@pytest.fixture
+def supervisor(db: None) -> User:
+    user = UserFactory(username="supervisor", first_name="Sam", last_name="Super", roles=[Role.SUPERVISOR])
+    StaffProfileFactory(user=user, grade_number=25)
+    return user
+
+
+@pytest.fixture
+def procurement(db: None) -> User:
+    return UserFactory(username="procurement", first_name="Pat", last_name="Buyer", roles=[Role.PROCUREMENT])
+
+
+@pytest.fixture
+def school_admin(db: None) -> User:
+    """A school administrator assigned to one school."""
+    user = UserFactory(
+        username="school_admin", first_name="Sky", last_name="Principal", roles=[Role.SCHOOL_ADMIN]
+    )
+    StaffProfileFactory(user=user, grade_number=None, locations=[LocationFactory(name="Maple Elementary")])
+    return user
+
+
+@pytest.fixture
+def admin_user(db: None) -> User:
+    """The district administrator: group ``admin`` and staff status, but not a superuser."""
+    return UserFactory(
+        username="district_admin", first_name="Ada", last_name="Admin", roles=[Role.ADMIN], is_staff=True
+    )
+
+
+@pytest.fixture
+def superuser(db: None) -> User:
+    """A Django superuser: every role, and every permission on the admin site."""
+    return UserFactory(username="root", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def no_role_user(db: None) -> User:
+    return UserFactory(username="nobody", first_name="Nora", last_name="Norole")
+
+
+# Clients --------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def login(client: Client) -> Callable[[User], Client]:
+    """``login(user)`` signs ``client`` in as ``user`` (no password round trip) and returns it."""
+
+    def _login(user: User) -> Client:
+        client.force_login(user)
+        return client
+
+    return _login
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    """An anonymous DRF client."""
+    return APIClient()
+
+
+@pytest.fixture
+def token_api_client(api_client: APIClient) -> Callable[[User], APIClient]:
+    """``token_api_client(user)`` returns ``api_client`` sending ``Authorization: Token <key>``."""
+
+    def _authenticate(user: User) -> APIClient:
+        token, _ = Token.objects.get_or_create(user=user)
+        api_client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        return api_client
+
+    return _authenticate

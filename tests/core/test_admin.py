@@ -1,0 +1,87 @@
+"""Every model has an admin page, and the admin site is for staff only."""
+
+from collections.abc import Callable
+
+import pytest
+from django.apps import apps
+from django.contrib import admin
+from django.db.models import Model
+from django.test import Client
+from django.urls import reverse
+
+from accounts.models import User
+from tests.accounts.factories import (
+    OvertimeDelegationFactory,
+    OvertimeRequestEventFactory,
+    StaffProfileFactory,
+    TimeEntryFactory,
+    TimesheetFactory,
+)
+from tests.fleet.factories import CustodyEventFactory, LoanFactory
+from tests.forecasting.factories import PartForecastFactory
+from tests.repairs.factories import (
+    PurchaseOrderLineFactory,
+    StockLevelFactory,
+    StockMovementFactory,
+    TicketEventFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+PROJECT_APPS = ["accounts", "fleet", "repairs", "forecasting"]
+PROJECT_MODELS = [model for label in PROJECT_APPS for model in apps.get_app_config(label).get_models()]
+
+
+def _changelist_url(model: type[Model]) -> str:
+    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+
+
+@pytest.fixture
+def one_of_everything(db: None) -> None:
+    """A row or two in every model, so each changelist renders its columns for real data."""
+    StaffProfileFactory()
+    OvertimeDelegationFactory()
+    OvertimeRequestEventFactory()
+    TimeEntryFactory()
+    TimesheetFactory()
+    CustodyEventFactory()
+    LoanFactory()
+    TicketEventFactory()
+    StockLevelFactory()
+    StockMovementFactory()
+    PurchaseOrderLineFactory()
+    PartForecastFactory()
+
+
+@pytest.mark.parametrize("model", PROJECT_MODELS, ids=lambda m: m._meta.label_lower)
+def test_admin_registers_every_project_model(model: type[Model]):
+    assert admin.site.is_registered(model)
+
+
+@pytest.mark.parametrize("model", PROJECT_MODELS, ids=lambda m: m._meta.label_lower)
+def test_admin_changelist_for_superuser_renders(
+    model: type[Model], one_of_everything: None, superuser: User, login: Callable[[User], Client]
+):
+    assert model.objects.exists(), f"one_of_everything makes no {model._meta.label} row"
+
+    response = login(superuser).get(_changelist_url(model))
+
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("model", PROJECT_MODELS, ids=lambda m: m._meta.label_lower)
+def test_admin_changelist_for_technician_redirects_to_admin_login(
+    model: type[Model], technician: User, login: Callable[[User], Client]
+):
+    url = _changelist_url(model)
+
+    response = login(technician).get(url)
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("admin:login"))
+
+
+def test_admin_index_for_district_admin_without_model_permissions_renders(
+    admin_user: User, login: Callable[[User], Client]
+):
+    assert login(admin_user).get(reverse("admin:index")).status_code == 200

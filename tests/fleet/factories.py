@@ -1,0 +1,100 @@
+"""Makers, models, places and devices with valid defaults; override only what a test is about."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+
+import factory
+from django.utils import timezone
+from factory.django import DjangoModelFactory
+
+from fleet.choices import CustodyEventKind, DeviceStatus, DeviceType, LocationKind
+from fleet.models import CustodyEvent, Device, DeviceModel, Loan, Location, Manufacturer
+from tests.accounts.factories import UserFactory
+
+
+def serial_for(manufacturer: Manufacturer, n: int) -> str:
+    """A serial in the maker's format: its example serial with the tail replaced by ``n``.
+
+    Raises ValueError when that does not fully match ``serial_regex``: pass ``serial=`` instead.
+    """
+    example = manufacturer.serial_example or "SN000000"
+    width = min(6, len(example))
+    digits = f"{n:0{width}d}"[-width:]
+    serial = example[: len(example) - width] + digits
+    if manufacturer.serial_regex and not re.fullmatch(manufacturer.serial_regex, serial):
+        raise ValueError(
+            f"No serial for {manufacturer} derives from {example!r} under {manufacturer.serial_regex!r}"
+        )
+    return serial
+
+
+class ManufacturerFactory(DjangoModelFactory):
+    class Meta:
+        model = Manufacturer
+
+    name = factory.Sequence(lambda n: f"Maker {n}")
+    serial_regex = r"[A-Z0-9]{8}"
+    serial_example = "PF2ABCDE"
+
+
+class DeviceModelFactory(DjangoModelFactory):
+    class Meta:
+        model = DeviceModel
+
+    manufacturer = factory.SubFactory(ManufacturerFactory)
+    name = factory.Sequence(lambda n: f"Chromebook {n}")
+    device_type = DeviceType.CHROMEBOOK
+    aue_month = dt.date(2030, 6, 1)
+    warranty_months = 36
+    unit_price = Decimal("329.00")
+
+
+class LocationFactory(DjangoModelFactory):
+    class Meta:
+        model = Location
+
+    code = factory.Sequence(lambda n: f"S{n:04d}")
+    name = factory.Sequence(lambda n: f"School {n}")
+    kind = LocationKind.ELEMENTARY
+    cluster = "North"
+
+
+class DeviceFactory(DjangoModelFactory):
+    """A deployed device whose serial is valid for its model's manufacturer."""
+
+    class Meta:
+        model = Device
+
+    asset_tag = factory.Sequence(lambda n: f"CB-{n:06d}")
+    model = factory.SubFactory(DeviceModelFactory)
+    manufacturer = factory.SelfAttribute("model.manufacturer")
+    serial = factory.LazyAttributeSequence(lambda o, n: serial_for(o.manufacturer, n))
+    location = factory.SubFactory(LocationFactory)
+    status = DeviceStatus.DEPLOYED
+    purchase_date = dt.date(2024, 7, 15)
+    warranty_end = dt.date(2027, 7, 14)
+
+
+class CustodyEventFactory(DjangoModelFactory):
+    class Meta:
+        model = CustodyEvent
+
+    device = factory.SubFactory(DeviceFactory)
+    kind = CustodyEventKind.RECEIVED
+    occurred_at = factory.LazyFunction(timezone.now)
+    to_location = factory.SelfAttribute("device.location")
+    to_status = factory.SelfAttribute("device.status")
+
+
+class LoanFactory(DjangoModelFactory):
+    class Meta:
+        model = Loan
+
+    loaner = factory.SubFactory(DeviceFactory, is_loaner=True, status=DeviceStatus.LOANED_OUT)
+    ticket = factory.SubFactory("tests.repairs.factories.TicketFactory")
+    borrower_id = factory.Sequence(lambda n: f"S{n:07d}")
+    checked_out_by = factory.SubFactory(UserFactory)
+    checked_out_at = factory.LazyFunction(timezone.now)
