@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import ClassVar
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
@@ -33,7 +34,7 @@ class AccountUserManager(UserManager.from_queryset(UserQuerySet)):  # type: igno
 class User(AbstractUser):
     """A person who signs in. Roles are Django groups named after :class:`Role`."""
 
-    objects = AccountUserManager()
+    objects: ClassVar[AccountUserManager] = AccountUserManager()
 
     class Meta(AbstractUser.Meta):
         ordering = ["last_name", "first_name", "username"]

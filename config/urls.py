@@ -1,10 +1,10 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from core import views as core_views
 
-api_patterns = [
+api_patterns: list[URLPattern | URLResolver] = [
     path("", include("core.api.urls")),
     path("", include("accounts.api.urls")),
     path("", include("fleet.api.urls")),

@@ -5,6 +5,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from accounts import selectors as account_selectors
+from accounts.models import User
 from core import selectors
 
 
@@ -25,5 +26,6 @@ def healthz(request: HttpRequest) -> JsonResponse:
 @require_GET
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
+    assert isinstance(request.user, User)  # guaranteed by login_required
     context = account_selectors.home_summary(user=request.user)
     return render(request, "core/home.html", context)

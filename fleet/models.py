@@ -7,11 +7,14 @@ import datetime as dt
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
 from django.db import models
 from django.db.models import Q
 
 from core.models import TimeStampedModel
 from fleet.choices import (
+    SCHOOL_KINDS,
     AssigneeKind,
     CustodyEventKind,
     DeviceStatus,
@@ -74,11 +77,27 @@ class DeviceModel(TimeStampedModel):
         return self.aue_month.replace(day=last)
 
 
+def _location_scope(user: AbstractBaseUser | AnonymousUser) -> Q | None:
+    """None when the user sees every location; a filter on location ids otherwise."""
+    from accounts.choices import Role
+    from accounts.permissions import has_any_role
+
+    if has_any_role(user, Role.TECHNICIAN, Role.SUPERVISOR, Role.PROCUREMENT, Role.ADMIN):
+        return None
+    if has_any_role(user, Role.SCHOOL_ADMIN):
+        return Q(
+            pk__in=Location.staff_profiles.through.objects.filter(staffprofile__user=user).values("location")
+        )
+    return Q(pk__in=[])
+
+
 class LocationQuerySet(models.QuerySet["Location"]):
     def schools(self) -> LocationQuerySet:
-        from fleet.choices import SCHOOL_KINDS
-
         return self.filter(kind__in=SCHOOL_KINDS)
+
+    def visible_to(self, user: AbstractBaseUser | AnonymousUser) -> LocationQuerySet:
+        scope = _location_scope(user)
+        return self if scope is None else self.filter(scope)
 
 
 class Location(TimeStampedModel):
@@ -102,6 +121,13 @@ class Location(TimeStampedModel):
 
 
 class DeviceQuerySet(models.QuerySet["Device"]):
+    def visible_to(self, user: AbstractBaseUser | AnonymousUser) -> DeviceQuerySet:
+        """District staff see every device; school administrators their own schools' only."""
+        scope = _location_scope(user)
+        if scope is None:
+            return self
+        return self.filter(location__in=Location.objects.filter(scope).values("pk"))
+
     def active(self) -> DeviceQuerySet:
         return self.exclude(status__in=[DeviceStatus.RETIRED, DeviceStatus.E_WASTE, DeviceStatus.LOST_STOLEN])
 

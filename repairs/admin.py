@@ -19,8 +19,7 @@ class ReadOnlyHistoryMixin:
 class TicketEventInline(ReadOnlyHistoryMixin, admin.TabularInline):
     model = models.TicketEvent
     extra = 0
-    fields = ["occurred_at", "kind", "actor", "from_status", "to_status", "note"]
-    readonly_fields = fields
+    fields = readonly_fields = ("occurred_at", "kind", "actor", "from_status", "to_status", "note")
 
 
 @admin.register(models.Ticket)

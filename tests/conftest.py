@@ -37,37 +37,45 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 @pytest.fixture
 def technician(db: None) -> User:
     """A technician at grade 20 (ITSS I), the grade eligible for overtime with approval."""
-    user = UserFactory(username="technician", first_name="Terry", last_name="Tech", roles=[Role.TECHNICIAN])
-    StaffProfileFactory(user=user, grade_number=20)
+    user = UserFactory.create(
+        username="technician", first_name="Terry", last_name="Tech", roles=[Role.TECHNICIAN]
+    )
+    StaffProfileFactory.create(user=user, grade_number=20)
     return user
 
 
 @pytest.fixture
 def supervisor(db: None) -> User:
-    user = UserFactory(username="supervisor", first_name="Sam", last_name="Super", roles=[Role.SUPERVISOR])
-    StaffProfileFactory(user=user, grade_number=25)
+    user = UserFactory.create(
+        username="supervisor", first_name="Sam", last_name="Super", roles=[Role.SUPERVISOR]
+    )
+    StaffProfileFactory.create(user=user, grade_number=25)
     return user
 
 
 @pytest.fixture
 def procurement(db: None) -> User:
-    return UserFactory(username="procurement", first_name="Pat", last_name="Buyer", roles=[Role.PROCUREMENT])
+    return UserFactory.create(
+        username="procurement", first_name="Pat", last_name="Buyer", roles=[Role.PROCUREMENT]
+    )
 
 
 @pytest.fixture
 def school_admin(db: None) -> User:
     """A school administrator assigned to one school."""
-    user = UserFactory(
+    user = UserFactory.create(
         username="school_admin", first_name="Sky", last_name="Principal", roles=[Role.SCHOOL_ADMIN]
     )
-    StaffProfileFactory(user=user, grade_number=None, locations=[LocationFactory(name="Maple Elementary")])
+    StaffProfileFactory.create(
+        user=user, grade_number=None, locations=[LocationFactory.create(name="Maple Elementary")]
+    )
     return user
 
 
 @pytest.fixture
 def admin_user(db: None) -> User:
     """The district administrator: group ``admin`` and staff status, but not a superuser."""
-    return UserFactory(
+    return UserFactory.create(
         username="district_admin", first_name="Ada", last_name="Admin", roles=[Role.ADMIN], is_staff=True
     )
 
@@ -75,12 +83,12 @@ def admin_user(db: None) -> User:
 @pytest.fixture
 def superuser(db: None) -> User:
     """A Django superuser: every role, and every permission on the admin site."""
-    return UserFactory(username="root", is_staff=True, is_superuser=True)
+    return UserFactory.create(username="root", is_staff=True, is_superuser=True)
 
 
 @pytest.fixture
 def no_role_user(db: None) -> User:
-    return UserFactory(username="nobody", first_name="Nora", last_name="Norole")
+    return UserFactory.create(username="nobody", first_name="Nora", last_name="Norole")
 
 
 # Clients --------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import selectors as account_selectors
+from accounts.models import User
 
 
 class MeApi(APIView):
@@ -23,6 +24,7 @@ class MeApi(APIView):
     )
     def get(self, request: Request) -> Response:
         user = request.user
+        assert isinstance(user, User)  # guaranteed by the default IsAuthenticated + HasAnyRole permissions
         return Response(
             {
                 "id": user.pk,

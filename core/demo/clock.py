@@ -10,6 +10,7 @@ import datetime as dt
 import zoneinfo
 
 import numpy as np
+import numpy.typing as npt
 from django.conf import settings
 
 from core.demo import reference
@@ -68,23 +69,23 @@ class Clock:
         self.first_day = epoch_day(dt.date(history_start.year - 10, 1, 1))
         last_day = epoch_day(today) + 3 * 366
         self.offsets = np.array(
-            [
-                int(
-                    dt.datetime.combine(to_date(day), dt.time(12), tzinfo=self.tz).utcoffset().total_seconds()
-                )
-                for day in range(self.first_day, last_day + 1)
-            ],
-            dtype=np.int64,
+            [self._noon_offset(day) for day in range(self.first_day, last_day + 1)], dtype=np.int64
         )
         self.today_day = epoch_day(today)
         self.start_day = epoch_day(history_start)
         self.now = int(self.at(np.array([self.today_day]), np.array([0]))[0])
 
+    def _noon_offset(self, day: int) -> int:
+        """Seconds the local zone is ahead of UTC at noon on ``day`` (days since the epoch)."""
+        offset = dt.datetime.combine(to_date(day), dt.time(12), tzinfo=self.tz).utcoffset()
+        assert offset is not None  # an aware datetime always has an offset
+        return int(offset.total_seconds())
+
     def offset(self, days: np.ndarray) -> np.ndarray:
         index = np.clip(np.asarray(days, dtype=np.int64) - self.first_day, 0, len(self.offsets) - 1)
         return self.offsets[index]
 
-    def at(self, days: np.ndarray, seconds: np.ndarray) -> np.ndarray:
+    def at(self, days: npt.ArrayLike, seconds: npt.ArrayLike) -> np.ndarray:
         """UTC instants for local ``seconds`` after midnight on each local day."""
         days = np.asarray(days, dtype=np.int64)
         return days * DAY + np.asarray(seconds, dtype=np.int64) - self.offset(days)

@@ -339,8 +339,8 @@ def _loans(
     recent_ticket[tickets.device[tickets.opened > now - 150 * DAY]] = True
     ready = fleet.is_loaner & (fleet.retire_day == NEVER) & ~recent_ticket
     free_at: dict[int, dict[int, int]] = {}
-    for loaner in np.flatnonzero(ready).tolist():
-        free_at.setdefault(int(fleet.home[loaner]), {})[loaner] = int(fleet.deploy_day[loaner]) * DAY + DAY
+    for idle in np.flatnonzero(ready).tolist():
+        free_at.setdefault(int(fleet.home[idle]), {})[idle] = int(fleet.deploy_day[idle]) * DAY + DAY
     returned = np.minimum(tickets.time_of(S.RETURNED), tickets.time_of(S.CLOSED))
     open_ = tickets.is_open()
     leaves = (tickets.tier >= 1) | (tickets.path == VENDOR)

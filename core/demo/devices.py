@@ -77,7 +77,7 @@ def build_fleet(ctx: DemoContext, catalogue: Catalogue, district: District, firs
 
     model_parts, purchase_parts, po_parts, staff_parts = [], [], [], []
     po_sequence: dict[int, int] = {}
-    for year, name, count, for_staff in groups:
+    for year, name, count, batch_for_staff in groups:
         if count == 0:
             continue
         batches = -(-count // size.devices_per_po)
@@ -87,7 +87,7 @@ def build_fleet(ctx: DemoContext, catalogue: Catalogue, district: District, firs
             model_parts.append(np.full(len(batch), catalogue.model_index(name), dtype=np.int64))
             purchase_parts.append(np.full(len(batch), start, dtype=np.int64))
             po_parts.append(np.full(len(batch), f"PO-{year}-{po_sequence[year] + 100:04d}", dtype=object))
-            staff_parts.append(np.full(len(batch), for_staff))
+            staff_parts.append(np.full(len(batch), batch_for_staff))
     model = np.concatenate(model_parts)
     purchase_day = np.concatenate(purchase_parts)
     for_staff = np.concatenate(staff_parts)

@@ -7,6 +7,7 @@ cluster each, and a few central technicians work the depot and the offices.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -164,15 +165,15 @@ def build_staff(ctx: DemoContext, district: District) -> Staff:
     groups = {group.name: group for group in Group.objects.filter(name__in=Role.values)}
 
     people: list[tuple[str, int | None]] = []  # (role, grade)
-    for role, count in (
+    for office_role, count in (
         (Role.ADMIN, mix.admins),
         (Role.SUPERVISOR, mix.supervisors),
         (Role.PROCUREMENT, mix.procurement),
         (Role.SCHOOL_ADMIN, mix.school_admins),
     ):
-        people += [(str(role), None)] * count
-    for grade, count in sorted(mix.technicians.items()):
-        people += [(str(Role.TECHNICIAN), grade)] * count
+        people += [(str(office_role), None)] * count
+    for technician_grade, count in sorted(mix.technicians.items()):
+        people += [(str(Role.TECHNICIAN), technician_grade)] * count
 
     usernames: set[str] = set()
     users, roles, staff_grades, demo_logins = [], [], [], []
@@ -287,6 +288,7 @@ def _profiles(
                 phone=f"240-555-{int(rng.integers(100, 199)):04d}",
             )
         )
+        clusters: AbstractSet[int | None]
         if role == Role.TECHNICIAN:
             clusters = {staff.clusters[i]}
         elif role == Role.SUPERVISOR:

@@ -132,11 +132,13 @@ def _requests(
             events = [(E.REQUESTED, tech, asked_at, "")]
             comment = ""
             if status in (R.APPROVED, R.DENIED):
+                assert decided_at is not None  # only a pending request has no decision time
                 comment = "Approved." if status == R.APPROVED else rng.choice(DENIALS)
                 if emergency:
                     events.append((E.REVIEWED, lead, decided_at, "Emergency work reviewed."))
                 events.append((E.APPROVED if status == R.APPROVED else E.DENIED, lead, decided_at, comment))
             elif status == R.CANCELLED:
+                assert decided_at is not None
                 events.append((E.CANCELLED, tech, decided_at, "No longer needed."))
             rows["id"].append(first + len(rows["id"]))
             for name, value in (

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TypedDict
 
 import numpy as np
+import numpy.typing as npt
 
 from accounts.choices import Role
 from core.demo.catalogue import Catalogue
@@ -25,6 +27,19 @@ from repairs.choices import PurchaseOrderStatus, StockLocationKind, StockMovemen
 from repairs.models import PurchaseOrder, PurchaseOrderLine, StockLevel, StockLocation, StockMovement
 
 DEPOT = 0  # stock location index of the central depot; kits follow
+
+# (order month or None for an open order, vendor index, status, sent at, expected on day)
+OrderRow = tuple[dt.date | None, int, PurchaseOrderStatus, int, int]
+# (order row index, part index, quantity ordered, quantity received, unit cost, received at or -1)
+LineRow = tuple[int, int, int, int, float, int]
+
+
+class Orders(TypedDict):
+    """What writing the purchase orders returns: line ids and costs for the ledger, order count."""
+
+    line_id: npt.NDArray[np.int64]
+    line_cost: npt.NDArray[np.object_]
+    orders: int
 
 
 @dataclass
@@ -195,7 +210,7 @@ def _fill_kits(
 
 def _receipts(
     ctx: DemoContext, ledger: Ledger, catalogue: Catalogue, staff: Staff, procurement: np.ndarray
-) -> dict[str, np.ndarray | int]:
+) -> Orders:
     """Monthly orders up to the month's use plus a buffer, received on the first of the month."""
     rng = ctx.rng("purchase-orders")
     clock = ctx.clock
@@ -218,11 +233,12 @@ def _receipts(
         balance += received[:, month] - outflow[:, month]
 
     vendors = [part.vendor_id for part in catalogue.parts]
-    vendor_index = {vendor.pk: i for i, vendor in enumerate(catalogue.vendors)}
+    vendor_index: dict[int | None, int] = {vendor.pk: i for i, vendor in enumerate(catalogue.vendors)}
     part_vendor = np.array([vendor_index[v] for v in vendors], dtype=np.int64)
     costs = np.array([float(part.unit_cost) for part in catalogue.parts])
     lead = np.array([part.lead_time_days for part in catalogue.parts], dtype=np.int64)
-    order_rows, line_rows = [], []
+    order_rows: list[OrderRow] = []
+    line_rows: list[LineRow] = []
     for month in range(month_count):
         first_day = _month_start(start_month + month)
         arrive = int(clock.at(np.array([first_day]), np.array([6 * HOUR]))[0])
@@ -259,16 +275,17 @@ def _write_orders(
     catalogue: Catalogue,
     staff: Staff,
     procurement: np.ndarray,
-    order_rows: list[tuple],
-    line_rows: list[tuple],
-) -> dict[str, np.ndarray | int]:
+    order_rows: list[OrderRow],
+    line_rows: list[LineRow],
+) -> Orders:
     rng = ctx.rng("purchase-order-rows")
     clock = ctx.clock
     first_order, first_line = next_id(PurchaseOrder), next_id(PurchaseOrderLine)
     user_ids = staff.ids(list(range(len(staff.users))))
     vendor_ids = np.array([vendor.pk for vendor in catalogue.vendors], dtype=np.int64)
     depot_id = StockLocation.objects.get(code="DEPOT").pk
-    numbers, seen = [], {}
+    numbers: list[str] = []
+    seen: dict[str, int] = {}
     for month, vendor, *_ in order_rows:
         stem = f"PO-{month:%Y%m}-{vendor + 1:02d}" if month else f"PO-{clock.today:%Y%m}-{vendor + 1:02d}S"
         seen[stem] = seen.get(stem, 0) + 1

@@ -97,7 +97,7 @@ class Tickets:
     def status_index(self) -> np.ndarray:
         return self.steps_done - 1
 
-    def step_of(self, status: str) -> np.ndarray:
+    def step_of(self, status: S) -> np.ndarray:
         """Per ticket, the path position of ``status`` (-1 when its path has none)."""
         result = np.full(len(self), -1, dtype=np.int64)
         for path_id, path in PATHS.items():
@@ -105,7 +105,7 @@ class Tickets:
                 result[self.path == path_id] = path.index(status)
         return result
 
-    def time_of(self, status: str) -> np.ndarray:
+    def time_of(self, status: S) -> np.ndarray:
         """When each ticket reached ``status`` (NOT_YET if it has not, or never will)."""
         step = self.step_of(status)
         found = (step >= 0) & (step < self.steps_done)

@@ -33,7 +33,7 @@ Column = np.ndarray | Sequence[Any]
 
 def next_id(model: type[models.Model]) -> int:
     """The first free primary key, so explicit ids never collide with rows already there."""
-    latest = model.objects.order_by("-pk").values_list("pk", flat=True).first()
+    latest = model._default_manager.order_by("-pk").values_list("pk", flat=True).first()
     return int(latest or 0) + 1
 
 
@@ -102,7 +102,7 @@ class RowWriter:
         count = lengths.pop()
         if count == 0:
             return 0
-        names = [field.column for field in fields]
+        names = [field.column for field in fields if field.column is not None]  # concrete: all have one
         for start in range(0, count, CHUNK_ROWS):
             stop = min(start + CHUNK_ROWS, count)
             started = time.perf_counter()
@@ -172,7 +172,7 @@ class RowWriter:
         text = np.datetime_as_string(np.where(null, 0, seconds).astype("datetime64[s]"), unit="s")
         # Django's SQLite backend stores naive UTC "YYYY-MM-DD HH:MM:SS"; PostgreSQL takes an offset.
         suffix = "+00" if self.is_postgres else ""
-        out = [f"{value[:10]} {value[11:]}{suffix}" for value in text.tolist()]
+        out: list[str | None] = [f"{value[:10]} {value[11:]}{suffix}" for value in text.tolist()]
         if null.any():
             out = [None if is_null else value for value, is_null in zip(out, null.tolist(), strict=True)]
         return out

@@ -1,1 +1,13 @@
-urlpatterns: list = []
+from django.urls import path
+
+from fleet.api import views
+
+urlpatterns = [
+    path("locations/", views.LocationListApi.as_view(), name="location-list"),
+    path("device-models/", views.DeviceModelListApi.as_view(), name="device-model-list"),
+    path("devices/", views.DeviceListApi.as_view(), name="device-list"),
+    path("devices/<int:device_id>/", views.DeviceDetailApi.as_view(), name="device-detail"),
+    path("devices/<int:device_id>/custody/", views.DeviceCustodyListApi.as_view(), name="device-custody"),
+    # imports
+    # scans and loaners
+]

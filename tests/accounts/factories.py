@@ -34,8 +34,8 @@ def staff_grade(grade: int) -> StaffGrade:
     return StaffGrade.objects.get(grade=grade)
 
 
-class UserFactory(DjangoModelFactory):
-    """``UserFactory(roles=[Role.TECHNICIAN])`` adds the user to those role groups."""
+class UserFactory(DjangoModelFactory[User]):
+    """``UserFactory.create(roles=[Role.TECHNICIAN])`` adds the user to those role groups."""
 
     class Meta:
         model = User
@@ -48,13 +48,13 @@ class UserFactory(DjangoModelFactory):
     password = Password(DEFAULT_PASSWORD)
 
     @factory.post_generation
-    def roles(self, create: bool, extracted: Iterable[Role | str] | None, **kwargs: Any) -> None:
+    def roles(user: User, create: bool, extracted: Iterable[Role | str] | None, **kwargs: Any) -> None:
         if not create or not extracted:
             return
-        self.groups.add(*(Group.objects.get(name=str(role)) for role in extracted))
+        user.groups.add(*(Group.objects.get(name=str(role)) for role in extracted))
 
 
-class StaffProfileFactory(DjangoModelFactory):
+class StaffProfileFactory(DjangoModelFactory[StaffProfile]):
     """``grade_number`` picks the grade (default 20, ITSS I); ``locations=[...]`` assigns schools."""
 
     class Meta:
@@ -70,12 +70,14 @@ class StaffProfileFactory(DjangoModelFactory):
     hourly_rate = Decimal("31.25")
 
     @factory.post_generation
-    def locations(self, create: bool, extracted: Iterable[Any] | None, **kwargs: Any) -> None:
+    def locations(
+        profile: StaffProfile, create: bool, extracted: Iterable[Any] | None, **kwargs: Any
+    ) -> None:
         if create and extracted:
-            self.locations.set(extracted)
+            profile.locations.set(extracted)
 
 
-class OvertimeRuleFactory(DjangoModelFactory):
+class OvertimeRuleFactory(DjangoModelFactory[OvertimeRule]):
     """A rule of its own, so tests do not depend on the rows migration 0003 installs."""
 
     class Meta:
@@ -88,7 +90,7 @@ class OvertimeRuleFactory(DjangoModelFactory):
     prior_approval_required = True
 
 
-class OvertimeDelegationFactory(DjangoModelFactory):
+class OvertimeDelegationFactory(DjangoModelFactory[OvertimeDelegation]):
     class Meta:
         model = OvertimeDelegation
 
@@ -98,7 +100,7 @@ class OvertimeDelegationFactory(DjangoModelFactory):
     ends_on = factory.LazyAttribute(lambda o: o.starts_on + dt.timedelta(days=14))
 
 
-class OvertimeRequestFactory(DjangoModelFactory):
+class OvertimeRequestFactory(DjangoModelFactory[OvertimeRequest]):
     class Meta:
         model = OvertimeRequest
 
@@ -109,7 +111,7 @@ class OvertimeRequestFactory(DjangoModelFactory):
     rule = factory.SubFactory(OvertimeRuleFactory)
 
 
-class OvertimeRequestEventFactory(DjangoModelFactory):
+class OvertimeRequestEventFactory(DjangoModelFactory[OvertimeRequestEvent]):
     class Meta:
         model = OvertimeRequestEvent
 
@@ -120,7 +122,7 @@ class OvertimeRequestEventFactory(DjangoModelFactory):
     occurred_at = factory.LazyFunction(timezone.now)
 
 
-class TimeEntryFactory(DjangoModelFactory):
+class TimeEntryFactory(DjangoModelFactory[TimeEntry]):
     class Meta:
         model = TimeEntry
 
@@ -130,7 +132,7 @@ class TimeEntryFactory(DjangoModelFactory):
     hours = Decimal("8.00")
 
 
-class TimesheetFactory(DjangoModelFactory):
+class TimesheetFactory(DjangoModelFactory[Timesheet]):
     class Meta:
         model = Timesheet
 

@@ -9,7 +9,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_user_roles_returns_only_role_groups():
-    user = UserFactory(roles=[Role.TECHNICIAN, Role.SUPERVISOR])
+    user = UserFactory.create(roles=[Role.TECHNICIAN, Role.SUPERVISOR])
     user.groups.create(name="newsletter")
 
     assert selectors.user_roles(user=user) == {"technician", "supervisor"}
@@ -32,7 +32,7 @@ def test_navigation_for_admin_includes_admin_site(admin_user: User):
 
 
 def test_navigation_for_admin_role_without_staff_status_hides_admin_site():
-    user = UserFactory(roles=[Role.ADMIN], is_staff=False)
+    user = UserFactory.create(roles=[Role.ADMIN], is_staff=False)
 
     assert "Admin" not in [item.label for item in selectors.navigation_for(user=user)]
 

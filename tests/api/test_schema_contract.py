@@ -28,7 +28,7 @@ CHECKS = [not_a_server_error, response_schema_conformance]
 @pytest.fixture
 def auth_headers(transactional_db: None) -> dict[str, str]:
     """A token for a user holding every role, so no operation is refused for want of one."""
-    user = UserFactory(username="contract", roles=list(Role), is_staff=True)
+    user = UserFactory.create(username="contract", roles=list(Role), is_staff=True)
     token = Token.objects.create(user=user)
     return {"Authorization": f"Token {token.key}"}
 

@@ -107,7 +107,7 @@ def test_me_with_session_returns_roles(api_client: APIClient, technician: User):
 
 
 def test_me_with_token_returns_all_held_roles(token_api_client: Callable[[User], APIClient]):
-    user = UserFactory(roles=[Role.SUPERVISOR, Role.TECHNICIAN])
+    user = UserFactory.create(roles=[Role.SUPERVISOR, Role.TECHNICIAN])
 
     response = token_api_client(user).get(ME_URL)
 

@@ -12,11 +12,11 @@ pytestmark = pytest.mark.django_db
 
 def test_stock_level_with_negative_on_hand_raises_integrity_error():
     with pytest.raises(IntegrityError), transaction.atomic():
-        StockLevelFactory(on_hand=-1)
+        StockLevelFactory.create(on_hand=-1)
 
 
 def test_stock_level_update_below_zero_raises_integrity_error():
-    level = StockLevelFactory(on_hand=1)
+    level = StockLevelFactory.create(on_hand=1)
     level.on_hand = -1
 
     with pytest.raises(IntegrityError), transaction.atomic():
@@ -24,17 +24,17 @@ def test_stock_level_update_below_zero_raises_integrity_error():
 
 
 def test_device_with_duplicate_serial_for_same_manufacturer_raises_integrity_error():
-    device = DeviceFactory()
+    device = DeviceFactory.create()
 
     with pytest.raises(IntegrityError), transaction.atomic():
-        DeviceFactory(model=device.model, serial=device.serial)
+        DeviceFactory.create(model=device.model, serial=device.serial)
 
 
 def test_device_with_same_serial_for_other_manufacturer_is_saved():
-    device = DeviceFactory()
-    other_model = DeviceModelFactory(manufacturer=ManufacturerFactory())
+    device = DeviceFactory.create()
+    other_model = DeviceModelFactory.create(manufacturer=ManufacturerFactory.create())
 
-    twin = DeviceFactory(model=other_model, serial=device.serial)
+    twin = DeviceFactory.create(model=other_model, serial=device.serial)
 
     assert twin.serial == device.serial
     assert twin.manufacturer != device.manufacturer
@@ -42,24 +42,24 @@ def test_device_with_same_serial_for_other_manufacturer_is_saved():
 
 def test_device_with_assignee_kind_but_no_id_raises_integrity_error():
     with pytest.raises(IntegrityError), transaction.atomic():
-        DeviceFactory(assignee_kind=AssigneeKind.STUDENT, assignee_id="")
+        DeviceFactory.create(assignee_kind=AssigneeKind.STUDENT, assignee_id="")
 
 
 def test_device_with_assignee_id_but_no_kind_raises_integrity_error():
     with pytest.raises(IntegrityError), transaction.atomic():
-        DeviceFactory(assignee_kind="", assignee_id="S1234567")
+        DeviceFactory.create(assignee_kind="", assignee_id="S1234567")
 
 
 def test_device_with_assignee_kind_and_id_is_saved():
-    device = DeviceFactory(assignee_kind=AssigneeKind.STUDENT, assignee_id="S1234567")
+    device = DeviceFactory.create(assignee_kind=AssigneeKind.STUDENT, assignee_id="S1234567")
 
     assert device.assignee_id == "S1234567"
 
 
 def test_device_factory_serial_matches_manufacturer_format():
-    maker = ManufacturerFactory(serial_regex=r"[0-9A-Z]{7}", serial_example="5CD12AB")
+    maker = ManufacturerFactory.create(serial_regex=r"[0-9A-Z]{7}", serial_example="5CD12AB")
 
-    device = DeviceFactory(model=DeviceModelFactory(manufacturer=maker))
+    device = DeviceFactory.create(model=DeviceModelFactory.create(manufacturer=maker))
 
     assert len(device.serial) == 7
     assert device.manufacturer == maker

@@ -24,7 +24,7 @@ def test_device_prefix_search_columns_have_exactly_one_pattern_ops_index(column:
 
 
 def test_device_asset_tag_prefix_search_uses_an_index():
-    template = DeviceFactory()
+    template = DeviceFactory.create()
     # 2,000 tags spread over 100 prefixes, so "CB-01" selects 1% of the table.
     Device.objects.bulk_create(
         Device(

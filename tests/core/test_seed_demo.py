@@ -190,7 +190,9 @@ def test_seed_demo_overtime_requests_follow_the_rule_in_force_and_the_supervisor
 
     assert requests.exists()
     for request in requests:
-        grade = request.requester.profile.grade.grade
+        profile_grade = request.requester.profile.grade
+        assert profile_grade is not None
+        grade = profile_grade.grade
         assert request.rule.grade_min <= grade <= request.rule.grade_max and request.rule.eligible
         if request.decided_by_id:
             assert request.decided_by_id == request.requester.profile.supervisor_id

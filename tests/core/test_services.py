@@ -14,6 +14,7 @@ def _session(expire_date: dt.datetime) -> str:
     store = SessionStore()
     store["user"] = "x"
     store.create()
+    assert store.session_key is not None  # create() saved the session under a new key
     Session.objects.filter(session_key=store.session_key).update(expire_date=expire_date)
     return store.session_key
 

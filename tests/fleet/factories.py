@@ -31,7 +31,7 @@ def serial_for(manufacturer: Manufacturer, n: int) -> str:
     return serial
 
 
-class ManufacturerFactory(DjangoModelFactory):
+class ManufacturerFactory(DjangoModelFactory[Manufacturer]):
     class Meta:
         model = Manufacturer
 
@@ -40,7 +40,7 @@ class ManufacturerFactory(DjangoModelFactory):
     serial_example = "PF2ABCDE"
 
 
-class DeviceModelFactory(DjangoModelFactory):
+class DeviceModelFactory(DjangoModelFactory[DeviceModel]):
     class Meta:
         model = DeviceModel
 
@@ -52,7 +52,7 @@ class DeviceModelFactory(DjangoModelFactory):
     unit_price = Decimal("329.00")
 
 
-class LocationFactory(DjangoModelFactory):
+class LocationFactory(DjangoModelFactory[Location]):
     class Meta:
         model = Location
 
@@ -62,7 +62,7 @@ class LocationFactory(DjangoModelFactory):
     cluster = "North"
 
 
-class DeviceFactory(DjangoModelFactory):
+class DeviceFactory(DjangoModelFactory[Device]):
     """A deployed device whose serial is valid for its model's manufacturer."""
 
     class Meta:
@@ -78,7 +78,7 @@ class DeviceFactory(DjangoModelFactory):
     warranty_end = dt.date(2027, 7, 14)
 
 
-class CustodyEventFactory(DjangoModelFactory):
+class CustodyEventFactory(DjangoModelFactory[CustodyEvent]):
     class Meta:
         model = CustodyEvent
 
@@ -89,7 +89,7 @@ class CustodyEventFactory(DjangoModelFactory):
     to_status = factory.SelfAttribute("device.status")
 
 
-class LoanFactory(DjangoModelFactory):
+class LoanFactory(DjangoModelFactory[Loan]):
     class Meta:
         model = Loan
 

@@ -10,7 +10,7 @@ from forecasting.models import ForecastRun, PartForecast
 from tests.repairs.factories import PartFactory
 
 
-class ForecastRunFactory(DjangoModelFactory):
+class ForecastRunFactory(DjangoModelFactory[ForecastRun]):
     """A pending nightly run. For a run on request: ``trigger=ForecastTrigger.MANUAL, requested_by=u``."""
 
     class Meta:
@@ -21,7 +21,7 @@ class ForecastRunFactory(DjangoModelFactory):
     parameters = factory.LazyFunction(lambda: {"horizon_weeks": 8})
 
 
-class PartForecastFactory(DjangoModelFactory):
+class PartForecastFactory(DjangoModelFactory[PartForecast]):
     class Meta:
         model = PartForecast
 

@@ -32,7 +32,7 @@ from tests.accounts.factories import UserFactory
 from tests.fleet.factories import DeviceFactory
 
 
-class TicketFactory(DjangoModelFactory):
+class TicketFactory(DjangoModelFactory[Ticket]):
     """A new ticket reported at the device's own location."""
 
     class Meta:
@@ -47,7 +47,7 @@ class TicketFactory(DjangoModelFactory):
     problem_summary = "Cracked screen"
 
 
-class TicketEventFactory(DjangoModelFactory):
+class TicketEventFactory(DjangoModelFactory[TicketEvent]):
     class Meta:
         model = TicketEvent
 
@@ -58,7 +58,7 @@ class TicketEventFactory(DjangoModelFactory):
     to_status = TicketStatus.NEW
 
 
-class VendorFactory(DjangoModelFactory):
+class VendorFactory(DjangoModelFactory[Vendor]):
     class Meta:
         model = Vendor
 
@@ -66,7 +66,7 @@ class VendorFactory(DjangoModelFactory):
     email = factory.Sequence(lambda n: f"orders{n}@vendor.example")
 
 
-class PartFactory(DjangoModelFactory):
+class PartFactory(DjangoModelFactory[Part]):
     """A demo part (``is_demo``): invented numbers are never to be ordered for real."""
 
     class Meta:
@@ -80,7 +80,7 @@ class PartFactory(DjangoModelFactory):
     is_demo = True
 
 
-class StockLocationFactory(DjangoModelFactory):
+class StockLocationFactory(DjangoModelFactory[StockLocation]):
     class Meta:
         model = StockLocation
 
@@ -89,7 +89,7 @@ class StockLocationFactory(DjangoModelFactory):
     kind = StockLocationKind.DEPOT
 
 
-class StockLevelFactory(DjangoModelFactory):
+class StockLevelFactory(DjangoModelFactory[StockLevel]):
     class Meta:
         model = StockLevel
 
@@ -99,7 +99,7 @@ class StockLevelFactory(DjangoModelFactory):
     reorder_point = 2
 
 
-class StockMovementFactory(DjangoModelFactory):
+class StockMovementFactory(DjangoModelFactory[StockMovement]):
     class Meta:
         model = StockMovement
 
@@ -111,7 +111,7 @@ class StockMovementFactory(DjangoModelFactory):
     occurred_at = factory.LazyFunction(timezone.now)
 
 
-class PurchaseOrderFactory(DjangoModelFactory):
+class PurchaseOrderFactory(DjangoModelFactory[PurchaseOrder]):
     class Meta:
         model = PurchaseOrder
 
@@ -122,7 +122,7 @@ class PurchaseOrderFactory(DjangoModelFactory):
     created_by = factory.SubFactory(UserFactory)
 
 
-class PurchaseOrderLineFactory(DjangoModelFactory):
+class PurchaseOrderLineFactory(DjangoModelFactory[PurchaseOrderLine]):
     class Meta:
         model = PurchaseOrderLine
 

@@ -1,0 +1,35 @@
+"""Who may see and change devices. Predicates only; visibility of rows is in DeviceQuerySet."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AnonymousUser
+
+from accounts.choices import Role
+from accounts.models import User
+from accounts.permissions import has_any_role
+
+# Field staff and their leads work on any device in the district; admins manage the inventory.
+DEVICE_WORKERS = (Role.TECHNICIAN, Role.SUPERVISOR, Role.ADMIN)
+
+
+def can_view_devices(user: User | AnonymousUser) -> bool:
+    return has_any_role(user, *DEVICE_WORKERS, Role.PROCUREMENT, Role.SCHOOL_ADMIN)
+
+
+def can_change_device(user: User | AnonymousUser) -> bool:
+    """Move, hand over or change the status of a device, and check devices in and out."""
+    return has_any_role(user, *DEVICE_WORKERS)
+
+
+def can_import_devices(user: User | AnonymousUser) -> bool:
+    return has_any_role(user, Role.SUPERVISOR, Role.ADMIN)
+
+
+def can_see_assignee(user: User | AnonymousUser) -> bool:
+    """Student and staff IDs: only the roles that hand devices to people see them."""
+    return has_any_role(user, *DEVICE_WORKERS, Role.SCHOOL_ADMIN)
+
+
+def can_view_fleet_reports(user: User | AnonymousUser) -> bool:
+    """Readiness and the AUE refresh plan (school administrators see their own school)."""
+    return has_any_role(user, *DEVICE_WORKERS, Role.PROCUREMENT, Role.SCHOOL_ADMIN)
