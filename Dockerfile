@@ -17,7 +17,8 @@ COPY manage.py ./
 
 RUN pip install --no-cache-dir -c requirements.lock . \
     && DJANGO_SECRET_KEY=build-only DJANGO_ALLOWED_HOSTS=localhost python manage.py collectstatic --noinput \
-    && useradd --system --uid 1000 fleetdesk
+    && useradd --system --uid 1000 fleetdesk \
+    && mkdir -p /app/media && chown fleetdesk /app/media
 USER fleetdesk
 
 EXPOSE 8000

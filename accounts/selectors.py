@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet
+from django.urls import reverse
 
 from accounts.choices import Role
 from accounts.models import OvertimeRequest, StaffGrade, User
@@ -27,7 +28,18 @@ def user_roles(*, user: User) -> set[str]:
 
 def navigation_for(*, user: User) -> list[NavItem]:
     roles = user_roles(user=user)
-    items = [NavItem("Home", "/")]
+    from fleet import permissions as fleet_permissions
+
+    items = [NavItem("Home", reverse("core:home"))]
+    if fleet_permissions.can_view_devices(user):
+        items.append(NavItem("Devices", reverse("fleet:device_list")))
+    if fleet_permissions.can_change_device(user):
+        items.append(NavItem("Scan", reverse("fleet:scan_vehicle")))
+        items.append(NavItem("Loaners", reverse("fleet:loaner_pool_list")))
+    if fleet_permissions.can_view_fleet_reports(user):
+        items.append(NavItem("Reports", reverse("fleet:readiness_report")))
+    if fleet_permissions.can_import_devices(user):
+        items.append(NavItem("Import", reverse("fleet:device_import")))
     if roles:
         items.append(NavItem("API", "/api/docs/"))
     if Role.ADMIN in roles and user.is_staff:

@@ -66,3 +66,43 @@ class LoanAdmin(admin.ModelAdmin):
     list_display = ["loaner", "ticket", "borrower_id", "checked_out_at", "returned_at"]
     raw_id_fields = ["loaner", "ticket", "checked_out_by", "returned_to"]
     list_select_related = ["loaner"]
+
+
+class LocationAuditScanInline(admin.TabularInline):
+    model = models.LocationAuditScan
+    fields = ["scanned_code", "device", "outcome", "scanned_at"]
+    readonly_fields = ["scanned_code", "device", "outcome", "scanned_at"]
+    raw_id_fields = ["device"]
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(models.LocationAudit)
+class LocationAuditAdmin(admin.ModelAdmin):
+    list_display = ["location", "started_by", "started_at", "finished_at"]
+    list_filter = ["location__kind"]
+    raw_id_fields = ["location", "started_by"]
+    list_select_related = ["location", "started_by"]
+    inlines = [LocationAuditScanInline]
+
+
+@admin.register(models.LocationAuditScan)
+class LocationAuditScanAdmin(admin.ModelAdmin):
+    list_display = ["audit", "scanned_code", "device", "outcome", "scanned_at"]
+    list_filter = ["outcome"]
+    raw_id_fields = ["audit", "device"]
+    list_select_related = ["audit", "device"]
+    show_full_result_count = False
+
+    # Append-only: audit lines are written by services.
+    def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+    def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
+        return False

@@ -63,3 +63,10 @@ class WarrantyState(models.TextChoices):
     EXPIRING = "expiring", "Expires within 90 days"
     EXPIRED = "expired", "Out of warranty"
     UNKNOWN = "unknown", "Unknown"
+
+
+class AuditScanOutcome(models.TextChoices):
+    PRESENT = "present", "Present"
+    UNEXPECTED = "unexpected", "Unexpected: recorded elsewhere"
+    UNKNOWN = "unknown", "Unknown code"
+    MISSING = "missing", "Missing"

@@ -5,17 +5,21 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from decimal import Decimal
+from typing import TYPE_CHECKING, cast
 
 from django.conf import settings
-from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 from django.db import models
 from django.db.models import Q
 
 from core.models import TimeStampedModel
+
+if TYPE_CHECKING:
+    from accounts.models import User
 from fleet.choices import (
     SCHOOL_KINDS,
     AssigneeKind,
+    AuditScanOutcome,
     CustodyEventKind,
     DeviceStatus,
     DeviceType,
@@ -77,7 +81,7 @@ class DeviceModel(TimeStampedModel):
         return self.aue_month.replace(day=last)
 
 
-def _location_scope(user: AbstractBaseUser | AnonymousUser) -> Q | None:
+def _location_scope(user: User | AnonymousUser) -> Q | None:
     """None when the user sees every location; a filter on location ids otherwise."""
     from accounts.choices import Role
     from accounts.permissions import has_any_role
@@ -86,7 +90,9 @@ def _location_scope(user: AbstractBaseUser | AnonymousUser) -> Q | None:
         return None
     if has_any_role(user, Role.SCHOOL_ADMIN):
         return Q(
-            pk__in=Location.staff_profiles.through.objects.filter(staffprofile__user=user).values("location")
+            pk__in=Location.staff_profiles.through.objects.filter(
+                staffprofile__user=cast("User", user)
+            ).values("location")
         )
     return Q(pk__in=[])
 
@@ -95,7 +101,7 @@ class LocationQuerySet(models.QuerySet["Location"]):
     def schools(self) -> LocationQuerySet:
         return self.filter(kind__in=SCHOOL_KINDS)
 
-    def visible_to(self, user: AbstractBaseUser | AnonymousUser) -> LocationQuerySet:
+    def visible_to(self, user: User | AnonymousUser) -> LocationQuerySet:
         scope = _location_scope(user)
         return self if scope is None else self.filter(scope)
 
@@ -121,7 +127,7 @@ class Location(TimeStampedModel):
 
 
 class DeviceQuerySet(models.QuerySet["Device"]):
-    def visible_to(self, user: AbstractBaseUser | AnonymousUser) -> DeviceQuerySet:
+    def visible_to(self, user: User | AnonymousUser) -> DeviceQuerySet:
         """District staff see every device; school administrators their own schools' only."""
         scope = _location_scope(user)
         if scope is None:
@@ -273,3 +279,71 @@ class Loan(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"Loaner {self.loaner_id} for ticket {self.ticket_id}"
+
+
+class LocationAudit(TimeStampedModel):
+    """A count of what is physically at a location, compared with what the records say.
+
+    Open while ``finished_at`` is empty; at most one open audit per location.
+    """
+
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="audits")
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="location_audits_started"
+    )
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    notes = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["location"], condition=Q(finished_at__isnull=True), name="audit_one_open_per_location"
+            ),
+        ]
+        indexes = [models.Index(fields=["location", "started_at"], name="audit_location_started_idx")]
+
+    def __str__(self) -> str:
+        return f"Audit of {self.location_id} started {self.started_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.finished_at is None
+
+
+class LocationAuditScan(models.Model):
+    """Append-only: one line of an audit.
+
+    A scan (present, unexpected, or an unknown code), or a device the records expected at the
+    location that nobody scanned (missing: written when the audit finishes, without a scan time).
+    """
+
+    audit = models.ForeignKey(LocationAudit, on_delete=models.PROTECT, related_name="scans")
+    device = models.ForeignKey(
+        Device, on_delete=models.PROTECT, related_name="audit_scans", null=True, blank=True
+    )
+    scanned_code = models.CharField(max_length=60, blank=True)
+    scanned_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=20, choices=AuditScanOutcome.choices)
+
+    class Meta:
+        ordering = ["-scanned_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["audit", "device"], condition=Q(device__isnull=False), name="auditscan_device_once"
+            ),
+            models.CheckConstraint(
+                condition=Q(outcome=AuditScanOutcome.MISSING, scanned_at__isnull=True)
+                | (~Q(outcome=AuditScanOutcome.MISSING) & Q(scanned_at__isnull=False)),
+                name="auditscan_missing_has_no_scan_time",
+            ),
+            models.CheckConstraint(
+                condition=Q(outcome=AuditScanOutcome.UNKNOWN, device__isnull=True)
+                | (~Q(outcome=AuditScanOutcome.UNKNOWN) & Q(device__isnull=False)),
+                name="auditscan_device_unless_unknown",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.audit_id}: {self.scanned_code or self.device_id} {self.outcome}"

@@ -15,9 +15,12 @@ from django.utils import timezone
 
 from accounts.models import User
 from core.exceptions import ConflictError, DomainError
-from fleet import lifecycle, permissions
-from fleet.choices import AssigneeKind, CustodyEventKind, DeviceStatus, LocationKind
-from fleet.models import CustodyEvent, Device, Location
+from fleet import lifecycle, permissions, selectors
+from fleet.choices import AssigneeKind, AuditScanOutcome, CustodyEventKind, DeviceStatus, LocationKind
+from fleet.filters import normalise_identifier
+from fleet.models import CustodyEvent, Device, Loan, Location, LocationAudit, LocationAuditScan
+from repairs.choices import OPEN_TICKET_STATUSES, TicketStatus
+from repairs.models import Ticket
 
 DEVICE_WRITE_FIELDS = [
     "status",
@@ -257,3 +260,222 @@ def devices_check_in_from_vehicle(
         events.append(_event(device, before, kind=kind, actor=actor, reason=reason))
     CustodyEvent.objects.bulk_create(events)
     return devices
+
+
+# Collection, audits and loaners ---------------------------------------------------------------
+
+
+@transaction.atomic
+def device_collect(
+    *, device: Device, actor: User, to_location: Location, reason: str = ""
+) -> tuple[Device, bool]:
+    """Record a device handed in at a location (the yearly collection).
+
+    Moves it there (one ``transferred`` event, out of any vehicle) unless the records already
+    have it there, in which case nothing is written. Returns the device and whether it moved.
+    Raises DomainError for a device that is gone (lost or stolen, e-waste): it is reported to
+    the person scanning, not moved.
+    """
+    _require_change(actor)
+    locked = _lock(device, None)
+    if locked.status in lifecycle.GONE:
+        raise DomainError(
+            f"{locked.asset_tag} is recorded as {locked.get_status_display().lower()}: "
+            "set it aside and report it; it was not moved."
+        )
+    if locked.location_id == to_location.pk and locked.custodian_id is None:
+        return locked, False
+    return device_move(device=locked, actor=actor, to_location=to_location, reason=reason), True
+
+
+@transaction.atomic
+def location_audit_start(*, location: Location, actor: User, notes: str = "") -> LocationAudit:
+    """Open an audit of a location. Raises DomainError when one is already open there."""
+    _require_change(actor)
+    # Serialises two people starting an audit of the same place at once; the partial unique
+    # constraint on open audits is the backstop.
+    Location.objects.select_for_update().get(pk=location.pk)
+    if LocationAudit.objects.filter(location=location, finished_at__isnull=True).exists():
+        raise DomainError(f"An audit of {location.name} is already open: continue that one.")
+    audit = LocationAudit(location=location, started_by=actor, started_at=timezone.now(), notes=notes)
+    audit.full_clean(validate_constraints=False)
+    audit.save()
+    return audit
+
+
+def _lock_open_audit(audit: LocationAudit) -> LocationAudit:
+    locked = LocationAudit.objects.select_for_update().select_related("location").get(pk=audit.pk)
+    if locked.finished_at is not None:
+        raise DomainError("This audit is finished: start a new one to scan again.")
+    return locked
+
+
+@transaction.atomic
+def location_audit_scan(*, audit: LocationAudit, actor: User, code: str) -> LocationAuditScan:
+    """Record one code scanned during an open audit; nothing about the device changes.
+
+    The outcome is *present* when the records expect the device at the audited location,
+    *unexpected* when they put it elsewhere (another site, a vehicle, lost), and *unknown* when
+    no single device has the code: it is still recorded, an unlisted device is a finding too.
+    Raises DomainError for an empty code, a finished audit, or a code already scanned in it.
+    """
+    _require_change(actor)
+    code = normalise_identifier(code)
+    if not code:
+        raise DomainError("Scan an asset tag or serial.")
+    locked = _lock_open_audit(audit)
+    device = selectors.device_find_exact(user=actor, identifier=code)
+    if device is None:
+        outcome = AuditScanOutcome.UNKNOWN
+        already = locked.scans.filter(device__isnull=True, scanned_code=code).exists()
+    else:
+        expected = selectors.device_expected_in_audit(device=device, location=locked.location)
+        outcome = AuditScanOutcome.PRESENT if expected else AuditScanOutcome.UNEXPECTED
+        already = locked.scans.filter(device=device).exists()
+    if already:
+        raise DomainError(f"{device.asset_tag if device else code} was already scanned in this audit.")
+    scan = LocationAuditScan(
+        audit=locked, device=device, scanned_code=code, scanned_at=timezone.now(), outcome=outcome
+    )
+    scan.save()
+    return scan
+
+
+@transaction.atomic
+def location_audit_finish(*, audit: LocationAudit, actor: User, notes: str = "") -> LocationAudit:
+    """Close an open audit and freeze its report.
+
+    Writes a *missing* line for every device the records expect at the location that nobody
+    scanned, and one ``audited`` custody event per scanned device (at its scan time; where the
+    records put it does not change). Raises DomainError when the audit is already finished.
+    """
+    _require_change(actor)
+    locked = _lock_open_audit(audit)
+    scanned_ids = locked.scans.filter(device__isnull=False).values("device")
+    missing_ids = selectors.audit_expected_devices(location=locked.location).exclude(pk__in=scanned_ids)
+    LocationAuditScan.objects.bulk_create(
+        LocationAuditScan(audit=locked, device_id=pk, outcome=AuditScanOutcome.MISSING)
+        for pk in missing_ids.values_list("pk", flat=True)
+    )
+    events = []
+    seen = locked.scans.filter(
+        outcome__in=[AuditScanOutcome.PRESENT, AuditScanOutcome.UNEXPECTED]
+    ).select_related("device", "device__location")
+    for scan in seen:
+        device = scan.device
+        assert device is not None  # guaranteed by the auditscan_device_unless_unknown constraint
+        reason = f"Seen in the audit of {locked.location.name}"
+        if scan.outcome == AuditScanOutcome.UNEXPECTED:
+            reason += f"; the records put it at {device.location.name}"
+        event = _event(device, _snapshot(device), kind=CustodyEventKind.AUDITED, actor=actor, reason=reason)
+        event.occurred_at = scan.scanned_at or timezone.now()
+        events.append(event)
+    CustodyEvent.objects.bulk_create(events)
+    locked.finished_at = timezone.now()
+    if notes:
+        locked.notes = notes
+    locked.full_clean(validate_constraints=False)
+    locked.save(update_fields=["finished_at", "notes", "updated_at"])
+    return locked
+
+
+def _clean_borrower_id(borrower_id: str) -> str:
+    value = borrower_id.strip()
+    if not value or not value.isalnum() or len(value) > 20:
+        raise DomainError("Give the borrower's student or staff ID (letters and digits only, no names).")
+    return value
+
+
+@transaction.atomic
+def loan_check_out(*, loaner: Device, ticket: Ticket, borrower_id: str, actor: User) -> Loan:
+    """Lend a loaner from the pool against an open repair ticket, to a person given by ID.
+
+    The loaner becomes loaned out: a Loan row and a ``loaned`` custody event naming the ticket.
+    Raises DomainError for a device that is not a loaner in the pool, a ticket that is closed
+    (or repaired: its device is coming back) or already has a loaner out, and a borrower that
+    is not an ID; PermissionDenied for roles that may not change devices.
+    """
+    _require_change(actor)
+    borrower_id = _clean_borrower_id(borrower_id)
+    # The ticket row is locked first so that two loaners cannot go out against one ticket.
+    locked_ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    if locked_ticket.status == TicketStatus.REPAIRED:
+        raise DomainError(
+            f"Ticket {ticket.pk} is repaired: its device is ready to go back, no loaner needed."
+        )
+    if locked_ticket.status not in OPEN_TICKET_STATUSES:
+        raise DomainError(
+            f"Ticket {ticket.pk} is {locked_ticket.get_status_display().lower()}: "
+            "a loaner goes out only against an open ticket."
+        )
+    current = Loan.objects.filter(ticket=locked_ticket, returned_at__isnull=True).select_related("loaner")
+    if (open_loan := current.first()) is not None:
+        raise DomainError(f"Ticket {ticket.pk} already has loaner {open_loan.loaner.asset_tag} out.")
+    locked = _lock(loaner, None)
+    if not locked.is_loaner:
+        raise DomainError(f"{locked.asset_tag} is not a loaner.")
+    if locked.status != DeviceStatus.LOANER_POOL:
+        raise DomainError(
+            f"{locked.asset_tag} is not in the loaner pool: it is {locked.get_status_display().lower()}."
+        )
+    before = _snapshot(locked)
+    locked.status, locked.custodian = DeviceStatus.LOANED_OUT, None
+    _save(locked)
+    now = timezone.now()
+    loan = Loan(
+        loaner=locked,
+        ticket=locked_ticket,
+        borrower_id=borrower_id,
+        checked_out_by=actor,
+        checked_out_at=now,
+    )
+    loan.full_clean(validate_constraints=False)
+    loan.save()
+    event = _event(
+        locked,
+        before,
+        kind=CustodyEventKind.LOANED,
+        actor=actor,
+        reason=f"Loaner for ticket {locked_ticket.pk}",
+        ticket_id=locked_ticket.pk,
+    )
+    event.to_assignee_id = borrower_id
+    event.save()
+    return loan
+
+
+@transaction.atomic
+def loan_return(*, loan: Loan, actor: User) -> Loan:
+    """Take a loaner back into its pool at its location and close the loan.
+
+    Raises DomainError when the loan is already returned, or the loaner is no longer loaned out
+    (sent to repair, lost): change its status on the device page instead.
+    """
+    _require_change(actor)
+    locked_loan = Loan.objects.select_for_update().get(pk=loan.pk)
+    if locked_loan.returned_at is not None:
+        raise DomainError("This loaner was already returned.")
+    locked = _lock(Device(pk=locked_loan.loaner_id), None)
+    if locked.status != DeviceStatus.LOANED_OUT:
+        raise DomainError(
+            f"{locked.asset_tag} is {locked.get_status_display().lower()}, not loaned out: "
+            "change its status on the device page."
+        )
+    before = _snapshot(locked)
+    locked.status, locked.custodian = DeviceStatus.LOANER_POOL, None
+    locked.assignee_kind, locked.assignee_id = AssigneeKind.NONE, ""
+    _save(locked)
+    locked_loan.returned_at, locked_loan.returned_to = timezone.now(), actor
+    locked_loan.full_clean(validate_constraints=False)
+    locked_loan.save(update_fields=["returned_at", "returned_to", "updated_at"])
+    event = _event(
+        locked,
+        before,
+        kind=CustodyEventKind.LOAN_RETURNED,
+        actor=actor,
+        reason=f"Returned after ticket {locked_loan.ticket_id}",
+        ticket_id=locked_loan.ticket_id,
+    )
+    event.from_assignee_id = locked_loan.borrower_id
+    event.save()
+    return locked_loan

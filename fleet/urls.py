@@ -1,6 +1,6 @@
 from django.urls import path
 
-from fleet.views import devices
+from fleet.views import devices, imports, loans, reports, scans
 
 app_name = "fleet"
 urlpatterns = [
@@ -10,8 +10,42 @@ urlpatterns = [
     path("devices/search/", devices.device_search, name="device_search"),
     path("devices/<int:device_id>/", devices.device_detail, name="device_detail"),
     path("devices/<int:device_id>/status/", devices.device_change_status, name="device_change_status"),
+    path(
+        "devices/<int:device_id>/vehicle/out/",
+        devices.device_vehicle_check_out,
+        name="device_vehicle_check_out",
+    ),
+    path(
+        "devices/<int:device_id>/vehicle/in/", devices.device_vehicle_check_in, name="device_vehicle_check_in"
+    ),
     # imports
+    path("import/", imports.device_import, name="device_import"),
+    path("import/confirm/", imports.device_import_confirm, name="device_import_confirm"),
     # scans, vehicle custody and audits
+    path("scan/vehicle/", scans.scan_vehicle, name="scan_vehicle"),
+    path("scan/vehicle/add/", scans.scan_vehicle_add, name="scan_vehicle_add"),
+    path("scan/vehicle/check-out/", scans.vehicle_check_out, name="vehicle_check_out"),
+    path("scan/check-in/", scans.scan_check_in, name="scan_check_in"),
+    path("scan/check-in/add/", scans.scan_check_in_add, name="scan_check_in_add"),
+    path("scan/check-in/submit/", scans.vehicle_check_in, name="vehicle_check_in"),
+    path("scan/collection/", scans.scan_collection, name="scan_collection"),
+    path("scan/collection/add/", scans.scan_collection_add, name="scan_collection_add"),
+    path("audits/", scans.location_audit_list, name="location_audit_list"),
+    path("audits/start/", scans.location_audit_start, name="location_audit_start"),
+    path("audits/<int:audit_id>/", scans.location_audit, name="location_audit"),
+    path("audits/<int:audit_id>/scan/", scans.location_audit_scan, name="location_audit_scan"),
+    path("audits/<int:audit_id>/finish/", scans.location_audit_finish, name="location_audit_finish"),
+    path("audits/<int:audit_id>/report/", scans.location_audit_report, name="location_audit_report"),
+    path("audits/<int:audit_id>/report.csv", scans.location_audit_export, name="location_audit_export"),
     # loaners
+    path("loaners/", loans.loaner_pool_list, name="loaner_pool_list"),
+    path("loaners/due/", loans.loan_due_list, name="loan_due_list"),
+    path("loaners/<int:location_id>/", loans.loaner_pool, name="loaner_pool"),
+    path("loaners/<int:location_id>/check-out/", loans.loan_check_out, name="loan_check_out"),
+    path("loans/<int:loan_id>/return/", loans.loan_return, name="loan_return"),
     # reports: readiness and AUE refresh plan
+    path("reports/readiness/", reports.readiness_report, name="readiness_report"),
+    path("reports/readiness.csv", reports.readiness_export, name="readiness_export"),
+    path("reports/aue-plan/", reports.aue_plan, name="aue_plan"),
+    path("reports/aue-plan.csv", reports.aue_plan_export, name="aue_plan_export"),
 ]

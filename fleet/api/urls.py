@@ -1,6 +1,6 @@
 from django.urls import path
 
-from fleet.api import views
+from fleet.api import import_views, views
 
 urlpatterns = [
     path("locations/", views.LocationListApi.as_view(), name="location-list"),
@@ -9,5 +9,6 @@ urlpatterns = [
     path("devices/<int:device_id>/", views.DeviceDetailApi.as_view(), name="device-detail"),
     path("devices/<int:device_id>/custody/", views.DeviceCustodyListApi.as_view(), name="device-custody"),
     # imports
+    path("devices/import/", import_views.DeviceImportApi.as_view(), name="device-import"),
     # scans and loaners
 ]

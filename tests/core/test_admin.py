@@ -17,7 +17,7 @@ from tests.accounts.factories import (
     TimeEntryFactory,
     TimesheetFactory,
 )
-from tests.fleet.factories import CustodyEventFactory, LoanFactory
+from tests.fleet.factories import CustodyEventFactory, LoanFactory, LocationAuditScanFactory
 from tests.forecasting.factories import PartForecastFactory
 from tests.repairs.factories import (
     PurchaseOrderLineFactory,
@@ -46,6 +46,7 @@ def one_of_everything(db: None) -> None:
     TimesheetFactory.create()
     CustodyEventFactory.create()
     LoanFactory.create()
+    LocationAuditScanFactory.create()
     TicketEventFactory.create()
     StockLevelFactory.create()
     StockMovementFactory.create()

@@ -10,8 +10,17 @@ import factory
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
-from fleet.choices import CustodyEventKind, DeviceStatus, DeviceType, LocationKind
-from fleet.models import CustodyEvent, Device, DeviceModel, Loan, Location, Manufacturer
+from fleet.choices import AuditScanOutcome, CustodyEventKind, DeviceStatus, DeviceType, LocationKind
+from fleet.models import (
+    CustodyEvent,
+    Device,
+    DeviceModel,
+    Loan,
+    Location,
+    LocationAudit,
+    LocationAuditScan,
+    Manufacturer,
+)
 from tests.accounts.factories import UserFactory
 
 
@@ -98,3 +107,27 @@ class LoanFactory(DjangoModelFactory[Loan]):
     borrower_id = factory.Sequence(lambda n: f"S{n:07d}")
     checked_out_by = factory.SubFactory(UserFactory)
     checked_out_at = factory.LazyFunction(timezone.now)
+
+
+class LocationAuditFactory(DjangoModelFactory[LocationAudit]):
+    """An open audit of a school."""
+
+    class Meta:
+        model = LocationAudit
+
+    location = factory.SubFactory(LocationFactory)
+    started_by = factory.SubFactory(UserFactory)
+    started_at = factory.LazyFunction(timezone.now)
+
+
+class LocationAuditScanFactory(DjangoModelFactory[LocationAuditScan]):
+    """A device scanned where the records put it."""
+
+    class Meta:
+        model = LocationAuditScan
+
+    audit = factory.SubFactory(LocationAuditFactory)
+    device = factory.SubFactory(DeviceFactory, location=factory.SelfAttribute("..audit.location"))
+    scanned_code = factory.SelfAttribute("device.asset_tag")
+    scanned_at = factory.LazyFunction(timezone.now)
+    outcome = AuditScanOutcome.PRESENT

@@ -1,0 +1,312 @@
+"""Reads for the fleet reports: readiness per school, and the AUE refresh plan.
+
+Each report is one aggregate query whatever the number of schools; school administrators see
+their own schools only (``visible_to``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Case, Count, IntegerField, Q, When
+from django.db.models.functions import Coalesce, ExtractYear
+from django.utils import timezone
+
+from accounts.models import User
+from fleet.choices import SCHOOL_KINDS, DeviceStatus
+from fleet.models import Device, DeviceModel, Location
+
+UserLike = User | AnonymousUser
+
+GONE_FOR_GOOD = frozenset({DeviceStatus.RETIRED, DeviceStatus.E_WASTE, DeviceStatus.LOST_STOLEN})
+# The complement of Device.objects.active(), spelled positively: a negated condition on a
+# joined table inside an aggregate filter would turn into a subquery.
+ACTIVE_STATUSES = tuple(status for status in DeviceStatus if status not in GONE_FOR_GOOD)
+IN_SERVICE_STATUSES = (DeviceStatus.DEPLOYED, DeviceStatus.LOANER_POOL, DeviceStatus.IN_STOCK)
+IN_REPAIR_STATUSES = (DeviceStatus.IN_REPAIR, DeviceStatus.AT_VENDOR)
+
+
+def school_year_of(day: dt.date) -> int:
+    """The starting year of the July-June school year holding ``day``."""
+    return day.year if day.month >= 7 else day.year - 1
+
+
+def school_year_label(start_year: int) -> str:
+    return f"{start_year}-{(start_year + 1) % 100:02d}"
+
+
+# Readiness ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReadinessRow:
+    location_id: int | None
+    code: str
+    name: str
+    active: int
+    deployed: int
+    in_service: int
+    in_repair: int
+    past_aue: int
+    loaners_out: int
+
+    @property
+    def share_in_service(self) -> float | None:
+        """Deployed, loaner pool and in stock over all active devices; None without devices."""
+        return self.in_service / self.active if self.active else None
+
+    @property
+    def share_in_service_percent(self) -> str:
+        share = self.share_in_service
+        return "—" if share is None else f"{share:.1%}"
+
+
+@dataclass(frozen=True)
+class ReadinessReport:
+    today: dt.date
+    rows: list[ReadinessRow]
+    total: ReadinessRow
+
+
+def readiness_report(*, user: UserLike, today: dt.date | None = None, sort: str = "name") -> ReadinessReport:
+    """Per school: deployed, share in service, in repair, past AUE and loaners out; one query.
+
+    Active devices are all but retired, e-waste and lost or stolen. A device is past AUE when
+    its effective AUE date (the device's own date from Google, else the last day of its model's
+    AUE month) is before ``today``. ``sort="share"`` puts the least ready schools first.
+    """
+    today = today or timezone.localdate()
+    active = Q(devices__status__in=ACTIVE_STATUSES)
+    # The last day of the model's AUE month is before today exactly when that month is before
+    # today's month. A subquery on the few models rather than a join: measured 25% faster on
+    # 250,000 devices, as the join would be done for every device row.
+    past_models = DeviceModel.objects.filter(aue_month__lt=today.replace(day=1)).values("pk")
+    past_aue = Q(devices__aue_override__lt=today) | Q(
+        devices__aue_override__isnull=True, devices__model__in=past_models
+    )
+    schools = (
+        Location.objects.visible_to(user)
+        .filter(kind__in=SCHOOL_KINDS, is_active=True)
+        .annotate(
+            active_count=Count("devices", filter=active),
+            deployed_count=Count("devices", filter=Q(devices__status=DeviceStatus.DEPLOYED)),
+            in_service_count=Count("devices", filter=Q(devices__status__in=IN_SERVICE_STATUSES)),
+            in_repair_count=Count("devices", filter=Q(devices__status__in=IN_REPAIR_STATUSES)),
+            past_aue_count=Count("devices", filter=active & past_aue),
+            loaners_out_count=Count("devices", filter=Q(devices__status=DeviceStatus.LOANED_OUT)),
+        )
+        .order_by("name")
+        .values_list(
+            "pk",
+            "code",
+            "name",
+            "active_count",
+            "deployed_count",
+            "in_service_count",
+            "in_repair_count",
+            "past_aue_count",
+            "loaners_out_count",
+        )
+    )
+    rows = [ReadinessRow(*values) for values in schools]
+    if sort == "share":
+        rows.sort(key=lambda row: (row.share_in_service is None, row.share_in_service or 0, row.name))
+    total = ReadinessRow(
+        location_id=None,
+        code="",
+        name="All schools",
+        active=sum(row.active for row in rows),
+        deployed=sum(row.deployed for row in rows),
+        in_service=sum(row.in_service for row in rows),
+        in_repair=sum(row.in_repair for row in rows),
+        past_aue=sum(row.past_aue for row in rows),
+        loaners_out=sum(row.loaners_out for row in rows),
+    )
+    return ReadinessReport(today=today, rows=rows, total=total)
+
+
+# AUE refresh plan -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AuePlanRow:
+    school_year: int
+    location_id: int
+    location_name: str
+    model_id: int
+    model_name: str
+    unit_price: Decimal
+    devices: int
+
+    @property
+    def school_year_label(self) -> str:
+        return school_year_label(self.school_year)
+
+    @property
+    def cost(self) -> Decimal:
+        return self.unit_price * self.devices
+
+
+@dataclass
+class AueModelTotal:
+    model_name: str
+    unit_price: Decimal
+    devices: int = 0
+
+    @property
+    def cost(self) -> Decimal:
+        return self.unit_price * self.devices
+
+
+@dataclass
+class AueYearSummary:
+    school_year: int
+    devices: int = 0
+    cost: Decimal = Decimal("0.00")
+    models: list[AueModelTotal] = field(default_factory=list)
+    rows: list[AuePlanRow] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return school_year_label(self.school_year)
+
+
+@dataclass(frozen=True)
+class AueSchoolLine:
+    """One school across the plan: devices reaching AUE in each of the plan's school years."""
+
+    location_id: int
+    location_name: str
+    devices_by_year: list[int]
+    devices: int
+    cost: Decimal
+
+
+@dataclass(frozen=True)
+class AuePlan:
+    from_year: int
+    to_year: int
+    years: list[AueYearSummary]
+    schools: list[AueSchoolLine]
+    devices: int
+    cost: Decimal
+
+    @property
+    def rows(self) -> list[AuePlanRow]:
+        return [row for year in self.years for row in year.rows]
+
+
+def aue_plan(*, user: UserLike, from_year: int, to_year: int, location_id: int | None = None) -> AuePlan:
+    """Active devices reaching AUE in each school year (July-June) from ``from_year`` to
+    ``to_year`` (starting years), by school and model, with their replacement cost at the
+    model's unit price; one aggregate query, grouped on ids only (grouping and sorting on names
+    made PostgreSQL sort 75,000 rows on disk at district scale), then the school and model names
+    and prices, two small reads. Windows laptops (no AUE date) are not in it.
+
+    The effective AUE date is the device's own date from Google, else its model's AUE month;
+    only the month decides the school year, so the model's first-of-month stands for it.
+    """
+    effective_year = ExtractYear("effective_aue")
+    devices = (
+        Device.objects.visible_to(user)
+        .filter(status__in=ACTIVE_STATUSES)
+        .annotate(effective_aue=Coalesce("aue_override", "model__aue_month"))
+        .filter(effective_aue__gte=dt.date(from_year, 7, 1), effective_aue__lte=dt.date(to_year + 1, 6, 30))
+    )
+    if location_id is not None:
+        devices = devices.filter(location_id=location_id)
+    grouped = (
+        devices.annotate(
+            school_year=Case(
+                When(effective_aue__month__gte=7, then=effective_year),
+                default=effective_year - 1,
+                output_field=IntegerField(),
+            )
+        )
+        .values("school_year", "location_id", "model_id")
+        .annotate(device_count=Count("pk"))
+        .order_by()
+    )
+    counts = list(grouped)
+    names = dict(Location.objects.values_list("pk", "name"))
+    models = {
+        pk: (name, price) for pk, name, price in DeviceModel.objects.values_list("pk", "name", "unit_price")
+    }
+    plan_rows = sorted(
+        (
+            AuePlanRow(
+                school_year=values["school_year"],
+                location_id=values["location_id"],
+                location_name=names[values["location_id"]],
+                model_id=values["model_id"],
+                model_name=models[values["model_id"]][0],
+                unit_price=models[values["model_id"]][1],
+                devices=values["device_count"],
+            )
+            for values in counts
+        ),
+        key=lambda row: (row.school_year, row.location_name, row.model_name, row.location_id, row.model_id),
+    )
+    years: dict[int, AueYearSummary] = {}
+    model_totals: dict[tuple[int, int], AueModelTotal] = {}
+    for row in plan_rows:
+        year = years.setdefault(row.school_year, AueYearSummary(school_year=row.school_year))
+        year.rows.append(row)
+        year.devices += row.devices
+        year.cost += row.cost
+        key = (row.school_year, row.model_id)
+        if key not in model_totals:
+            model_totals[key] = AueModelTotal(model_name=row.model_name, unit_price=row.unit_price)
+            year.models.append(model_totals[key])
+        model_totals[key].devices += row.devices
+    ordered = [years[year] for year in sorted(years)]
+    for year in ordered:
+        year.models.sort(key=lambda total: total.model_name)
+    return AuePlan(
+        from_year=from_year,
+        to_year=to_year,
+        years=ordered,
+        schools=_by_school(ordered),
+        devices=sum(year.devices for year in ordered),
+        cost=sum((year.cost for year in ordered), Decimal("0.00")),
+    )
+
+
+def _by_school(years: list[AueYearSummary]) -> list[AueSchoolLine]:
+    """The plan pivoted to one line per school (the rows arrive ordered by school name)."""
+    index = {year.school_year: i for i, year in enumerate(years)}
+    counts: dict[int, list[int]] = {}
+    costs: dict[int, Decimal] = {}
+    names: dict[int, str] = {}
+    for year in years:
+        for row in year.rows:
+            counts.setdefault(row.location_id, [0] * len(years))[index[row.school_year]] += row.devices
+            costs[row.location_id] = costs.get(row.location_id, Decimal("0.00")) + row.cost
+            names[row.location_id] = row.location_name
+    lines = [
+        AueSchoolLine(
+            location_id=pk,
+            location_name=names[pk],
+            devices_by_year=by_year,
+            devices=sum(by_year),
+            cost=costs[pk],
+        )
+        for pk, by_year in counts.items()
+    ]
+    return sorted(lines, key=lambda line: (line.location_name, line.location_id))
+
+
+def aue_plan_default_years(*, today: dt.date | None = None) -> tuple[int, int]:
+    """This school year and the four after it."""
+    start = school_year_of(today or timezone.localdate())
+    return start, start + 4
+
+
+def aue_plan_schools(*, user: UserLike) -> list[Location]:
+    """The schools the plan may be narrowed to."""
+    return list(
+        Location.objects.visible_to(user).filter(kind__in=SCHOOL_KINDS, is_active=True).order_by("name")
+    )

@@ -1,0 +1,242 @@
+"""Finding devices: the list with filters and CSV export, the scan search, the device page."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from core.exceptions import ConflictError, DomainError
+from core.htmx import HtmxHttpRequest, is_partial
+from fleet import permissions, selectors, services
+from fleet.choices import DeviceStatus
+from fleet.filters import warranty_state
+from fleet.forms import DeviceStatusForm, VehicleCheckInForm
+from fleet.lifecycle import ALLOWED_TRANSITIONS
+from fleet.models import Device
+
+PAGE_SIZES = (25, 50, 100, 200)
+
+
+def _require_view(request: HtmxHttpRequest) -> None:
+    if not permissions.can_view_devices(request.user):
+        raise PermissionDenied
+
+
+@require_GET
+@login_required
+def device_list(request: HtmxHttpRequest) -> HttpResponse:
+    _require_view(request)
+    filterset = selectors.device_filterset(user=request.user, filters=request.GET)
+    devices = filterset.qs if filterset.is_valid() else Device.objects.none()
+    try:
+        per_page = int(request.GET.get("per_page", 50))
+    except ValueError:
+        per_page = 50
+    per_page = per_page if per_page in PAGE_SIZES else 50
+    page = Paginator(devices, per_page).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "filterset": filterset,
+        "page": page,
+        "query": query.urlencode(),
+        "page_sizes": PAGE_SIZES,
+        "per_page": per_page,
+        "show_assignee": permissions.can_see_assignee(request.user),
+    }
+    template = "fleet/device_list.html#device-results" if is_partial(request) else "fleet/device_list.html"
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+@require_GET
+@login_required
+def device_export(request: HtmxHttpRequest) -> StreamingHttpResponse:
+    """The filtered list as CSV, streamed so 250,000 rows never sit in memory."""
+    _require_view(request)
+    devices = selectors.device_list(user=request.user, filters=request.GET)
+    show_assignee = permissions.can_see_assignee(request.user)
+    header = ["asset_tag", "serial", "manufacturer", "model", "device_type", "status", "location"]
+    header += ["aue_date", "warranty_end", "warranty_state", "purchase_date", "purchase_order_number"]
+    header += ["assignee_kind", "assignee_id"] if show_assignee else []
+
+    class Echo:
+        def write(self, value: str) -> str:
+            return value
+
+    writer = csv.writer(Echo())
+
+    def rows() -> Iterator[str]:
+        yield writer.writerow(header)
+        for device in devices.iterator(chunk_size=2000):
+            row = [
+                device.asset_tag,
+                device.serial,
+                device.manufacturer.name,
+                device.model.name,
+                device.model.device_type,
+                device.status,
+                device.location.code,
+                device.aue_date or "",
+                device.warranty_end or "",
+                warranty_state(device.warranty_end),
+                device.purchase_date or "",
+                device.purchase_order_number,
+            ]
+            if show_assignee:
+                row += [device.assignee_kind, device.assignee_id]
+            yield writer.writerow(row)
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv")
+    response["Content-Disposition"] = 'attachment; filename="devices.csv"'
+    return response
+
+
+@require_GET
+@login_required
+def device_search(request: HtmxHttpRequest) -> HttpResponse:
+    """The scan box: an exact asset tag or serial opens the device; a prefix lists matches."""
+    _require_view(request)
+    code = request.GET.get("q", "")
+    exact = request.GET.get("exact") == "1"
+    if exact:
+        device = selectors.device_find_exact(user=request.user, identifier=code)
+        if device is not None:
+            url = reverse("fleet:device_detail", args=[device.pk])
+            return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+    matches = selectors.device_search(user=request.user, prefix=code)
+    context = {"q": code, "matches": matches, "exact": exact}
+    template = (
+        "fleet/device_search.html#search-results" if is_partial(request) else "fleet/device_search.html"
+    )
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def _detail_context(
+    request: HtmxHttpRequest,
+    device: Device,
+    form: DeviceStatusForm | None = None,
+    check_in_form: VehicleCheckInForm | None = None,
+) -> dict[str, object]:
+    from repairs import selectors as repair_selectors
+
+    allowed = sorted(ALLOWED_TRANSITIONS.get(device.status, frozenset()))
+    return {
+        "device": device,
+        "facts": selectors.device_life_facts(device=device),
+        "timeline": selectors.device_custody_timeline(device=device),
+        "tickets": repair_selectors.ticket_list_for_device(user=request.user, device=device),
+        "loans": selectors.device_loans(device=device),
+        "can_change": permissions.can_change_device(request.user),
+        "show_assignee": permissions.can_see_assignee(request.user),
+        "status_form": form or DeviceStatusForm(initial={"version": device.version}),
+        "allowed_statuses": [(value, DeviceStatus(value).label) for value in allowed],
+        "check_in_form": check_in_form
+        or VehicleCheckInForm(locations=selectors.location_list(user=request.user)),
+        "in_my_vehicle": device.custodian_id == request.user.pk,
+    }
+
+
+@require_GET
+@login_required
+def device_detail(request: HtmxHttpRequest, device_id: int) -> HttpResponse:
+    _require_view(request)
+    device = selectors.device_get(user=request.user, device_id=device_id)
+    return render(request, "fleet/device_detail.html", _detail_context(request, device))
+
+
+@require_POST
+@login_required
+def device_change_status(request: HtmxHttpRequest, device_id: int) -> HttpResponse:
+    device = selectors.device_get(user=request.user, device_id=device_id)
+    if not permissions.can_change_device(request.user):
+        raise PermissionDenied
+    form = DeviceStatusForm(request.POST)
+    status = 200
+    if form.is_valid():
+        try:
+            services.device_change_status(
+                device=device,
+                actor=request.user,
+                to_status=form.cleaned_data["to_status"],
+                reason=form.cleaned_data["reason"],
+                expected_version=form.cleaned_data["version"],
+            )
+        except DomainError as exc:
+            form.add_error(None, str(exc))
+            status = 409 if isinstance(exc, ConflictError) else 200
+        else:
+            url = reverse("fleet:device_detail", args=[device.pk])
+            return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+    device.refresh_from_db()
+    context = _detail_context(request, device, form)
+    template = "fleet/device_detail.html#status-form" if is_partial(request) else "fleet/device_detail.html"
+    return render(request, template, context, status=status)
+
+
+def _custody_response(
+    request: HtmxHttpRequest, device: Device, form: VehicleCheckInForm | None, error: str | None
+) -> HttpResponse:
+    if error is None:
+        url = reverse("fleet:device_detail", args=[device.pk])
+        return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+    device.refresh_from_db()
+    context = _detail_context(request, device, check_in_form=form)
+    context["custody_error"] = error
+    template = (
+        "fleet/device_detail.html#custody-actions" if is_partial(request) else "fleet/device_detail.html"
+    )
+    return render(request, template, context)
+
+
+@require_POST
+@login_required
+def device_vehicle_check_out(request: HtmxHttpRequest, device_id: int) -> HttpResponse:
+    """Put one device in the signed-in technician's vehicle."""
+    device = selectors.device_get(user=request.user, device_id=device_id)
+    if not permissions.can_change_device(request.user):
+        raise PermissionDenied
+    reason = request.POST.get("reason", "")[:255]
+    error = None
+    try:
+        services.devices_check_out_to_vehicle(device_ids=[device.pk], actor=request.user, reason=reason)
+    except DomainError as exc:
+        error = str(exc)
+    return _custody_response(request, device, None, error)
+
+
+@require_POST
+@login_required
+def device_vehicle_check_in(request: HtmxHttpRequest, device_id: int) -> HttpResponse:
+    """Take one device out of the technician's vehicle at a location (the depot: overnight storage)."""
+    device = selectors.device_get(user=request.user, device_id=device_id)
+    if not permissions.can_change_device(request.user):
+        raise PermissionDenied
+    form = VehicleCheckInForm(request.POST, locations=selectors.location_list(user=request.user))
+    error = None
+    if form.is_valid():
+        try:
+            services.devices_check_in_from_vehicle(
+                device_ids=[device.pk],
+                actor=request.user,
+                to_location=form.cleaned_data["to_location"],
+                reason=form.cleaned_data["reason"],
+            )
+        except DomainError as exc:
+            error = str(exc)
+    else:
+        error = "Choose where the device is checked in."
+    return _custody_response(request, device, form, error)

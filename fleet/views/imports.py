@@ -1,0 +1,106 @@
+"""Import devices in the browser: upload, preview with per-row errors, confirm."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_http_methods, require_POST
+
+from core.exceptions import DomainError
+from core.htmx import HtmxHttpRequest, is_partial
+from fleet import importing, permissions, selectors
+from fleet.models import Location
+
+TEMPLATE = "fleet/device_import.html"
+MAX_UPLOAD_BYTES = 200 * 1024 * 1024
+# The preview lists this many bad rows; the count above the table gives the rest.
+ERRORS_SHOWN = 500
+
+
+class DeviceImportForm(forms.Form):
+    file = forms.FileField(help_text="GAM print cros output, a Google Admin console export or a CSV file.")
+    format = forms.ChoiceField(
+        choices=importing.ImportFormat.choices, initial=importing.ImportFormat.AUTO, label="Format"
+    )
+    valid_only = forms.BooleanField(required=False, label="Import only the valid rows and skip the bad ones")
+    default_location = forms.ModelChoiceField(
+        queryset=Location.objects.none(),
+        required=False,
+        label="Default location",
+        help_text="For new devices whose row names no location we know.",
+    )
+
+    def __init__(self, *args: Any, locations: QuerySet[Location], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["default_location"].queryset = locations  # type: ignore[attr-defined]
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError("The file is larger than 200 MB. Split it and import the parts.")
+        return upload
+
+
+def _require_import(request: HtmxHttpRequest) -> None:
+    if not permissions.can_import_devices(request.user):
+        raise PermissionDenied
+
+
+def _render(request: HtmxHttpRequest, stage: str, context: dict[str, Any]) -> HttpResponse:
+    """The whole page, or for htmx only the stage's fragment (its partial shares its element id)."""
+    template = f"{TEMPLATE}#import-{stage}" if is_partial(request) else TEMPLATE
+    response = render(request, template, {**context, "stage": stage, "errors_shown": ERRORS_SHOWN})
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def device_import(request: HtmxHttpRequest) -> HttpResponse:
+    """GET: the upload form. POST: check the file without writing and show the preview."""
+    _require_import(request)
+    locations = selectors.location_list(user=request.user)
+    if request.method == "GET":
+        return _render(request, "form", {"form": DeviceImportForm(locations=locations)})
+    form = DeviceImportForm(request.POST, request.FILES, locations=locations)
+    if form.is_valid():
+        upload = form.cleaned_data["file"]
+        location = form.cleaned_data["default_location"]
+        try:
+            preview = importing.device_import_preview(
+                actor=request.user,
+                data=upload.read(),
+                filename=upload.name,
+                file_format=form.cleaned_data["format"],
+                valid_only=form.cleaned_data["valid_only"],
+                default_location=location.code if location else "",
+            )
+        except DomainError as exc:
+            form.add_error("file", str(exc))
+        else:
+            return _render(request, "preview", {"report": preview.report, "token": preview.token})
+    return _render(request, "form", {"form": form})
+
+
+@require_POST
+@login_required
+def device_import_confirm(request: HtmxHttpRequest) -> HttpResponse:
+    """Import the previewed file for real and show what was done."""
+    _require_import(request)
+    context: dict[str, Any] = {}
+    try:
+        context["report"] = importing.device_import_confirm(
+            actor=request.user, token=request.POST.get("token", "")
+        )
+    except importing.ImportRejected as exc:
+        context.update(report=exc.report, error=str(exc))
+    except DomainError as exc:
+        context["error"] = str(exc)
+    return _render(request, "result", context)

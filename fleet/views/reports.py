@@ -1,0 +1,113 @@
+"""Fleet reports: readiness per school, and the AUE refresh plan, each with a CSV export."""
+
+from __future__ import annotations
+
+import csv
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_GET
+
+from core.htmx import HtmxHttpRequest, is_partial
+from fleet import permissions, reports
+from fleet.forms import AuePlanFilterForm
+
+
+def _require_reports(request: HtmxHttpRequest) -> None:
+    if not permissions.can_view_fleet_reports(request.user):
+        raise PermissionDenied
+
+
+def _readiness(request: HtmxHttpRequest) -> reports.ReadinessReport:
+    sort = "share" if request.GET.get("sort") == "share" else "name"
+    return reports.readiness_report(user=request.user, sort=sort)
+
+
+@require_GET
+@login_required
+def readiness_report(request: HtmxHttpRequest) -> HttpResponse:
+    """Per school: deployed, share in service, in repair, past AUE, loaners out."""
+    _require_reports(request)
+    sort = "share" if request.GET.get("sort") == "share" else "name"
+    context = {"report": _readiness(request), "sort": sort}
+    template = (
+        "fleet/readiness_report.html#readiness-table"
+        if is_partial(request)
+        else "fleet/readiness_report.html"
+    )
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+@require_GET
+@login_required
+def readiness_export(request: HtmxHttpRequest) -> HttpResponse:
+    _require_reports(request)
+    report = _readiness(request)
+    response = HttpResponse(content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="readiness-{report.today:%Y%m%d}.csv"'
+    writer = csv.writer(response)
+    header = ["code", "school", "active", "deployed", "in_service", "share_in_service", "in_repair"]
+    writer.writerow([*header, "past_aue", "loaners_out"])
+    for row in [*report.rows, report.total]:
+        share = "" if row.share_in_service is None else f"{row.share_in_service:.4f}"
+        figures = [row.active, row.deployed, row.in_service, share, row.in_repair, row.past_aue]
+        writer.writerow([row.code, row.name, *figures, row.loaners_out])
+    return response
+
+
+def _aue_plan(request: HtmxHttpRequest) -> tuple[AuePlanFilterForm, reports.AuePlan | None]:
+    start, end = reports.aue_plan_default_years()
+    data = {"from_year": start, "to_year": end, **request.GET.dict()}
+    form = AuePlanFilterForm(data)
+    if not form.is_valid():
+        return form, None
+    plan = reports.aue_plan(
+        user=request.user,
+        from_year=form.cleaned_data["from_year"],
+        to_year=form.cleaned_data["to_year"],
+        location_id=form.cleaned_data.get("location"),
+    )
+    return form, plan
+
+
+@require_GET
+@login_required
+def aue_plan(request: HtmxHttpRequest) -> HttpResponse:
+    """Devices reaching AUE per school year, by school and model, with replacement cost."""
+    _require_reports(request)
+    form, plan = _aue_plan(request)
+    context = {
+        "form": form,
+        "plan": plan,
+        "schools": reports.aue_plan_schools(user=request.user),
+        "query": request.GET.urlencode(),
+    }
+    template = "fleet/aue_plan.html#aue-plan-results" if is_partial(request) else "fleet/aue_plan.html"
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+@require_GET
+@login_required
+def aue_plan_export(request: HtmxHttpRequest) -> HttpResponse:
+    _require_reports(request)
+    form, plan = _aue_plan(request)
+    if plan is None:
+        errors = " ".join(str(error) for error in form.non_field_errors())
+        return HttpResponse(errors or "Check the filters.", status=400)
+    response = HttpResponse(content_type="text/csv")
+    filename = f"aue-plan-{plan.from_year}-{plan.to_year + 1}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    writer = csv.writer(response)
+    writer.writerow(["school_year", "school", "model", "devices", "unit_price", "replacement_cost"])
+    for row in plan.rows:
+        writer.writerow(
+            [row.school_year_label, row.location_name, row.model_name, row.devices, row.unit_price, row.cost]
+        )
+    return response

@@ -1,0 +1,161 @@
+"""The browser import: upload, preview with row errors, confirm; supervisors and admins only."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from fleet.models import CustodyEvent, Device
+from tests.fleet.import_support import GAM_SAMPLE, ImportReference, import_reference
+
+pytestmark = pytest.mark.django_db
+
+IMPORT_URL = reverse("fleet:device_import")
+CONFIRM_URL = reverse("fleet:device_import_confirm")
+HTMX = {"HX-Request": "true"}
+
+
+@pytest.fixture
+def ref(settings, tmp_path) -> ImportReference:
+    settings.MEDIA_ROOT = tmp_path  # kept uploads go to default storage
+    return import_reference()
+
+
+def sample() -> SimpleUploadedFile:
+    return SimpleUploadedFile("gam.csv", GAM_SAMPLE.read_bytes(), content_type="text/csv")
+
+
+def upload(client, ref: ImportReference, *, default_location: bool = True, **extra):
+    data: dict[str, object] = {"file": sample(), "format": "auto"}
+    if default_location:
+        data["default_location"] = ref.locations["DEPOT"].pk
+    return client.post(IMPORT_URL, data, **extra)
+
+
+def token_in(html: str) -> str:
+    match = re.search(r'name="token" value="([^"]+)"', html)
+    assert match, "no confirm form in the page"
+    return match[1]
+
+
+def count_in(html: str, name: str) -> int:
+    match = re.search(rf'data-count="{name}">(\d+)<', html)
+    assert match, f"no {name} count in the page"
+    return int(match[1])
+
+
+def test_anonymous_is_sent_to_sign_in(client):
+    response = client.get(IMPORT_URL)
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("accounts:login"))
+
+
+@pytest.mark.parametrize("actor", ["technician", "procurement", "school_admin", "no_role_user"])
+def test_roles_without_import_rights_get_403(request, login, actor):
+    client = login(request.getfixturevalue(actor))
+
+    assert client.get(IMPORT_URL).status_code == 403
+    assert client.post(CONFIRM_URL, {"token": "x"}).status_code == 403
+
+
+@pytest.mark.parametrize("actor", ["supervisor", "admin_user"])
+def test_supervisors_and_admins_see_the_form(request, login, ref, actor):
+    response = login(request.getfixturevalue(actor)).get(IMPORT_URL)
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'id="import-form"' in html
+    assert "Central Repair Depot" in html
+    assert response["Vary"].count("HX-Request") == 1
+
+
+def test_preview_counts_and_writes_nothing(login, admin_user, ref):
+    response = upload(login(admin_user), ref)
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'id="import-preview"' in html
+    assert count_in(html, "created") == 5
+    assert count_in(html, "error_rows") == 0
+    assert "CB-0104512" in html  # the first devices to create are listed
+    assert "deprovisioned in Google" in html
+    assert not Device.objects.exists()
+
+
+def test_preview_shows_row_errors_and_offers_no_confirm(login, admin_user, ref):
+    response = upload(login(admin_user), ref, default_location=False)
+
+    html = response.content.decode()
+    assert count_in(html, "error_rows") == 1
+    assert re.search(r"<td>6</td><td>CB-0055510</td><td>7K2QX93</td><td>unknown location</td>", html)
+    assert 'name="token"' not in html
+    assert not Device.objects.exists()
+
+
+def test_confirm_imports_the_previewed_file(login, supervisor, ref):
+    client = login(supervisor)
+    token = token_in(upload(client, ref).content.decode())
+
+    response = client.post(CONFIRM_URL, {"token": token})
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'id="import-result"' in html
+    assert count_in(html, "created") == 5
+    assert Device.objects.count() == 5
+    assert set(CustodyEvent.objects.values_list("actor", flat=True)) == {supervisor.pk}
+
+
+def test_htmx_preview_and_confirm_return_fragments_only(login, admin_user, ref):
+    client = login(admin_user)
+
+    preview = upload(client, ref, headers=HTMX)
+    result = client.post(CONFIRM_URL, {"token": token_in(preview.content.decode())}, headers=HTMX)
+
+    for response, root in ((preview, "import-preview"), (result, "import-result")):
+        html = response.content.decode()
+        assert html.lstrip().startswith(f'<section id="{root}"')
+        assert "<html" not in html
+    assert Device.objects.count() == 5
+
+
+def test_htmx_get_returns_the_form_fragment(login, admin_user, ref):
+    html = login(admin_user).get(IMPORT_URL, headers=HTMX).content.decode()
+
+    assert html.lstrip().startswith('<form id="import-form"')
+
+
+def test_unreadable_file_re_renders_the_form_with_the_error(login, admin_user, ref):
+    client = login(admin_user)
+    data = {"file": SimpleUploadedFile("x.csv", b"\x00\x01binary"), "format": "auto"}
+
+    response = client.post(IMPORT_URL, data, headers=HTMX)
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.lstrip().startswith('<form id="import-form"')
+    assert "binary data" in html
+
+
+def test_confirm_with_a_forged_token_writes_nothing(login, admin_user, ref):
+    response = login(admin_user).post(CONFIRM_URL, {"token": "forged"})
+
+    html = response.content.decode()
+    assert "Nothing was imported" in html
+    assert "not valid" in html
+    assert not Device.objects.exists()
+
+
+def test_confirm_of_a_file_that_became_invalid_shows_its_errors(login, admin_user, ref):
+    client = login(admin_user)
+    token = token_in(upload(client, ref).content.decode())
+    ref.locations["DEPOT"].delete()  # the default location is gone by the time of confirmation
+
+    response = client.post(CONFIRM_URL, {"token": token})
+
+    assert "no location with the code" in response.content.decode()
+    assert not Device.objects.exists()

@@ -1,0 +1,187 @@
+"""Readiness per school and the AUE refresh plan, on a small district whose figures are known."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from accounts.models import User
+from fleet import reports
+from fleet.choices import DeviceStatus, DeviceType, LocationKind
+from fleet.models import DeviceModel, Location
+from tests.fleet.factories import DeviceFactory, DeviceModelFactory, LocationFactory
+
+pytestmark = pytest.mark.django_db
+
+TODAY = dt.date(2026, 3, 15)
+
+
+@pytest.fixture
+def district() -> dict[str, Location | DeviceModel]:
+    """Two schools, a depot, and three models: AUE June 2026, AUE February 2026, and Windows."""
+    north, south = LocationFactory.create(name="North Elementary"), LocationFactory.create(name="South High")
+    depot = LocationFactory.create(name="Depot", kind=LocationKind.DEPOT)
+    june = DeviceModelFactory.create(name="C733", aue_month=dt.date(2026, 6, 1), unit_price=Decimal("250.00"))
+    feb = DeviceModelFactory.create(name="C734", aue_month=dt.date(2026, 2, 1), unit_price=Decimal("300.00"))
+    windows = DeviceModelFactory.create(
+        name="Latitude", device_type=DeviceType.WINDOWS_LAPTOP, aue_month=None, unit_price=Decimal("900.00")
+    )
+    statuses = {
+        DeviceStatus.DEPLOYED: 4,
+        DeviceStatus.IN_STOCK: 1,
+        DeviceStatus.LOANER_POOL: 1,
+        DeviceStatus.LOANED_OUT: 1,
+        DeviceStatus.IN_REPAIR: 1,
+        DeviceStatus.AT_VENDOR: 1,
+        DeviceStatus.RETIRED: 1,
+        DeviceStatus.LOST_STOLEN: 1,
+    }
+    for status, n in statuses.items():
+        DeviceFactory.create_batch(n, location=north, model=june, status=status)
+    # North: two past AUE by model (one retired, which does not count), one by its own date.
+    DeviceFactory.create(location=north, model=feb, status=DeviceStatus.DEPLOYED)
+    DeviceFactory.create(location=north, model=feb, status=DeviceStatus.RETIRED)
+    DeviceFactory.create(location=north, model=june, aue_override=dt.date(2026, 3, 14))
+    # South: a Windows laptop and a Chromebook whose own AUE is later than its model's.
+    DeviceFactory.create(location=south, model=windows, status=DeviceStatus.DEPLOYED)
+    DeviceFactory.create(
+        location=south, model=feb, aue_override=dt.date(2027, 8, 31), status=DeviceStatus.IN_STOCK
+    )
+    DeviceFactory.create(location=depot, model=june)
+    return {"north": north, "south": south, "depot": depot, "june": june, "feb": feb}
+
+
+def test_readiness_report_figures_per_school(technician: User, district: dict):
+    report = reports.readiness_report(user=technician, today=TODAY)
+
+    rows = {row.name: row for row in report.rows}
+    assert set(rows) == {"North Elementary", "South High"}  # the depot is not a school
+    north = rows["North Elementary"]
+    # Active: 4 deployed + 1 stock + 1 pool + 1 loaned + 1 repair + 1 vendor + feb deployed + override = 11.
+    assert (north.active, north.deployed, north.in_service) == (11, 6, 8)
+    assert north.share_in_service == pytest.approx(8 / 11)
+    assert north.share_in_service_percent == "72.7%"
+    assert (north.in_repair, north.past_aue, north.loaners_out) == (2, 2, 1)
+    south = rows["South High"]
+    assert (south.active, south.deployed, south.in_service, south.in_repair, south.past_aue) == (
+        2,
+        1,
+        2,
+        0,
+        0,
+    )
+    assert report.total.active == 13
+    assert report.total.past_aue == 2
+
+
+def test_readiness_report_past_aue_turns_at_the_end_of_the_aue_month(technician: User):
+    school = LocationFactory.create()
+    DeviceFactory.create(location=school, model__aue_month=dt.date(2026, 2, 1))
+
+    on_last_day = reports.readiness_report(user=technician, today=dt.date(2026, 2, 28)).rows[0]
+    next_day = reports.readiness_report(user=technician, today=dt.date(2026, 3, 1)).rows[0]
+
+    assert (on_last_day.past_aue, next_day.past_aue) == (0, 1)
+
+
+def test_readiness_report_school_without_devices_has_no_share(technician: User):
+    LocationFactory.create()
+
+    row = reports.readiness_report(user=technician, today=TODAY).rows[0]
+
+    assert (row.active, row.share_in_service, row.share_in_service_percent) == (0, None, "—")
+
+
+def test_readiness_report_sorted_by_share_puts_least_ready_first(technician: User, district: dict):
+    report = reports.readiness_report(user=technician, today=TODAY, sort="share")
+
+    assert [row.name for row in report.rows] == ["North Elementary", "South High"]
+
+
+def test_readiness_report_for_school_admin_shows_only_their_school(school_admin: User, district: dict):
+    own = school_admin.profile.locations.get()
+    DeviceFactory.create_batch(2, location=own)
+
+    report = reports.readiness_report(user=school_admin, today=TODAY)
+
+    assert [(row.name, row.active) for row in report.rows] == [("Maple Elementary", 2)]
+
+
+def test_readiness_report_is_one_query_whatever_the_number_of_schools(technician: User):
+    for _ in range(5):
+        DeviceFactory.create(location=LocationFactory.create())
+
+    with CaptureQueriesContext(connection) as queries:
+        reports.readiness_report(user=technician, today=TODAY)
+
+    # The role check (the user's groups) and the aggregate itself.
+    assert len(queries) == 2
+
+
+def test_aue_plan_groups_by_school_year_school_and_model_with_cost(technician: User, district: dict):
+    plan = reports.aue_plan(user=technician, from_year=2025, to_year=2027)
+
+    by_line = {(row.school_year, row.location_name, row.model_name): row.devices for row in plan.rows}
+    # 2025-26 (July 2025 to June 2026): June and February models; retired, lost and Windows are out.
+    assert by_line == {
+        (2025, "Depot", "C733"): 1,
+        (2025, "North Elementary", "C733"): 10,
+        (2025, "North Elementary", "C734"): 1,
+        (2027, "South High", "C734"): 1,  # its own AUE, August 2027, is in 2027-28
+    }
+    year = plan.years[0]
+    assert (year.label, year.devices, year.cost) == ("2025-26", 12, Decimal("3050.00"))
+    assert [(m.model_name, m.devices, m.cost) for m in year.models] == [
+        ("C733", 11, Decimal("2750.00")),
+        ("C734", 1, Decimal("300.00")),
+    ]
+    assert [y.school_year for y in plan.years] == [2025, 2027]
+    assert (plan.devices, plan.cost) == (13, Decimal("3350.00"))
+    assert [(s.location_name, s.devices_by_year, s.devices, s.cost) for s in plan.schools] == [
+        ("Depot", [1, 0], 1, Decimal("250.00")),
+        ("North Elementary", [11, 0], 11, Decimal("2800.00")),
+        ("South High", [0, 1], 1, Decimal("300.00")),
+    ]
+
+
+def test_aue_plan_school_year_boundaries_are_july_to_june(technician: User):
+    school, model = LocationFactory.create(), DeviceModelFactory.create()
+    for day in [dt.date(2026, 6, 30), dt.date(2026, 7, 1), dt.date(2027, 6, 30), dt.date(2027, 7, 1)]:
+        DeviceFactory.create(location=school, model=model, aue_override=day)
+
+    plan = reports.aue_plan(user=technician, from_year=2026, to_year=2026)
+
+    assert [(row.school_year, row.devices) for row in plan.rows] == [(2026, 2)]
+
+
+def test_aue_plan_narrowed_to_one_school(technician: User, district: dict):
+    plan = reports.aue_plan(user=technician, from_year=2025, to_year=2030, location_id=district["south"].pk)
+
+    assert [(row.location_name, row.devices) for row in plan.rows] == [("South High", 1)]
+
+
+def test_aue_plan_for_school_admin_counts_only_their_school(school_admin: User, district: dict):
+    own = school_admin.profile.locations.get()
+    DeviceFactory.create_batch(3, location=own, model=district["june"])
+
+    plan = reports.aue_plan(user=school_admin, from_year=2025, to_year=2030)
+
+    assert [(row.location_name, row.devices, row.cost) for row in plan.rows] == [
+        ("Maple Elementary", 3, Decimal("750.00"))
+    ]
+
+
+def test_aue_plan_default_years_start_with_this_school_year():
+    with time_machine.travel(dt.datetime(2026, 8, 1, 12, 0), tick=False):
+        assert reports.aue_plan_default_years() == (2026, 2030)
+    assert reports.aue_plan_default_years(today=dt.date(2026, 6, 30)) == (2025, 2029)
+
+
+def test_school_year_label_spans_two_calendar_years():
+    assert reports.school_year_label(2029) == "2029-30"
+    assert reports.school_year_label(2099) == "2099-00"
