@@ -150,7 +150,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "core.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "core.api.exceptions.exception_handler",
 }
 
@@ -161,6 +161,17 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated", "core.api.permissions.HasAnyRole"],
     "COMPONENT_SPLIT_REQUEST": True,
+    # One schema name per choice set used by several fields (status, from_status, to_status).
+    "ENUM_NAME_OVERRIDES": {
+        "DeviceStatusEnum": "fleet.choices.DeviceStatus",
+        "CustodyEventKindEnum": "fleet.choices.CustodyEventKind",
+        "LocationKindEnum": "fleet.choices.LocationKind",
+        "OvertimeRequestStatusEnum": "accounts.choices.OvertimeRequestStatus",
+        "TimeEntryKindEnum": "accounts.choices.TimeEntryKind",
+        "TimesheetStatusEnum": "accounts.choices.TimesheetStatus",
+        "TicketStatusEnum": "repairs.choices.TicketStatus",
+        "ForecastRunStatusEnum": "forecasting.choices.ForecastRunStatus",
+    },
     # Served from the package, not a CDN: the app works with no internet.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

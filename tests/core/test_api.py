@@ -1,6 +1,7 @@
 import io
 import re
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 import yaml
@@ -199,3 +200,10 @@ def test_docs_use_local_swagger_files_and_no_cdn(client: Client, technician: Use
     assert any(p.endswith("swagger-ui-bundle.js") for p in static_paths)
     for static_path in static_paths:
         assert finders.find(static_path), f"{static_path} is referenced but not in any static directory"
+
+
+def test_openapi_schema_generates_without_warnings(tmp_path: Path) -> None:
+    """Schema warnings fail ``check --deploy`` in CI; catch them here first."""
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yml"))
+
+    assert "openapi: 3" in (tmp_path / "schema.yml").read_text()
