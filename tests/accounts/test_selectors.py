@@ -28,13 +28,26 @@ def test_user_roles_for_inactive_user_is_empty(technician: User):
 def test_navigation_for_admin_includes_admin_site(admin_user: User):
     labels = [item.label for item in selectors.navigation_for(user=admin_user)]
 
-    assert labels == ["Home", "Devices", "Scan", "Loaners", "Reports", "Import", "API", "Admin"]
+    assert labels == [
+        "Home",
+        "Devices",
+        "Scan",
+        "Loaners",
+        "Reports",
+        "Import",
+        "Overtime",
+        "Approvals",
+        "Timesheets",
+        "Payroll",
+        "API",
+        "Admin",
+    ]
 
 
 def test_navigation_for_procurement_shows_devices_and_reports_but_no_scanning(procurement: User):
     labels = [item.label for item in selectors.navigation_for(user=procurement)]
 
-    assert labels == ["Home", "Devices", "Reports", "API"]
+    assert labels == ["Home", "Devices", "Reports", "Payroll", "API"]
 
 
 def test_navigation_for_admin_role_without_staff_status_hides_admin_site():

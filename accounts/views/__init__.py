@@ -1,0 +1,1 @@
+"""HTML views of people and their time, one module per capability."""

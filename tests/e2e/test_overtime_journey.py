@@ -1,0 +1,78 @@
+"""An ITSS I requests overtime, their supervisor approves it inline; an ITSS II is refused."""
+
+import datetime as dt
+import re
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from playwright.sync_api import Page, expect
+
+from accounts.choices import OvertimeRequestEventKind, OvertimeRequestStatus, Role
+from accounts.models import OvertimeRequest, User
+from tests.accounts.factories import StaffProfileFactory, UserFactory
+from tests.e2e.helpers import sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+
+def sign_out(page: Page) -> None:
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_label("Username")).to_be_visible()
+
+
+def test_itss1_requests_overtime_and_supervisor_approves_it_inline(page: Page, supervisor: User):
+    ivy = UserFactory.create(username="ivy", first_name="Ivy", last_name="Itss", roles=[Role.TECHNICIAN])
+    StaffProfileFactory.create(user=ivy, grade_number=20, supervisor=supervisor)
+    work_date = timezone.localdate() + dt.timedelta(days=3)
+
+    sign_in(page, "ivy")
+    page.get_by_role("link", name="Overtime", exact=True).click()
+    expect(page.get_by_role("heading", name="My overtime")).to_be_visible()
+    page.get_by_label("Date").fill(work_date.isoformat())
+    page.get_by_label("Expected hours").fill("3")
+    page.get_by_label("Reason").fill("Re-image the Maple library carts after school")
+    page.get_by_role("button", name="Request overtime").click()
+    expect(page.get_by_role("status")).to_contain_text(f"Overtime requested for {work_date:%Y-%m-%d}")
+    expect(page.locator("#my-overtime-requests")).to_contain_text("Pending")
+    expect(page.locator("#my-overtime-requests")).to_contain_text("from 2020-07-01 (grades 18\u201320)")
+    sign_out(page)
+
+    sign_in(page, "supervisor")
+    page.get_by_role("link", name="Approvals").click()
+    made = OvertimeRequest.objects.get(requester=ivy)
+    row = page.locator(f"#overtime-row-{made.pk}")
+    expect(row).to_contain_text("Ivy Itss")
+    row.get_by_label("Comment").fill("Go ahead")
+    row.get_by_role("button", name="Approve").click()
+
+    expect(row).to_have_attribute("data-status", "approved")
+    expect(row).to_contain_text("Approved by Sam Super")
+    expect(page).to_have_url(re.compile(re.escape(reverse("accounts:overtime_queue")) + "$"))
+    made.refresh_from_db()
+    assert (made.status, made.decided_by, made.decision_comment) == (
+        OvertimeRequestStatus.APPROVED,
+        supervisor,
+        "Go ahead",
+    )
+    kinds = list(made.events.values_list("kind", flat=True))
+    assert kinds == [OvertimeRequestEventKind.REQUESTED, OvertimeRequestEventKind.APPROVED]
+
+
+def test_itss2_is_refused_with_the_rule_named(page: Page, supervisor: User):
+    ray = UserFactory.create(username="ray", first_name="Ray", last_name="Itss", roles=[Role.TECHNICIAN])
+    StaffProfileFactory.create(user=ray, grade_number=23, supervisor=supervisor)
+    work_date = timezone.localdate() + dt.timedelta(days=3)
+
+    sign_in(page, "ray")
+    page.goto(reverse("accounts:overtime_mine"))
+    page.get_by_label("Date").fill(work_date.isoformat())
+    page.get_by_label("Expected hours").fill("2")
+    page.get_by_label("Reason").fill("Switch replacement at the high school")
+    page.get_by_role("button", name="Request overtime").click()
+
+    expect(page.get_by_role("alert")).to_have_text(
+        "Grade 23 (IT Systems Specialist II) is not eligible for overtime under the rule in force "
+        "from 2020-07-01 (grades 21\u201325)."
+    )
+    assert not OvertimeRequest.objects.filter(requester=ray).exists()
