@@ -9,7 +9,6 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -23,7 +22,7 @@ from accounts.forms import (
 )
 from accounts.models import OvertimeRequest
 from core.exceptions import ConflictError, DomainError
-from core.htmx import HtmxHttpRequest, is_partial
+from core.htmx import HtmxHttpRequest, render_page_or_fragment
 from fleet import selectors as fleet_selectors
 
 
@@ -45,14 +44,7 @@ def _mine_response(
         "can_view_queue": permissions.can_view_overtime_queue(request.user),
         "created": created,
     }
-    template = (
-        "accounts/overtime_request_mine.html#overtime-mine"
-        if is_partial(request)
-        else "accounts/overtime_request_mine.html"
-    )
-    response = render(request, template, context)
-    patch_vary_headers(response, ["HX-Request"])
-    return response
+    return render_page_or_fragment(request, "accounts/overtime_request_mine.html", "overtime-mine", context)
 
 
 @require_GET
@@ -245,14 +237,7 @@ def _rules_response(request: HtmxHttpRequest, form: OvertimeRuleForm | None = No
         "can_edit": can_edit,
         "form": form or (OvertimeRuleForm(initial={"effective_from": today}) if can_edit else None),
     }
-    template = (
-        "accounts/overtime_rule_list.html#overtime-rules"
-        if is_partial(request)
-        else "accounts/overtime_rule_list.html"
-    )
-    response = render(request, template, context)
-    patch_vary_headers(response, ["HX-Request"])
-    return response
+    return render_page_or_fragment(request, "accounts/overtime_rule_list.html", "overtime-rules", context)
 
 
 @require_GET

@@ -11,12 +11,11 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from core.exceptions import ConflictError, DomainError
-from core.htmx import HtmxHttpRequest, is_partial
+from core.htmx import HtmxHttpRequest, is_partial, render_page_or_fragment
 from fleet import permissions, selectors, services
 from fleet.choices import DeviceStatus
 from fleet.filters import warranty_state
@@ -54,10 +53,7 @@ def device_list(request: HtmxHttpRequest) -> HttpResponse:
         "per_page": per_page,
         "show_assignee": permissions.can_see_assignee(request.user),
     }
-    template = "fleet/device_list.html#device-results" if is_partial(request) else "fleet/device_list.html"
-    response = render(request, template, context)
-    patch_vary_headers(response, ["HX-Request"])
-    return response
+    return render_page_or_fragment(request, "fleet/device_list.html", "device-results", context)
 
 
 @require_GET
@@ -117,12 +113,7 @@ def device_search(request: HtmxHttpRequest) -> HttpResponse:
             return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
     matches = selectors.device_search(user=request.user, prefix=code)
     context = {"q": code, "matches": matches, "exact": exact}
-    template = (
-        "fleet/device_search.html#search-results" if is_partial(request) else "fleet/device_search.html"
-    )
-    response = render(request, template, context)
-    patch_vary_headers(response, ["HX-Request"])
-    return response
+    return render_page_or_fragment(request, "fleet/device_search.html", "search-results", context)
 
 
 def _detail_context(

@@ -6,11 +6,10 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_POST
 
 from core.exceptions import DomainError
-from core.htmx import HtmxHttpRequest, is_partial
+from core.htmx import HtmxHttpRequest, is_partial, render_page_or_fragment
 from fleet import permissions, selectors, services
 from fleet.forms import LoanCheckOutForm
 from fleet.models import Location
@@ -61,10 +60,7 @@ def _pool_context(
 
 
 def _render_pool(request: HtmxHttpRequest, context: dict[str, object]) -> HttpResponse:
-    template = "fleet/loaner_pool.html#loaner-pool" if is_partial(request) else "fleet/loaner_pool.html"
-    response = render(request, template, context)
-    patch_vary_headers(response, ["HX-Request"])
-    return response
+    return render_page_or_fragment(request, "fleet/loaner_pool.html", "loaner-pool", context)
 
 
 @require_GET

@@ -7,11 +7,9 @@ import csv
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
-from django.shortcuts import render
-from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
 
-from core.htmx import HtmxHttpRequest, is_partial
+from core.htmx import HtmxHttpRequest, render_page_or_fragment
 from fleet import permissions, reports
 from fleet.forms import AuePlanFilterForm
 
@@ -33,14 +31,7 @@ def readiness_report(request: HtmxHttpRequest) -> HttpResponse:
     _require_reports(request)
     sort = "share" if request.GET.get("sort") == "share" else "name"
     context = {"report": _readiness(request), "sort": sort}
-    template = (
-        "fleet/readiness_report.html#readiness-table"
-        if is_partial(request)
-        else "fleet/readiness_report.html"
-    )
-    response = render(request, template, context)
-    patch_vary_headers(response, ["HX-Request"])
-    return response
+    return render_page_or_fragment(request, "fleet/readiness_report.html", "readiness-table", context)
 
 
 @require_GET
@@ -87,10 +78,7 @@ def aue_plan(request: HtmxHttpRequest) -> HttpResponse:
         "schools": reports.aue_plan_schools(user=request.user),
         "query": request.GET.urlencode(),
     }
-    template = "fleet/aue_plan.html#aue-plan-results" if is_partial(request) else "fleet/aue_plan.html"
-    response = render(request, template, context)
-    patch_vary_headers(response, ["HX-Request"])
-    return response
+    return render_page_or_fragment(request, "fleet/aue_plan.html", "aue-plan-results", context)
 
 
 @require_GET
