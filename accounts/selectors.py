@@ -63,6 +63,8 @@ def navigation_for(*, user: User) -> list[NavItem]:
         items.append(NavItem("Reports", reverse("fleet:readiness_report")))
     if fleet_permissions.can_import_devices(user):
         items.append(NavItem("Import", reverse("fleet:device_import")))
+    if roles & {Role.TECHNICIAN, Role.SUPERVISOR, Role.PROCUREMENT, Role.ADMIN, Role.SCHOOL_ADMIN}:
+        items.append(NavItem("Tickets", reverse("repairs:ticket_list")))
     # Role checks only (no query): the bar renders on every page.
     if roles & {Role.TECHNICIAN, Role.SUPERVISOR, Role.ADMIN}:
         items.append(NavItem("Overtime", reverse("accounts:overtime_mine")))
@@ -75,6 +77,10 @@ def navigation_for(*, user: User) -> list[NavItem]:
         items.append(NavItem("Timesheets", reverse("accounts:timesheet_team")))
     if roles & {Role.PROCUREMENT, Role.ADMIN}:
         items.append(NavItem("Payroll", reverse("accounts:timesheet_payroll")))
+    if roles & {Role.TECHNICIAN, Role.SUPERVISOR, Role.PROCUREMENT, Role.ADMIN}:
+        items.append(NavItem("Parts", reverse("repairs:part_list")))
+    if roles & {Role.PROCUREMENT, Role.ADMIN}:
+        items.append(NavItem("Purchasing", reverse("repairs:purchase_order_list")))
     if roles:
         items.append(NavItem("API", "/api/docs/"))
     if Role.ADMIN in roles and user.is_staff:

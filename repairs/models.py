@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.db import models
 from django.db.models import Q
 
@@ -24,10 +26,23 @@ from repairs.choices import (
     TicketStatus,
 )
 
+if TYPE_CHECKING:
+    from accounts.models import User
+
 
 class TicketQuerySet(models.QuerySet["Ticket"]):
     def open(self) -> TicketQuerySet:
         return self.filter(status__in=OPEN_TICKET_STATUSES)
+
+    def visible_to(self, user: User | AnonymousUser) -> TicketQuerySet:
+        """District staff see every ticket; school administrators those reported at their schools."""
+        from accounts.choices import Role
+        from accounts.permissions import has_any_role
+        from fleet.models import Location
+
+        if has_any_role(user, Role.TECHNICIAN, Role.SUPERVISOR, Role.PROCUREMENT, Role.ADMIN):
+            return self
+        return self.filter(location__in=Location.objects.visible_to(user).values("pk"))
 
 
 class Ticket(TimeStampedModel):

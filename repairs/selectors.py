@@ -2,14 +2,433 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AnonymousUser
-from django.db.models import QuerySet
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import (
+    Case,
+    DecimalField,
+    F,
+    IntegerField,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, TruncMonth
+from django.http import Http404
+from django.utils import timezone
+
+from accounts.choices import Role
 from accounts.models import User
-from fleet.models import Device
-from repairs.models import Ticket
+from fleet.choices import CustodyEventKind
+from fleet.models import CustodyEvent, Device, Loan, Location
+from fleet.selectors import device_life_facts
+from repairs.choices import OPEN_PURCHASE_ORDER_STATUSES, Priority, StockMovementKind, TicketStatus
+from repairs.models import (
+    Part,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    StockLevel,
+    StockLocation,
+    StockMovement,
+    Ticket,
+    TicketEvent,
+    TicketQuerySet,
+    Vendor,
+)
+from repairs.ticket_filters import TicketFilterSet
 
 
 def ticket_list_for_device(*, user: User | AnonymousUser, device: Device) -> QuerySet[Ticket]:
     """A device's tickets, newest first, for a user already allowed to see the device."""
     return Ticket.objects.filter(device=device).select_related("assignee").order_by("-opened_at", "-pk")
+
+
+# Parts, stock and purchase orders --------------------------------------------------------------
+# Views and API check repairs.permissions (can_view_stock, can_view_purchase_orders) first; these
+# return every row to a caller already allowed to see stock.
+
+
+def part_list(*, filters: Mapping[str, Any] | None = None) -> QuerySet[Part]:
+    """The catalogue with total on hand across locations, filtered by PartFilterSet."""
+    from repairs.filters import PartFilterSet
+
+    parts = (
+        Part.objects.select_related("vendor")
+        .prefetch_related("compatible_models")
+        .annotate(total_on_hand=Coalesce(Sum("stock_levels__on_hand"), 0))
+        .order_by("part_number")
+    )
+    return PartFilterSet(filters or {}, queryset=parts).qs
+
+
+def part_get(*, part_id: int) -> Part:
+    """One part; Http404 when it does not exist."""
+    part = (
+        Part.objects.select_related("vendor").prefetch_related("compatible_models").filter(pk=part_id).first()
+    )
+    if part is None:
+        raise Http404("No such part.")
+    return part
+
+
+def part_stock_by_location(*, part: Part) -> QuerySet[StockLevel]:
+    return (
+        StockLevel.objects.filter(part=part).select_related("stock_location").order_by("stock_location__name")
+    )
+
+
+def stock_location_list() -> QuerySet[StockLocation]:
+    return StockLocation.objects.select_related("technician").order_by("name")
+
+
+def stock_location_get(*, stock_location_id: int) -> StockLocation:
+    location = StockLocation.objects.filter(pk=stock_location_id).first()
+    if location is None:
+        raise Http404("No such stock location.")
+    return location
+
+
+def stock_levels(
+    *, location: StockLocation | None = None, filters: Mapping[str, Any] | None = None
+) -> QuerySet[StockLevel]:
+    """Stock levels (of one location when given), by location then part number."""
+    from repairs.filters import StockLevelFilterSet
+
+    levels = StockLevel.objects.select_related("part", "stock_location").order_by(
+        "stock_location__name", "part__part_number"
+    )
+    if location is not None:
+        levels = levels.filter(stock_location=location)
+    return StockLevelFilterSet(filters or {}, queryset=levels).qs
+
+
+def low_stock(*, location: StockLocation | None = None) -> QuerySet[StockLevel]:
+    """Levels at or below their reorder point; a reorder point of 0 means "not stocked here"."""
+    return stock_levels(location=location).filter(reorder_point__gt=0, on_hand__lte=F("reorder_point"))
+
+
+def stock_movement_list(*, filters: Mapping[str, Any] | None = None) -> QuerySet[StockMovement]:
+    """The ledger, newest first, filtered by StockMovementFilterSet."""
+    from repairs.filters import StockMovementFilterSet
+
+    movements = StockMovement.objects.select_related(
+        "part", "stock_location", "actor", "transfer_peer", "source_device"
+    ).order_by("-occurred_at", "-pk")
+    return StockMovementFilterSet(filters or {}, queryset=movements).qs
+
+
+def stock_ledger_mismatches() -> QuerySet[StockLevel]:
+    """Levels whose on-hand count differs from the sum of their movements (should be none)."""
+    ledger = (
+        StockMovement.objects.filter(part=OuterRef("part"), stock_location=OuterRef("stock_location"))
+        .values("part")
+        .annotate(total=Sum("quantity"))
+        .values("total")
+    )
+    return StockLevel.objects.annotate(ledger=Coalesce(Subquery(ledger), 0)).exclude(on_hand=F("ledger"))
+
+
+def ticket_for_parts_get(*, user: User | AnonymousUser, ticket_id: int) -> Ticket:
+    """A ticket for the parts endpoints; Http404 when missing or the user does not see stock."""
+    from repairs import permissions
+
+    ticket = Ticket.objects.select_related("device").filter(pk=ticket_id).first()
+    if ticket is None or not permissions.can_view_stock(user):
+        raise Http404("No such ticket.")
+    return ticket
+
+
+def ticket_part_movements(*, ticket: Ticket) -> QuerySet[StockMovement]:
+    """Parts issued to and returned from a ticket, oldest first."""
+    return (
+        StockMovement.objects.filter(
+            ticket=ticket, kind__in=[StockMovementKind.ISSUED, StockMovementKind.RETURNED]
+        )
+        .select_related("part", "stock_location", "actor", "transfer_peer", "source_device")
+        .order_by("occurred_at", "pk")
+    )
+
+
+def parts_usage(*, date_from: dt.date | None = None, date_to: dt.date | None = None) -> list[dict[str, Any]]:
+    """Parts issued to tickets net of returns, per month, device model and school (one query).
+
+    Each row: month, model, school, parts (units), cost (at the part cost recorded on the movement).
+    """
+    movements = StockMovement.objects.filter(
+        kind__in=[StockMovementKind.ISSUED, StockMovementKind.RETURNED], ticket__isnull=False
+    )
+    if date_from:
+        movements = movements.filter(occurred_at__date__gte=date_from)
+    if date_to:
+        movements = movements.filter(occurred_at__date__lte=date_to)
+    rows = (
+        movements.annotate(month=TruncMonth("occurred_at"))
+        .values("month", model=F("ticket__device__model__name"), school=F("ticket__location__name"))
+        .annotate(
+            parts=Sum(-F("quantity")),
+            cost=Coalesce(
+                Sum(
+                    -F("quantity") * F("unit_cost"),
+                    output_field=DecimalField(max_digits=12, decimal_places=2),
+                ),
+                Value(Decimal("0")),
+                output_field=DecimalField(max_digits=12, decimal_places=2),
+            ),
+        )
+        .order_by("-month", "model", "school")
+    )
+    return [dict(row) for row in rows]
+
+
+def on_order_by_part() -> dict[int, int]:
+    """Units still to come per part id: ordered minus received over sent or part-received orders."""
+    rows = (
+        PurchaseOrderLine.objects.filter(order__status__in=OPEN_PURCHASE_ORDER_STATUSES)
+        .values("part_id")
+        .annotate(outstanding=Sum(F("quantity_ordered") - F("quantity_received")))
+    )
+    return {row["part_id"]: row["outstanding"] for row in rows if row["outstanding"]}
+
+
+def purchase_order_list(*, filters: Mapping[str, Any] | None = None) -> QuerySet[PurchaseOrder]:
+    """Orders newest first with line counts and totals, filtered by PurchaseOrderFilterSet."""
+    from repairs.filters import PurchaseOrderFilterSet
+
+    orders = (
+        PurchaseOrder.objects.select_related("vendor", "ship_to", "created_by")
+        .prefetch_related("lines__part")
+        .order_by("-created_at", "-pk")
+    )
+    return PurchaseOrderFilterSet(filters or {}, queryset=orders).qs
+
+
+def purchase_order_get(*, order_id: int) -> PurchaseOrder:
+    """One order with its lines; Http404 when it does not exist."""
+    order = purchase_order_list().filter(pk=order_id).first()
+    if order is None:
+        raise Http404("No such purchase order.")
+    return order
+
+
+def vendor_list() -> QuerySet[Vendor]:
+    return Vendor.objects.order_by("name")
+
+
+# Tickets ---------------------------------------------------------------------------------------
+
+PRIORITY_RANK = Case(
+    When(priority=Priority.URGENT, then=Value(0)),
+    When(priority=Priority.HIGH, then=Value(1)),
+    When(priority=Priority.NORMAL, then=Value(2)),
+    default=Value(3),
+    output_field=IntegerField(),
+)
+# Months of updates left at or below which a ticket suggests replacing rather than repairing.
+CLOSE_TO_AUE_MONTHS = 12
+
+
+def _tickets(user: User | AnonymousUser) -> TicketQuerySet:
+    return Ticket.objects.visible_to(user).select_related(
+        "device", "device__model", "location", "assignee", "reporter"
+    )
+
+
+def ticket_filterset(
+    *, user: User | AnonymousUser, filters: Mapping[str, Any] | None = None
+) -> TicketFilterSet:
+    """The bound filter set over the tickets the user sees (the list page shows its form)."""
+    return TicketFilterSet(filters or {}, queryset=_tickets(user))
+
+
+def ticket_list(*, user: User | AnonymousUser, filters: Mapping[str, Any] | None = None) -> QuerySet[Ticket]:
+    """Tickets the user may see, filtered, newest first; one query for a page whatever its size."""
+    return ticket_filterset(user=user, filters=filters).qs
+
+
+def ticket_get(*, user: User | AnonymousUser, ticket_id: int) -> Ticket:
+    """One ticket the user may see. Raises Http404 otherwise."""
+    ticket = _tickets(user).select_related("vendor", "device__manufacturer").filter(pk=ticket_id).first()
+    if ticket is None:
+        raise Http404("No such ticket.")
+    return ticket
+
+
+def queue_for_technician(*, user: User | AnonymousUser, technician: User) -> QuerySet[Ticket]:
+    """A technician's open tickets, most urgent first, then oldest first."""
+    return (
+        _tickets(user)
+        .open()
+        .filter(assignee=technician)
+        .annotate(priority_rank=PRIORITY_RANK)
+        .order_by("priority_rank", "opened_at", "pk")
+    )
+
+
+def queue_for_location(*, user: User | AnonymousUser, location: Location) -> QuerySet[Ticket]:
+    """The open tickets reported at a location, most urgent first, then oldest first."""
+    return (
+        _tickets(user)
+        .open()
+        .filter(location=location)
+        .annotate(priority_rank=PRIORITY_RANK)
+        .order_by("priority_rank", "opened_at", "pk")
+    )
+
+
+def ticket_events(*, ticket: Ticket) -> QuerySet[TicketEvent]:
+    """The ticket's timeline, oldest first."""
+    return TicketEvent.objects.filter(ticket=ticket).select_related("actor").order_by("occurred_at", "pk")
+
+
+def ticket_assignees() -> QuerySet[User]:
+    """People a ticket can be assigned to: technicians and supervisors."""
+    roles = [Role.TECHNICIAN, Role.SUPERVISOR]
+    return (
+        User.objects.filter(is_active=True, groups__name__in=roles)
+        .distinct()
+        .order_by("first_name", "last_name", "username")
+    )
+
+
+def device_status_before_ticket(*, ticket: Ticket) -> str | None:
+    """The device's status before this ticket first took it into repair, or None when the
+    ticket never changed it (it was already in repair)."""
+    first = (
+        CustodyEvent.objects.filter(ticket_id=ticket.pk, kind=CustodyEventKind.STATUS_CHANGED)
+        .order_by("occurred_at", "pk")
+        .values_list("from_status", flat=True)
+        .first()
+    )
+    return first or None
+
+
+def ticket_open_loan(*, ticket: Ticket) -> Loan | None:
+    """The loaner currently out against this ticket, if any."""
+    return Loan.objects.filter(ticket=ticket, returned_at__isnull=True).select_related("loaner").first()
+
+
+def ticket_parts_cost(*, ticket: Ticket) -> Decimal:
+    """The cost of the parts used on the ticket so far: issued net of returned, at movement cost."""
+    total = StockMovement.objects.filter(
+        ticket=ticket, kind__in=[StockMovementKind.ISSUED, StockMovementKind.RETURNED]
+    ).aggregate(
+        cost=Sum(-F("quantity") * F("unit_cost"), output_field=DecimalField(max_digits=12, decimal_places=2))
+    )["cost"]
+    return total or Decimal("0.00")
+
+
+@dataclass(frozen=True)
+class TicketFlags:
+    """What the person opening or working a ticket should weigh: repair or replace."""
+
+    warranty_active: bool
+    months_of_updates_left: int | None
+    close_to_aue: bool
+    replacement_cost: Decimal
+    parts_cost: Decimal
+
+
+def ticket_flags(*, ticket: Ticket, today: dt.date | None = None) -> TicketFlags:
+    """Warranty still running (its end is today or later), and the AUE flag: with 12 months of
+    updates or fewer left, the model's price is shown against the parts' cost so far."""
+    today = today or timezone.localdate()
+    device = ticket.device
+    facts = device_life_facts(device=device, today=today)
+    months = facts.months_of_updates_left
+    return TicketFlags(
+        warranty_active=device.warranty_end is not None and device.warranty_end >= today,
+        months_of_updates_left=months,
+        close_to_aue=months is not None and months <= CLOSE_TO_AUE_MONTHS,
+        replacement_cost=device.model.unit_price,
+        parts_cost=ticket_parts_cost(ticket=ticket),
+    )
+
+
+@dataclass(frozen=True)
+class Turnaround:
+    """Durations measured from the ticket's events; None until the milestone is reached."""
+
+    time_to_triage: dt.timedelta | None
+    time_to_repair: dt.timedelta | None
+    time_waiting_for_parts: dt.timedelta
+
+
+def turnaround_from_events(
+    *, opened_at: dt.datetime, events: Sequence[TicketEvent], now: dt.datetime | None = None
+) -> Turnaround:
+    """Time to triage and to repair run from opening to the first event reaching that status;
+    waiting for parts adds up every stretch spent waiting (an open stretch counts up to now)."""
+    now = now or timezone.now()
+    triaged = repaired = None
+    waiting = dt.timedelta(0)
+    waiting_since = None
+    for event in events:
+        if not event.to_status:
+            continue
+        if event.to_status == TicketStatus.TRIAGED and triaged is None:
+            triaged = event.occurred_at - opened_at
+        if event.to_status == TicketStatus.REPAIRED and repaired is None:
+            repaired = event.occurred_at - opened_at
+        if waiting_since is not None:
+            waiting += event.occurred_at - waiting_since
+            waiting_since = None
+        if event.to_status == TicketStatus.WAITING_FOR_PARTS:
+            waiting_since = event.occurred_at
+    if waiting_since is not None:
+        waiting += now - waiting_since
+    return Turnaround(time_to_triage=triaged, time_to_repair=repaired, time_waiting_for_parts=waiting)
+
+
+def ticket_turnaround(*, ticket: Ticket) -> Turnaround:
+    return turnaround_from_events(opened_at=ticket.opened_at, events=list(ticket_events(ticket=ticket)))
+
+
+@dataclass(frozen=True)
+class TurnaroundStats:
+    tickets: int
+    mean_time_to_triage: dt.timedelta | None
+    mean_time_to_repair: dt.timedelta | None
+    mean_time_waiting_for_parts: dt.timedelta | None
+
+
+def _mean(values: list[dt.timedelta]) -> dt.timedelta | None:
+    return sum(values, dt.timedelta(0)) / len(values) if values else None
+
+
+def turnaround_stats(
+    *, user: User | AnonymousUser, filters: Mapping[str, Any] | None = None
+) -> TurnaroundStats:
+    """Mean turnaround over the filtered tickets the user sees; two queries whatever the count."""
+    tickets = {
+        t.pk: t for t in ticket_list(user=user, filters=filters).select_related(None).only("pk", "opened_at")
+    }
+    by_ticket: dict[int, list[TicketEvent]] = {pk: [] for pk in tickets}
+    events = TicketEvent.objects.filter(ticket_id__in=list(tickets)).exclude(to_status="")
+    for event in events.order_by("occurred_at", "pk"):
+        by_ticket[event.ticket_id].append(event)
+    measured = [
+        turnaround_from_events(opened_at=tickets[pk].opened_at, events=evs) for pk, evs in by_ticket.items()
+    ]
+    return TurnaroundStats(
+        tickets=len(measured),
+        mean_time_to_triage=_mean([m.time_to_triage for m in measured if m.time_to_triage is not None]),
+        mean_time_to_repair=_mean([m.time_to_repair for m in measured if m.time_to_repair is not None]),
+        mean_time_waiting_for_parts=_mean([m.time_waiting_for_parts for m in measured]),
+    )
+
+
+def ticket_part_choices(*, ticket: Ticket) -> QuerySet[Part]:
+    """Active parts that fit the ticket's device model, with the total on hand everywhere."""
+    return (
+        Part.objects.filter(is_active=True, compatible_models=ticket.device.model_id)
+        .annotate(total_on_hand=Coalesce(Sum("stock_levels__on_hand"), 0))
+        .order_by("category", "part_number")
+    )

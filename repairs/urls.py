@@ -1,2 +1,63 @@
+from django.urls import path
+
+from repairs.views import purchasing as purchasing_views
+from repairs.views import stock as stock_views
+from repairs.views import tickets as ticket_views
+
 app_name = "repairs"
-urlpatterns: list = []
+urlpatterns: list = [
+    # tickets
+    path("tickets/", ticket_views.ticket_list, name="ticket_list"),
+    path("tickets/mine/", ticket_views.ticket_queue_mine, name="ticket_queue_mine"),
+    path(
+        "tickets/location/<int:location_id>/",
+        ticket_views.ticket_queue_location,
+        name="ticket_queue_location",
+    ),
+    path("tickets/open/", ticket_views.ticket_open, name="ticket_open"),
+    path("tickets/intake/", ticket_views.ticket_intake, name="ticket_intake"),
+    path("tickets/<int:ticket_id>/", ticket_views.ticket_detail, name="ticket_detail"),
+    path("tickets/<int:ticket_id>/parts/issue/", ticket_views.ticket_issue_part, name="ticket_issue_part"),
+    path("tickets/<int:ticket_id>/transition/", ticket_views.ticket_transition, name="ticket_transition"),
+    path("tickets/<int:ticket_id>/assign/", ticket_views.ticket_assign, name="ticket_assign"),
+    path("tickets/<int:ticket_id>/escalate/", ticket_views.ticket_escalate, name="ticket_escalate"),
+    path("tickets/<int:ticket_id>/vendor/", ticket_views.ticket_update_vendor, name="ticket_update_vendor"),
+    path("tickets/<int:ticket_id>/work/", ticket_views.ticket_record_work, name="ticket_record_work"),
+    path(
+        "tickets/<int:ticket_id>/loaner/",
+        ticket_views.ticket_loaner_check_out,
+        name="ticket_loaner_check_out",
+    ),
+    path(
+        "tickets/<int:ticket_id>/loaner/return/",
+        ticket_views.ticket_loaner_return,
+        name="ticket_loaner_return",
+    ),
+    # parts and stock
+    path("parts/", stock_views.part_list, name="part_list"),
+    path("parts/<int:part_id>/", stock_views.part_detail, name="part_detail"),
+    path("stock/", stock_views.stock_list, name="stock_list"),
+    path("stock/low/", stock_views.stock_low, name="stock_low"),
+    path("stock/movements/", stock_views.stock_movement_list, name="stock_movement_list"),
+    path("stock/usage/", stock_views.stock_usage, name="stock_usage"),
+    path("stock/adjust/", stock_views.stock_adjust, name="stock_adjust"),
+    path("stock/transfer/", stock_views.stock_transfer, name="stock_transfer"),
+    # purchase orders
+    path("purchase-orders/", purchasing_views.purchase_order_list, name="purchase_order_list"),
+    path("purchase-orders/new/", purchasing_views.purchase_order_create, name="purchase_order_create"),
+    path(
+        "purchase-orders/<int:order_id>/",
+        purchasing_views.purchase_order_detail,
+        name="purchase_order_detail",
+    ),
+    path(
+        "purchase-orders/<int:order_id>/send/",
+        purchasing_views.purchase_order_send,
+        name="purchase_order_send",
+    ),
+    path(
+        "purchase-orders/<int:order_id>/receive/",
+        purchasing_views.purchase_order_receive,
+        name="purchase_order_receive",
+    ),
+]

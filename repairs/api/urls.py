@@ -1,1 +1,36 @@
-urlpatterns: list = []
+from django.urls import path
+
+from repairs.api import stock_views, ticket_views
+
+urlpatterns: list = [
+    # tickets
+    path("tickets/", ticket_views.TicketListApi.as_view(), name="ticket-list"),
+    path("tickets/<int:ticket_id>/", ticket_views.TicketDetailApi.as_view(), name="ticket-detail"),
+    path(
+        "tickets/<int:ticket_id>/transition/",
+        ticket_views.TicketTransitionApi.as_view(),
+        name="ticket-transition",
+    ),
+    # parts and stock
+    path("tickets/<int:ticket_id>/parts/", stock_views.TicketPartsApi.as_view(), name="ticket-parts"),
+    path("parts/", stock_views.PartListApi.as_view(), name="part-list"),
+    path("stock/", stock_views.StockLevelListApi.as_view(), name="stock-level-list"),
+    path("stock-movements/", stock_views.StockMovementListApi.as_view(), name="stock-movement-list"),
+    # purchase orders
+    path("purchase-orders/", stock_views.PurchaseOrderListApi.as_view(), name="purchase-order-list"),
+    path(
+        "purchase-orders/<int:order_id>/",
+        stock_views.PurchaseOrderDetailApi.as_view(),
+        name="purchase-order-detail",
+    ),
+    path(
+        "purchase-orders/<int:order_id>/send/",
+        stock_views.PurchaseOrderSendApi.as_view(),
+        name="purchase-order-send",
+    ),
+    path(
+        "purchase-orders/<int:order_id>/receive/",
+        stock_views.PurchaseOrderReceiveApi.as_view(),
+        name="purchase-order-receive",
+    ),
+]

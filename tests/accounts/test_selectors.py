@@ -35,10 +35,13 @@ def test_navigation_for_admin_includes_admin_site(admin_user: User):
         "Loaners",
         "Reports",
         "Import",
+        "Tickets",
         "Overtime",
         "Approvals",
         "Timesheets",
         "Payroll",
+        "Parts",
+        "Purchasing",
         "API",
         "Admin",
     ]
@@ -47,7 +50,7 @@ def test_navigation_for_admin_includes_admin_site(admin_user: User):
 def test_navigation_for_procurement_shows_devices_and_reports_but_no_scanning(procurement: User):
     labels = [item.label for item in selectors.navigation_for(user=procurement)]
 
-    assert labels == ["Home", "Devices", "Reports", "Payroll", "API"]
+    assert labels == ["Home", "Devices", "Reports", "Tickets", "Payroll", "Parts", "Purchasing", "API"]
 
 
 def test_navigation_for_admin_role_without_staff_status_hides_admin_site():

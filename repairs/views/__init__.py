@@ -1,0 +1,1 @@
+"""HTML views of repairs, one module per capability: tickets, stock, purchasing."""

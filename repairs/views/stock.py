@@ -1,0 +1,158 @@
+"""Parts and stock pages: catalogue, part page, stock per location, low stock, ledger, usage,
+adjust and transfer forms."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_GET, require_http_methods
+from django_htmx.http import HttpResponseClientRedirect
+
+from core.exceptions import ConflictError, DomainError
+from core.htmx import HtmxHttpRequest, is_partial
+from repairs import permissions, selectors, stock
+from repairs.filters import PartFilterSet, StockLevelFilterSet, StockMovementFilterSet
+from repairs.stock_forms import StockAdjustForm, StockTransferForm, UsageFilterForm
+
+PER_PAGE = 50
+
+
+def _require_view(request: HtmxHttpRequest) -> None:
+    if not permissions.can_view_stock(request.user):
+        raise PermissionDenied
+
+
+def _list_response(
+    request: HtmxHttpRequest, template: str, partial: str, context: dict[str, object]
+) -> HttpResponse:
+    """The page, or only its results fragment for htmx filter changes."""
+    response = render(request, f"{template}#{partial}" if is_partial(request) else template, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def _query(request: HtmxHttpRequest) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+@require_GET
+@login_required
+def part_list(request: HtmxHttpRequest) -> HttpResponse:
+    _require_view(request)
+    filterset = PartFilterSet(request.GET, queryset=selectors.part_list())
+    parts = filterset.qs if filterset.is_valid() else selectors.part_list().none()
+    page = Paginator(parts, PER_PAGE).get_page(request.GET.get("page"))
+    context = {"filterset": filterset, "page": page, "query": _query(request)}
+    return _list_response(request, "repairs/part_list.html", "part-results", context)
+
+
+@require_GET
+@login_required
+def part_detail(request: HtmxHttpRequest, part_id: int) -> HttpResponse:
+    _require_view(request)
+    part = selectors.part_get(part_id=part_id)
+    context = {
+        "part": part,
+        "levels": selectors.part_stock_by_location(part=part),
+        "on_order": selectors.on_order_by_part().get(part.pk, 0),
+        "movements": selectors.stock_movement_list(filters={"part": str(part.pk)})[:20],
+    }
+    return render(request, "repairs/part_detail.html", context)
+
+
+@require_GET
+@login_required
+def stock_list(request: HtmxHttpRequest) -> HttpResponse:
+    """Stock per location (filter by location, part, category or low)."""
+    _require_view(request)
+    filterset = StockLevelFilterSet(request.GET, queryset=selectors.stock_levels())
+    levels = filterset.qs if filterset.is_valid() else selectors.stock_levels().none()
+    page = Paginator(levels, PER_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "filterset": filterset,
+        "page": page,
+        "query": _query(request),
+        "can_adjust": permissions.can_adjust_stock(request.user),
+        "can_move": permissions.can_move_stock(request.user),
+    }
+    return _list_response(request, "repairs/stock_list.html", "stock-results", context)
+
+
+@require_GET
+@login_required
+def stock_low(request: HtmxHttpRequest) -> HttpResponse:
+    """Levels at or below their reorder point, with what is already on order."""
+    _require_view(request)
+    context = {"levels": selectors.low_stock(), "on_order": selectors.on_order_by_part()}
+    return render(request, "repairs/stock_low.html", context)
+
+
+@require_GET
+@login_required
+def stock_movement_list(request: HtmxHttpRequest) -> HttpResponse:
+    _require_view(request)
+    filterset = StockMovementFilterSet(request.GET, queryset=selectors.stock_movement_list())
+    movements = filterset.qs if filterset.is_valid() else selectors.stock_movement_list().none()
+    page = Paginator(movements, PER_PAGE).get_page(request.GET.get("page"))
+    context = {"filterset": filterset, "page": page, "query": _query(request)}
+    return _list_response(request, "repairs/stock_movement_list.html", "movement-results", context)
+
+
+@require_GET
+@login_required
+def stock_usage(request: HtmxHttpRequest) -> HttpResponse:
+    """Parts used per month, device model and school."""
+    _require_view(request)
+    form = UsageFilterForm(request.GET or None)
+    dates = form.cleaned_data if form.is_valid() else {}
+    rows = selectors.parts_usage(date_from=dates.get("date_from"), date_to=dates.get("date_to"))
+    return _list_response(request, "repairs/stock_usage.html", "usage-results", {"form": form, "rows": rows})
+
+
+def _stock_form_view(
+    request: HtmxHttpRequest, *, form: StockAdjustForm | StockTransferForm, template: str, partial: str
+) -> HttpResponse:
+    """Run the form's service on a valid POST, then go to the ledger; otherwise re-render the form."""
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if isinstance(form, StockAdjustForm):
+                stock.stock_adjust(actor=request.user, **data)
+            else:
+                stock.stock_transfer(actor=request.user, **data)
+        except DomainError as exc:
+            form.add_error(None, str(exc))
+            status = 409 if isinstance(exc, ConflictError) else 200
+        else:
+            url = f"{reverse('repairs:stock_movement_list')}?part={data['part'].pk}"
+            return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+    chosen = template if not is_partial(request) else f"{template}#{partial}"
+    return render(request, chosen, {"form": form}, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def stock_adjust(request: HtmxHttpRequest) -> HttpResponse:
+    if not permissions.can_adjust_stock(request.user):
+        raise PermissionDenied
+    form = StockAdjustForm(request.POST or None, initial=request.GET.dict())
+    return _stock_form_view(request, form=form, template="repairs/stock_adjust.html", partial="adjust-form")
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def stock_transfer(request: HtmxHttpRequest) -> HttpResponse:
+    if not permissions.can_move_stock(request.user):
+        raise PermissionDenied
+    form = StockTransferForm(request.POST or None, initial=request.GET.dict())
+    return _stock_form_view(
+        request, form=form, template="repairs/stock_transfer.html", partial="transfer-form"
+    )

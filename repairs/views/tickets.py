@@ -1,0 +1,384 @@
+"""Ticket pages: the list and queues, one ticket with its workflow actions, opening by scan,
+the bulk intake of a school visit."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.http import HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from core.exceptions import ConflictError, DomainError
+from core.htmx import HtmxHttpRequest, is_partial
+from fleet import selectors as fleet_selectors
+from repairs import permissions, selectors, stock, tickets, workflow
+from repairs.choices import TicketStatus
+from repairs.models import Ticket
+from repairs.ticket_forms import (
+    TicketAssignForm,
+    TicketEscalateForm,
+    TicketIntakeForm,
+    TicketLoanerForm,
+    TicketOpenForm,
+    TicketPartIssueForm,
+    TicketTransitionForm,
+    TicketVendorForm,
+    TicketWorkForm,
+)
+
+PAGE_SIZE = 50
+
+
+def _require_view(request: HtmxHttpRequest) -> None:
+    if not permissions.can_view_tickets(request.user):
+        raise PermissionDenied
+
+
+def _require_work(request: HtmxHttpRequest, ticket: Ticket | None = None) -> None:
+    allowed = (
+        permissions.can_work_ticket(request.user, ticket)
+        if ticket is not None
+        else permissions.can_work_tickets(request.user)
+    )
+    if not allowed:
+        raise PermissionDenied
+
+
+def _vary(response: HttpResponse) -> HttpResponse:
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+# Lists and queues --------------------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def ticket_list(request: HtmxHttpRequest) -> HttpResponse:
+    _require_view(request)
+    filterset = selectors.ticket_filterset(user=request.user, filters=request.GET)
+    rows = filterset.qs if filterset.is_valid() else Ticket.objects.none()
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"filterset": filterset, "page": page, "query": query.urlencode()}
+    template = (
+        "repairs/ticket_list.html#ticket-results" if is_partial(request) else "repairs/ticket_list.html"
+    )
+    return _vary(render(request, template, context))
+
+
+def _queue(request: HtmxHttpRequest, rows: QuerySet[Ticket], heading: str, **extra: Any) -> HttpResponse:
+    page = Paginator(rows, PAGE_SIZE * 2).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "heading": heading,
+        "locations": fleet_selectors.location_list(user=request.user),
+    }
+    context.update(extra)
+    template = (
+        "repairs/ticket_queue.html#queue-results" if is_partial(request) else "repairs/ticket_queue.html"
+    )
+    return _vary(render(request, template, context))
+
+
+@require_GET
+@login_required
+def ticket_queue_mine(request: HtmxHttpRequest) -> HttpResponse:
+    """The signed-in technician's open tickets, most urgent first."""
+    _require_work(request)
+    rows = selectors.queue_for_technician(user=request.user, technician=request.user)
+    return _queue(request, rows, "My queue")
+
+
+@require_GET
+@login_required
+def ticket_queue_location(request: HtmxHttpRequest, location_id: int) -> HttpResponse:
+    """The open tickets reported at one location (school administrators: their own schools)."""
+    _require_view(request)
+    location = fleet_selectors.location_get(user=request.user, location_id=location_id)
+    rows = selectors.queue_for_location(user=request.user, location=location)
+    return _queue(request, rows, f"Open tickets at {location.name}", location=location)
+
+
+# One ticket ---------------------------------------------------------------------------------------
+
+
+def _detail_context(request: HtmxHttpRequest, ticket: Ticket, **overrides: Any) -> dict[str, Any]:
+    can_work = permissions.can_work_ticket(request.user, ticket)
+    version = {"version": ticket.version}
+    context: dict[str, Any] = {
+        "ticket": ticket,
+        "events": selectors.ticket_events(ticket=ticket),
+        "flags": selectors.ticket_flags(ticket=ticket),
+        "turnaround": selectors.ticket_turnaround(ticket=ticket),
+        "open_loan": selectors.ticket_open_loan(ticket=ticket),
+        "can_work": can_work,
+        "next_statuses": [(s, TicketStatus(s).label) for s in workflow.next_statuses(ticket.status)],
+        "is_finished": ticket.status in workflow.FINISHED,
+        "action_error": None,
+        "part_movements": selectors.ticket_part_movements(ticket=ticket),
+    }
+    if can_work:
+        context |= {
+            "transition_form": TicketTransitionForm(initial=version),
+            "assign_form": TicketAssignForm(
+                initial={**version, "assignee": ticket.assignee_id}, assignees=selectors.ticket_assignees()
+            ),
+            "escalate_form": TicketEscalateForm(initial=version),
+            "vendor_form": TicketVendorForm(
+                initial={
+                    **version,
+                    "vendor": ticket.vendor_id,
+                    "vendor_reference": ticket.vendor_reference,
+                    "coverage": ticket.coverage,
+                    "shipped_at": ticket.shipped_at,
+                    "vendor_returned_at": ticket.vendor_returned_at,
+                }
+            ),
+            "work_form": TicketWorkForm(
+                initial={
+                    **version,
+                    "problem_summary": ticket.problem_summary,
+                    "resolution_summary": ticket.resolution_summary,
+                    "labour_minutes": ticket.labour_minutes,
+                }
+            ),
+            "loaner_form": TicketLoanerForm(),
+            "part_form": _part_form(ticket),
+        }
+    context.update(overrides)
+    return context
+
+
+def _part_form(ticket: Ticket, data: QueryDict | None = None) -> TicketPartIssueForm:
+    return TicketPartIssueForm(
+        data,
+        parts=selectors.ticket_part_choices(ticket=ticket),
+        stock_locations=selectors.stock_location_list(),
+    )
+
+
+@require_POST
+@login_required
+def ticket_issue_part(request: HtmxHttpRequest, ticket_id: int) -> HttpResponse:
+    """Take a part from stock for this ticket; the stock level drops by the quantity."""
+    ticket = selectors.ticket_get(user=request.user, ticket_id=ticket_id)
+    form = _part_form(ticket, request.POST)
+
+    def run(ticket: Ticket, data: dict[str, Any]) -> None:
+        stock.stock_issue_to_ticket(ticket=ticket, actor=request.user, **data)
+
+    return _action(request, ticket_id, "part_form", form, run)
+
+
+@require_GET
+@login_required
+def ticket_detail(request: HtmxHttpRequest, ticket_id: int) -> HttpResponse:
+    _require_view(request)
+    ticket = selectors.ticket_get(user=request.user, ticket_id=ticket_id)
+    return render(request, "repairs/ticket_detail.html", _detail_context(request, ticket))
+
+
+def _form_error(form: Any) -> str:
+    return " ".join(f"{field}: {' '.join(errors)}" for field, errors in form.errors.items())
+
+
+def _action(
+    request: HtmxHttpRequest,
+    ticket_id: int,
+    form_name: str | None,
+    form: Any,
+    run: Callable[[Ticket, dict[str, Any]], None],
+) -> HttpResponse:
+    """Shared by the ticket's actions: validate (when there is a form), call the service, then go
+    back to the ticket, or re-render the actions panel with the refusal (409 for a stale version)."""
+    ticket = selectors.ticket_get(user=request.user, ticket_id=ticket_id)
+    _require_work(request, ticket)
+    status, error = 200, None
+    if form is None or form.is_valid():
+        try:
+            run(ticket, form.cleaned_data if form is not None else {})
+        except DomainError as exc:
+            error = str(exc)
+            status = 409 if isinstance(exc, ConflictError) else 200
+    else:
+        error = _form_error(form)
+    if error is None:
+        url = reverse("repairs:ticket_detail", args=[ticket.pk])
+        return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+    ticket = selectors.ticket_get(user=request.user, ticket_id=ticket_id)
+    bound = {form_name: form} if form_name else {}
+    context = _detail_context(request, ticket, action_error=error, **bound)
+    template = (
+        "repairs/ticket_detail.html#ticket-actions" if is_partial(request) else "repairs/ticket_detail.html"
+    )
+    return render(request, template, context, status=status)
+
+
+@require_POST
+@login_required
+def ticket_transition(request: HtmxHttpRequest, ticket_id: int) -> HttpResponse:
+    form = TicketTransitionForm(request.POST)
+
+    def run(ticket: Ticket, data: dict[str, Any]) -> None:
+        tickets.ticket_transition(ticket=ticket, actor=request.user, **form.service_kwargs())
+
+    return _action(request, ticket_id, "transition_form", form, run)
+
+
+@require_POST
+@login_required
+def ticket_assign(request: HtmxHttpRequest, ticket_id: int) -> HttpResponse:
+    form = TicketAssignForm(request.POST, assignees=selectors.ticket_assignees())
+
+    def run(ticket: Ticket, data: dict[str, Any]) -> None:
+        tickets.ticket_assign(
+            ticket=ticket, actor=request.user, assignee=data["assignee"], expected_version=data["version"]
+        )
+
+    return _action(request, ticket_id, "assign_form", form, run)
+
+
+@require_POST
+@login_required
+def ticket_escalate(request: HtmxHttpRequest, ticket_id: int) -> HttpResponse:
+    form = TicketEscalateForm(request.POST)
+
+    def run(ticket: Ticket, data: dict[str, Any]) -> None:
+        tickets.ticket_escalate(
+            ticket=ticket, actor=request.user, note=data["note"], expected_version=data["version"]
+        )
+
+    return _action(request, ticket_id, "escalate_form", form, run)
+
+
+@require_POST
+@login_required
+def ticket_update_vendor(request: HtmxHttpRequest, ticket_id: int) -> HttpResponse:
+    form = TicketVendorForm(request.POST)
+
+    def run(ticket: Ticket, data: dict[str, Any]) -> None:
+        tickets.ticket_update_vendor(
+            ticket=ticket,
+            actor=request.user,
+            vendor=data["vendor"],
+            vendor_reference=data["vendor_reference"],
+            coverage=data["coverage"],
+            shipped_at=data["shipped_at"],
+            vendor_returned_at=data["vendor_returned_at"],
+            expected_version=data["version"],
+        )
+
+    return _action(request, ticket_id, "vendor_form", form, run)
+
+
+@require_POST
+@login_required
+def ticket_record_work(request: HtmxHttpRequest, ticket_id: int) -> HttpResponse:
+    form = TicketWorkForm(request.POST)
+
+    def run(ticket: Ticket, data: dict[str, Any]) -> None:
+        tickets.ticket_record_work(
+            ticket=ticket,
+            actor=request.user,
+            problem_summary=data["problem_summary"],
+            resolution_summary=data["resolution_summary"],
+            labour_minutes=data["labour_minutes"],
+            expected_version=data["version"],
+        )
+
+    return _action(request, ticket_id, "work_form", form, run)
+
+
+@require_POST
+@login_required
+def ticket_loaner_check_out(request: HtmxHttpRequest, ticket_id: int) -> HttpResponse:
+    form = TicketLoanerForm(request.POST)
+
+    def run(ticket: Ticket, data: dict[str, Any]) -> None:
+        tickets.ticket_loaner_check_out(
+            ticket=ticket, actor=request.user, loaner_code=data["code"], borrower_id=data["borrower_id"]
+        )
+
+    return _action(request, ticket_id, "loaner_form", form, run)
+
+
+@require_POST
+@login_required
+def ticket_loaner_return(request: HtmxHttpRequest, ticket_id: int) -> HttpResponse:
+    def run(ticket: Ticket, data: dict[str, Any]) -> None:
+        tickets.ticket_loaner_return(ticket=ticket, actor=request.user)
+
+    return _action(request, ticket_id, None, None, run)
+
+
+# Opening ------------------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def ticket_open(request: HtmxHttpRequest) -> HttpResponse:
+    """Open a ticket from a scan; for a school administrator it files a repair request."""
+    if not permissions.can_request_repairs(request.user):
+        raise PermissionDenied
+    if request.method == "POST":
+        form = TicketOpenForm(request.POST)
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            device = fleet_selectors.device_find_exact(user=request.user, identifier=data.pop("code"))
+            if device is None:
+                form.add_error("code", "No single device you can see has this asset tag or serial.")
+            else:
+                try:
+                    ticket = tickets.ticket_open(device=device, reporter=request.user, **data)
+                except DomainError as exc:
+                    form.add_error(None, str(exc))
+                else:
+                    url = reverse("repairs:ticket_detail", args=[ticket.pk])
+                    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+    else:
+        form = TicketOpenForm(initial={"code": request.GET.get("code", "")})
+    context = {"form": form, "is_request": not permissions.can_work_tickets(request.user)}
+    template = "repairs/ticket_open.html#open-form" if is_partial(request) else "repairs/ticket_open.html"
+    return _vary(render(request, template, context))
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def ticket_intake(request: HtmxHttpRequest) -> HttpResponse:
+    """Bulk intake: many scans, one ticket each, with a row-by-row report."""
+    _require_work(request)
+    locations = fleet_selectors.location_list(user=request.user)
+    rows: list[tickets.IntakeRow] = []
+    if request.method == "POST":
+        form = TicketIntakeForm(request.POST, locations=locations)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                rows = tickets.tickets_open_bulk(
+                    codes=data["codes"],
+                    reporter=request.user,
+                    symptom=data["symptom"],
+                    damage_cause=data["damage_cause"],
+                    priority=data["priority"],
+                    location=data["location"],
+                )
+            except DomainError as exc:
+                form.add_error(None, str(exc))
+    else:
+        form = TicketIntakeForm(locations=locations)
+    context = {"form": form, "rows": rows, "opened": sum(1 for row in rows if row.ticket)}
+    template = (
+        "repairs/ticket_intake.html#intake-form" if is_partial(request) else "repairs/ticket_intake.html"
+    )
+    return _vary(render(request, template, context))
