@@ -165,10 +165,13 @@ def parts_usage(*, date_from: dt.date | None = None, date_to: dt.date | None = N
     movements = StockMovement.objects.filter(
         kind__in=[StockMovementKind.ISSUED, StockMovementKind.RETURNED], ticket__isnull=False
     )
+    # Whole-day bounds as aware datetimes, so the filter can use the occurred_at index.
+    zone = timezone.get_current_timezone()
     if date_from:
-        movements = movements.filter(occurred_at__date__gte=date_from)
+        movements = movements.filter(occurred_at__gte=dt.datetime.combine(date_from, dt.time.min, zone))
     if date_to:
-        movements = movements.filter(occurred_at__date__lte=date_to)
+        next_day = date_to + dt.timedelta(days=1)
+        movements = movements.filter(occurred_at__lt=dt.datetime.combine(next_day, dt.time.min, zone))
     rows = (
         movements.annotate(month=TruncMonth("occurred_at"))
         .values("month", model=F("ticket__device__model__name"), school=F("ticket__location__name"))

@@ -3,12 +3,15 @@ adjust and transfer forms."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
@@ -90,7 +93,9 @@ def stock_list(request: HtmxHttpRequest) -> HttpResponse:
 def stock_low(request: HtmxHttpRequest) -> HttpResponse:
     """Levels at or below their reorder point, with what is already on order."""
     _require_view(request)
-    context = {"levels": selectors.low_stock(), "on_order": selectors.on_order_by_part()}
+    on_order = selectors.on_order_by_part()
+    rows = [(level, on_order.get(level.part_id, 0)) for level in selectors.low_stock()]
+    context = {"rows": rows}
     return render(request, "repairs/stock_low.html", context)
 
 
@@ -105,6 +110,9 @@ def stock_movement_list(request: HtmxHttpRequest) -> HttpResponse:
     return _list_response(request, "repairs/stock_movement_list.html", "movement-results", context)
 
 
+USAGE_PER_PAGE = 200
+
+
 @require_GET
 @login_required
 def stock_usage(request: HtmxHttpRequest) -> HttpResponse:
@@ -112,8 +120,14 @@ def stock_usage(request: HtmxHttpRequest) -> HttpResponse:
     _require_view(request)
     form = UsageFilterForm(request.GET or None)
     dates = form.cleaned_data if form.is_valid() else {}
-    rows = selectors.parts_usage(date_from=dates.get("date_from"), date_to=dates.get("date_to"))
-    return _list_response(request, "repairs/stock_usage.html", "usage-results", {"form": form, "rows": rows})
+    # Five years of a district is ~850,000 movements: without dates, show the last 12 months.
+    date_from = dates.get("date_from") or (
+        timezone.localdate().replace(day=1) - dt.timedelta(days=335)
+    ).replace(day=1)
+    rows = selectors.parts_usage(date_from=date_from, date_to=dates.get("date_to"))
+    page = Paginator(rows, USAGE_PER_PAGE).get_page(request.GET.get("page"))
+    context = {"form": form, "page": page, "date_from": date_from, "query": _query(request)}
+    return _list_response(request, "repairs/stock_usage.html", "usage-results", context)
 
 
 def _stock_form_view(
