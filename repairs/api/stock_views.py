@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from accounts.models import User
 from core.api.permissions import HasAnyRole
+from fleet import selectors as fleet_selectors
 from repairs import permissions, purchasing, selectors, stock
 from repairs.api.stock_serializers import (
     PartOutputSerializer,
@@ -228,3 +229,48 @@ class PurchaseOrderReceiveApi(APIView):
         ]
         purchasing.purchase_order_receive(order=order, receipts=receipts, actor=_user(request))
         return Response(PurchaseOrderOutputSerializer(selectors.purchase_order_get(order_id=order_id)).data)
+
+
+class PurchaseOrderCancelApi(APIView):
+    """Cancel a draft or sent order that has received nothing."""
+
+    permission_classes = PURCHASING
+
+    @extend_schema(request=None, responses=PurchaseOrderOutputSerializer)
+    def post(self, request: Request, order_id: int) -> Response:
+        order = selectors.purchase_order_get(order_id=order_id)
+        purchasing.purchase_order_cancel(order=order, actor=_user(request))
+        return Response(PurchaseOrderOutputSerializer(selectors.purchase_order_get(order_id=order_id)).data)
+
+
+class StockHarvestApi(APIView):
+    """Book a part taken from a retired device into stock (a ``harvested`` movement)."""
+
+    permission_classes = [IsAuthenticated, HasAnyRole, CanViewStock, CanMoveStock]
+
+    class InputSerializer(serializers.Serializer):
+        part = serializers.PrimaryKeyRelatedField(queryset=Part.objects.all())
+        stock_location = serializers.PrimaryKeyRelatedField(queryset=StockLocation.objects.all())
+        source_device = serializers.CharField(
+            max_length=60, help_text="Asset tag or serial of the retired device."
+        )
+        quantity = serializers.IntegerField(min_value=1, max_value=20, default=1)
+
+    @extend_schema(request=InputSerializer, responses={201: StockMovementOutputSerializer})
+    def post(self, request: Request) -> Response:
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        device = fleet_selectors.device_find_exact(user=request.user, identifier=data["source_device"])
+        if device is None:
+            raise serializers.ValidationError(
+                {"source_device": ["No single device has this asset tag or serial."]}
+            )
+        movement = stock.stock_harvest(
+            part=data["part"],
+            stock_location=data["stock_location"],
+            source_device=device,
+            actor=_user(request),
+            quantity=data["quantity"],
+        )
+        return Response(StockMovementOutputSerializer(movement).data, status=status.HTTP_201_CREATED)

@@ -16,6 +16,7 @@ urlpatterns: list = [
     path("parts/", stock_views.PartListApi.as_view(), name="part-list"),
     path("stock/", stock_views.StockLevelListApi.as_view(), name="stock-level-list"),
     path("stock-movements/", stock_views.StockMovementListApi.as_view(), name="stock-movement-list"),
+    path("stock/harvest/", stock_views.StockHarvestApi.as_view(), name="stock-harvest"),
     # purchase orders
     path("purchase-orders/", stock_views.PurchaseOrderListApi.as_view(), name="purchase-order-list"),
     path(
@@ -32,5 +33,10 @@ urlpatterns: list = [
         "purchase-orders/<int:order_id>/receive/",
         stock_views.PurchaseOrderReceiveApi.as_view(),
         name="purchase-order-receive",
+    ),
+    path(
+        "purchase-orders/<int:order_id>/cancel/",
+        stock_views.PurchaseOrderCancelApi.as_view(),
+        name="purchase-order-cancel",
     ),
 ]
