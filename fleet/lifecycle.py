@@ -32,3 +32,17 @@ def refusal(from_status: str, to_status: str) -> str:
         f"A device that is {S(from_status).label.lower()} cannot become {S(to_status).label.lower()}. "
         f"From {S(from_status).label.lower()} it can become {options}."
     )
+
+
+def vehicle_check_out_problem(*, status: str, custodian_id: int | None, actor_id: int | None) -> str | None:
+    """Why a device cannot go into this technician's vehicle, or None.
+
+    The one rule behind both the scan screen's per-scan refusal and the batch service.
+    """
+    if status in GONE:
+        return f"is {S(status).label.lower()}"
+    if custodian_id is not None and custodian_id == actor_id:
+        return "is already in your vehicle"
+    if custodian_id is not None:
+        return "is in another technician's vehicle"
+    return None

@@ -158,13 +158,13 @@ def devices_in_vehicle(*, user: User) -> QuerySet[Device]:
 
 def vehicle_check_out_refusal(*, device: Device, user: User) -> str | None:
     """Why ``devices_check_out_to_vehicle`` would refuse this device, for the scan screen."""
-    if device.status in lifecycle.GONE:
-        return f"{device.asset_tag} is {device.get_status_display().lower()}: it cannot be carried."
-    if device.custodian_id == user.pk:
-        return f"{device.asset_tag} is already in your vehicle."
-    if device.custodian_id is not None:
-        return f"{device.asset_tag} is in another technician's vehicle."
-    return None
+    problem = lifecycle.vehicle_check_out_problem(
+        status=device.status, custodian_id=device.custodian_id, actor_id=user.pk
+    )
+    if problem is None:
+        return None
+    ending = ": it cannot be carried." if device.status in lifecycle.GONE else "."
+    return f"{device.asset_tag} {problem}{ending}"
 
 
 def vehicle_check_in_refusal(*, device: Device, user: User) -> str | None:

@@ -214,12 +214,11 @@ def devices_check_out_to_vehicle(*, device_ids: Sequence[int], actor: User, reas
     devices = _lock_batch(device_ids)
     problems = []
     for device in devices:
-        if device.status in lifecycle.GONE:
-            problems.append(f"{device.asset_tag} is {device.get_status_display().lower()}")
-        elif device.custodian_id == actor.pk:
-            problems.append(f"{device.asset_tag} is already in your vehicle")
-        elif device.custodian_id is not None:
-            problems.append(f"{device.asset_tag} is in another technician's vehicle")
+        problem = lifecycle.vehicle_check_out_problem(
+            status=device.status, custodian_id=device.custodian_id, actor_id=actor.pk
+        )
+        if problem:
+            problems.append(f"{device.asset_tag} {problem}")
     if problems:
         raise DomainError("Nothing was checked out: " + "; ".join(problems) + ".")
     events = []
