@@ -15,3 +15,15 @@ class PartForecastAdmin(admin.ModelAdmin):
     list_filter = ["method"]
     raw_id_fields = ["run", "part"]
     list_select_related = ["part"]
+
+
+@admin.register(models.ReorderSuggestion)
+class ReorderSuggestionAdmin(admin.ModelAdmin):
+    list_display = ["run", "part", "stock_location", "reorder_point", "on_hand", "on_order", "suggested_quantity"]
+    raw_id_fields = ["run", "part", "stock_location", "purchase_order"]
+    list_select_related = ["part", "stock_location"]
+
+
+@admin.register(models.ServiceLevelTarget)
+class ServiceLevelTargetAdmin(admin.ModelAdmin):
+    list_display = ["category", "service_level"]
