@@ -27,8 +27,13 @@ class ForecastResult:
 
     def total_quantiles(self, taus: Sequence[float]) -> FloatArray:
         """Quantiles of each part's total demand over the whole horizon, shape (parts, len(taus))."""
-        total = self.mean.sum(axis=1)
-        return nbinom_quantiles(total, self.dispersion, np.asarray(taus, dtype=float))
+        return self.sum_quantiles(0, self.mean.shape[1], taus)
+
+    def sum_quantiles(self, start: int, stop: int, taus: Sequence[float]) -> FloatArray:
+        """Quantiles of each part's total demand over periods [start, stop), shape (parts, len(taus))."""
+        total = self.mean[:, start:stop].sum(axis=1)
+        share = (stop - start) / max(self.mean.shape[1], 1)
+        return nbinom_quantiles(total, self.dispersion * share, np.asarray(taus, dtype=float))
 
 
 def nbinom_quantiles(mean: FloatArray, size: FloatArray, taus: NDArray[np.float64]) -> FloatArray:
