@@ -1,13 +1,43 @@
 """Intermittent-demand forecasting engine: pure Python and NumPy, importable without Django.
 
 ``forecast(history, horizon=H, season_length=M, quantiles=...)`` takes demand counts of shape
-(parts, periods), NaN where a period has no data, oldest first.
+(parts, periods), NaN where a period has no data, oldest first, and returns a ``ForecastResult``.
+
+How it forecasts (method ``pooled_glm``)
+-----------------------------------------
+1. Temporal aggregation: periods are grouped into "buckets" of ``season_length / 12`` periods
+   (months for weekly data, the periods themselves for monthly data), so that features mean the
+   same thing whatever the period length.
+2. Pooling: one Poisson regression with a log link learns, from every part at once, how the
+   demand over the next ``horizon`` periods follows from what a part's history looks like at a
+   past origin: recent demand over 3, 6 and 12 buckets, the whole-history rate, buckets since the
+   last demand, the part's age (buckets since its first demand: new parts ramp up, old ones fade),
+   the share of buckets with demand and the largest bucket. Training samples come from rolling
+   origins inside the history, recent origins weighing more, with a time term so a district-wide
+   decline or growth carries forward. Nothing is tuned to one data set: every coefficient is
+   re-estimated from the history it is given.
+3. Obsolescence and exposure: with ``exposure`` (for example devices a part fits, per period,
+   including the forecast periods), the model forecasts demand per unit of exposure, so a part
+   whose devices are being retired is forecast to fade out with them.
+4. Distribution: the total over a window is negative binomial with variance ``c1·μ + c2·μ²``
+   fitted to the rolling-origin errors (``c2`` carries level uncertainty, ``c1`` lumpiness);
+   a period's demand is negative binomial with the part's own recent dispersion. Quantile levels
+   are mapped so that, over the rolling origins, ordering each part's τ-quantile fills τ of
+   demand (calibration).
+5. Allocation over the horizon: flat, or in proportion to a pooled calendar effect when
+   ``covariates`` (for example the share of school days in a week) are given.
+
+Parts with too little history for rolling origins fall back to ``pooled_rate``: each part's
+recent rate shrunk towards the average part (empirical Bayes), with the same distributions.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -16,14 +46,35 @@ DEFAULT_QUANTILES: tuple[float, ...] = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 
 
 FloatArray = NDArray[np.float64]
 
+#: Variance of a window total when the history is too short to fit one.
+FALLBACK_VARIANCE_TERMS = (1.0, 1.0, 0.25)
+#: Recent origins weigh more: an origin this many buckets older counts half.
+ORIGIN_HALF_LIFE = 6.0
+#: At most this many buckets of origins train the model (older ones describe another fleet).
+MAX_ORIGINS = 18
+#: Buckets of history a feature needs before an origin may train the model.
+MIN_HISTORY_BUCKETS = 12
+RIDGE = 1e-3
+NORMAL_ABOVE = 60.0
+#: Seasons of rolling totals the district-wide trend is fitted on.
+TREND_SEASONS = 2  # negative binomials with a larger mean use a normal approximation
+
 
 @dataclass(frozen=True)
 class ForecastResult:
-    mean: FloatArray  # (parts, horizon)
-    quantiles: FloatArray  # (parts, horizon, len(levels))
+    """Per-part forecast over ``horizon`` periods.
+
+    ``mean`` (parts, H) expected demand per period; ``quantiles`` (parts, H, len(levels)) per
+    period; ``method`` per part; ``c1``/``c2`` the variance of a window total: c1·μ + c2·μ².
+    """
+
+    mean: FloatArray
+    quantiles: FloatArray
     levels: tuple[float, ...]
-    dispersion: FloatArray  # (parts,) negative-binomial size of the horizon total
     method: tuple[str, ...]
+    c1: FloatArray
+    c2: FloatArray
+    level_map: tuple[tuple[float, float], ...] = ()
 
     def total_quantiles(self, taus: Sequence[float]) -> FloatArray:
         """Quantiles of each part's total demand over the whole horizon, shape (parts, len(taus))."""
@@ -32,61 +83,533 @@ class ForecastResult:
     def sum_quantiles(self, start: int, stop: int, taus: Sequence[float]) -> FloatArray:
         """Quantiles of each part's total demand over periods [start, stop), shape (parts, len(taus))."""
         total = self.mean[:, start:stop].sum(axis=1)
-        share = (stop - start) / max(self.mean.shape[1], 1)
-        return nbinom_quantiles(total, self.dispersion * share, np.asarray(taus, dtype=float))
+        mapped = np.array([_map_level(float(t), self.level_map) for t in taus])
+        return nbinom_quantiles(total, self.c1 * total + self.c2 * total**2, mapped)
 
 
-def nbinom_quantiles(mean: FloatArray, size: FloatArray, taus: NDArray[np.float64]) -> FloatArray:
-    """Quantiles of negative binomials with the given means and sizes, shape (len(mean), len(taus))."""
-    mean = np.asarray(mean, dtype=float)
-    size = np.broadcast_to(np.asarray(size, dtype=float), mean.shape)
-    out = np.zeros((mean.size, taus.size))
-    upper = int(np.ceil(np.max(mean + 12 * np.sqrt(mean + mean**2 / np.maximum(size, 1e-9)) + 10, initial=10)))
-    k = np.arange(upper + 1, dtype=float)
-    for i, (m, r) in enumerate(zip(mean, size, strict=True)):
-        if m <= 0:
-            continue
-        p = r / (r + m)
-        logpmf = (
-            _lgamma(k + r) - _lgamma(r) - _lgamma(k + 1) + r * np.log(p) + k * np.log1p(-p)
+@dataclass(frozen=True)
+class PooledModel:
+    """What ``fit`` learned from all parts together; ``forecast(..., model=m)`` applies it to any of them.
+
+    Plain numbers only, so a job can fit once, store ``to_json()`` and let every chunk of parts
+    forecast with the same model (``from_json``).
+    """
+
+    horizon: int
+    season_length: int
+    method: str
+    theta: tuple[float, ...]
+    age_cap: int
+    variance: tuple[float, float, float]
+    level_map: tuple[tuple[float, float], ...]
+    trend: float
+    prior_rate: float
+    profile: tuple[float, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "horizon": self.horizon,
+            "season_length": self.season_length,
+            "method": self.method,
+            "theta": list(self.theta),
+            "age_cap": self.age_cap,
+            "variance": list(self.variance),
+            "level_map": [list(pair) for pair in self.level_map],
+            "trend": self.trend,
+            "prior_rate": self.prior_rate,
+            "profile": list(self.profile),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> PooledModel:
+        a, b, c = (float(v) for v in data["variance"])
+        return cls(
+            horizon=int(data["horizon"]),
+            season_length=int(data["season_length"]),
+            method=str(data["method"]),
+            theta=tuple(float(v) for v in data["theta"]),
+            age_cap=int(data["age_cap"]),
+            variance=(a, b, c),
+            level_map=tuple((float(x), float(y)) for x, y in data["level_map"]),
+            trend=float(data["trend"]),
+            prior_rate=float(data["prior_rate"]),
+            profile=tuple(float(v) for v in data["profile"]),
         )
-        cdf = np.cumsum(np.exp(logpmf))
-        out[i] = np.searchsorted(cdf, taus - 1e-12)
-    return out
 
 
-def _lgamma(x: FloatArray) -> FloatArray:
-    from math import lgamma
+@dataclass(frozen=True)
+class _Prepared:
+    y: FloatArray
+    unit: int
+    scale: FloatArray
+    buckets: FloatArray
 
-    return np.vectorize(lgamma, otypes=[float])(x)
+
+def _prepare(history: Any, horizon: int, season_length: int, exposure: Any) -> _Prepared:
+    y = np.array(history, dtype=float, ndmin=2)
+    if y.ndim != 2:
+        raise ValueError("history must be one row of demand per part")
+    if horizon < 1:
+        raise ValueError("horizon must be at least 1")
+    if np.any(y[~np.isnan(y)] < 0):
+        raise ValueError("demand history must not be negative")
+    n, t = y.shape
+    unit = max(1, round(season_length / 12))
+    scale = _exposure_scale(exposure, n, t, horizon)
+    rates = y / np.maximum(scale[:, :t], 0.05)
+    return _Prepared(y=y, unit=unit, scale=scale, buckets=_bucket(rates, unit))
+
+
+def _point_totals(data: _Prepared, model: PooledModel) -> FloatArray:
+    """Expected demand per unit of exposure over the horizon, before the district-wide trend."""
+    b = data.buckets
+    if model.method == "pooled_glm":
+        features = _features(b, b.shape[1], model.age_cap)
+        totals = np.exp(np.clip(_design(features) @ np.array(model.theta), -30, 12))
+    else:
+        totals = _pooled_rate(b, model.prior_rate) * model.horizon / data.unit
+    return np.where(np.isnan(data.y).all(axis=1), 0.0, totals)
+
+
+def fit(
+    history: Any, *, horizon: int, season_length: int = 1, exposure: Any = None, covariates: Any = None
+) -> PooledModel:
+    """Learn the pooled model from every part's history (same arguments as ``forecast``)."""
+    data = _prepare(history, horizon, season_length, exposure)
+    b, unit = data.buckets, data.unit
+    profile = tuple(float(v) for v in _calendar_profile(data.y, covariates, data.y.shape[1], horizon))
+    horizon_buckets = max(1, math.ceil(horizon / unit))
+    fitted = _fit_pooled(b, horizon_buckets, horizon / unit)
+    if fitted is not None:
+        model = PooledModel(
+            method="pooled_glm",
+            theta=tuple(float(v) for v in fitted.theta),
+            age_cap=fitted.age_cap,
+            variance=(fitted.variance.a, fitted.variance.b, fitted.variance.c),
+            level_map=fitted.level_map,
+            trend=1.0,
+            prior_rate=0.0,
+            horizon=horizon,
+            season_length=season_length,
+            profile=profile,
+        )
+    else:
+        model = PooledModel(
+            method="pooled_rate",
+            theta=(),
+            age_cap=0,
+            variance=FALLBACK_VARIANCE_TERMS,
+            level_map=(),
+            trend=1.0,
+            prior_rate=_prior_rate(b),
+            horizon=horizon,
+            season_length=season_length,
+            profile=profile,
+        )
+    totals = _point_totals(data, model)
+    return dataclasses.replace(model, trend=_aggregate_trend(b, horizon / unit, totals))
 
 
 def forecast(
-    history: ArrayLike,
+    history: Any,
     *,
     horizon: int,
     season_length: int = 1,
     quantiles: Sequence[float] = DEFAULT_QUANTILES,
-    exposure: ArrayLike | None = None,
-    covariates: ArrayLike | None = None,
+    exposure: Any = None,
+    covariates: Any = None,
+    model: PooledModel | None = None,
 ) -> ForecastResult:
-    """Placeholder mean of the last year with negative-binomial quantiles (replaced by the real engine)."""
-    y = np.atleast_2d(np.asarray(history, dtype=float))
-    n, t = y.shape
-    window = min(t, max(season_length, 12))
-    recent = y[:, -window:]
-    rate = np.nan_to_num(np.nanmean(recent, axis=1)) if t else np.zeros(n)
-    mean = np.repeat(rate[:, None], horizon, axis=1)
+    """Forecast every part's demand for ``horizon`` periods after its history.
+
+    ``exposure`` (parts, periods + horizon): what demand scales with, known or planned for the
+    forecast periods too; ``covariates`` (periods + horizon, k): calendar features shared by all
+    parts. Both optional. ``model``: one already fitted (on these parts or more of them);
+    without it the model is fitted on ``history`` itself.
+    """
     levels = tuple(float(q) for q in quantiles)
-    size = np.full(n, 2.0)
-    per = nbinom_quantiles(rate, size, np.asarray(levels))
+    if any(not 0 < q < 1 for q in levels):
+        raise ValueError("quantile levels must lie strictly between 0 and 1")
+    data = _prepare(history, horizon, season_length, exposure)
+    n, t = data.y.shape
+    if n == 0:
+        empty, nothing = np.zeros((0, horizon)), np.zeros(0)
+        return ForecastResult(empty, np.zeros((0, horizon, len(levels))), levels, (), nothing, nothing)
+    if model is None:
+        model = fit(
+            history, horizon=horizon, season_length=season_length, exposure=exposure, covariates=covariates
+        )
+    elif (model.horizon, model.season_length) != (horizon, season_length):
+        raise ValueError("the model was fitted for another horizon or season length")
+
+    future_exposure = data.scale[:, t:].mean(axis=1)
+    totals = _point_totals(data, model) * model.trend * future_exposure
+    mean = totals[:, None] * np.array(model.profile)[None, :]
+    dispersion = _own_dispersion(data.y, data.unit) + mean
+    flat = mean.ravel()
+    per_period = nbinom_quantiles(flat, flat * dispersion.ravel(), np.asarray(levels))
+    a, b, c = model.variance
     return ForecastResult(
         mean=mean,
-        quantiles=np.repeat(per[:, None, :], horizon, axis=1),
+        quantiles=per_period.reshape(n, horizon, len(levels)),
         levels=levels,
-        dispersion=size * horizon,
-        method=("window_average",) * n,
+        method=(model.method,) * n,
+        c1=a + b * _lumpiness(data.buckets, data.buckets.shape[1]),
+        c2=np.full(n, c),
+        level_map=model.level_map,
     )
 
 
-ArrayLike = object
+# Features and the pooled model ----------------------------------------------------------------
+
+
+def _bucket(y: FloatArray, unit: int) -> FloatArray:
+    """Sum periods into buckets of ``unit`` aligned to the end; a bucket with no data is NaN."""
+    if unit == 1:
+        return y
+    n, t = y.shape
+    whole = t // unit
+    tail = y[:, t - whole * unit :].reshape(n, whole, unit)
+    observed = ~np.isnan(tail)
+    sums = np.nansum(tail, axis=2) * unit / np.maximum(observed.sum(axis=2), 1)
+    return np.where(observed.any(axis=2), sums, np.nan)
+
+
+def _features(b: FloatArray, origin: int, age_cap: int) -> FloatArray:
+    """Per-part features of the buckets before ``origin``, shape (parts, 8).
+
+    Age is capped at ``age_cap``, the oldest age the training origins can show, so the model
+    never extrapolates in age.
+    """
+    h = b[:, :origin]
+    seen = ~np.isnan(h)
+    z = np.nan_to_num(h)
+    demand = z > 0
+
+    def recent_rate(width: int) -> FloatArray:
+        w = min(width, origin)
+        count = seen[:, -w:].sum(axis=1)
+        return z[:, -w:].sum(axis=1) * 12 / np.maximum(count, 1)
+
+    any_demand = demand.any(axis=1)
+    since = np.where(any_demand, np.argmax(demand[:, ::-1], axis=1), origin)
+    first_seen = np.where(seen.any(axis=1), np.argmax(seen, axis=1), origin)
+    first_demand = np.where(any_demand, np.argmax(demand, axis=1), origin)
+    age = origin - np.maximum(first_demand, first_seen)
+    observed = np.maximum(seen.sum(axis=1), 1)
+    last12 = min(12, origin)
+    return np.stack(
+        [
+            2 * np.log1p(recent_rate(12)),
+            np.log1p(recent_rate(3) / 4),
+            np.log1p(recent_rate(6) / 2),
+            np.log1p(np.minimum(since, 24)),
+            2 * np.log1p(np.minimum(age, age_cap)),
+            np.log1p(z.sum(axis=1) * 12 / observed),
+            demand[:, -last12:].sum(axis=1) / max(last12, 1) * 3,
+            np.log1p(z[:, -last12:].max(axis=1, initial=0.0)),
+        ],
+        axis=1,
+    )
+
+
+def _design(features: FloatArray) -> FloatArray:
+    """Intercept, features, their squares and three interactions."""
+    f = features
+    n = len(f)
+    return np.concatenate(
+        [
+            np.ones((n, 1)),
+            f,
+            f**2,
+            np.stack([f[:, 0] * f[:, 4], f[:, 0] * f[:, 3], f[:, 0] * f[:, 6]], axis=1),
+        ],
+        axis=1,
+    )
+
+
+@dataclass(frozen=True)
+class Variance:
+    """Variance of a window total: μ·(a + b·lumpiness) + c·μ²."""
+
+    a: float
+    b: float
+    c: float
+
+    def of(self, mu: FloatArray, lumpiness: FloatArray) -> FloatArray:
+        return mu * (self.a + self.b * lumpiness) + self.c * mu**2
+
+
+FALLBACK_VARIANCE = Variance(*FALLBACK_VARIANCE_TERMS)
+
+
+@dataclass(frozen=True)
+class Fitted:
+    theta: FloatArray
+    age_cap: int
+    variance: Variance
+    level_map: tuple[tuple[float, float], ...]
+
+
+def _lumpiness(b: FloatArray, origin: int) -> FloatArray:
+    """Variance-to-mean ratio of a part's buckets over the last 24 before ``origin`` (1 = Poisson)."""
+    h = b[:, max(0, origin - 24) : origin]
+    z = np.nan_to_num(h)
+    mean = z.mean(axis=1)
+    ratio = np.where(mean > 0, z.var(axis=1) / np.maximum(mean, 1e-9), 1.0)
+    return np.maximum(ratio, 1.0)
+
+
+def _fit_pooled(b: FloatArray, horizon_buckets: int, horizon_in_buckets: float) -> Fitted | None:
+    """Fit the pooled regression on rolling origins; None when the history is too short."""
+    last_origin = b.shape[1] - horizon_buckets
+    first_origin = max(MIN_HISTORY_BUCKETS, last_origin - MAX_ORIGINS + 1)
+    if last_origin - first_origin + 1 < 3:
+        return None
+    xs, ys, ws, lumps = [], [], [], []
+    factor = horizon_in_buckets / horizon_buckets
+    for origin in range(first_origin, last_origin + 1):
+        target = b[:, origin : origin + horizon_buckets]
+        ok = ~np.isnan(target).any(axis=1) & ~np.isnan(b[:, :origin]).all(axis=1)
+        if not ok.any():
+            continue
+        xs.append(_design(_features(b, origin, last_origin)[ok]))
+        lumps.append(_lumpiness(b, origin)[ok])
+        ys.append(target[ok].sum(axis=1) * factor)
+        ws.append(np.full(int(ok.sum()), 0.5 ** ((last_origin - origin) / ORIGIN_HALF_LIFE)))
+    if len(xs) < 3:
+        return None
+    x, yy, w, lump = np.concatenate(xs), np.concatenate(ys), np.concatenate(ws), np.concatenate(lumps)
+    if yy.sum() <= 0:
+        return None
+    theta = _poisson_irls(x, yy, w)
+    fitted = np.exp(np.clip(x @ theta, -30, 12))
+    variance = _variance_function(fitted, lump, yy, w)
+    level_map = _calibrate_levels(fitted, variance.of(fitted, lump), yy, w)
+    return Fitted(theta, last_origin, variance, level_map)
+
+
+def _poisson_irls(x: FloatArray, y: FloatArray, w: FloatArray, iterations: int = 100) -> FloatArray:
+    """Weighted Poisson regression with a log link and a light ridge, by iteratively reweighted LS."""
+    theta = np.zeros(x.shape[1])
+    theta[0] = math.log(max(float(np.average(y, weights=w)), 1e-6))
+    ridge = RIDGE * np.eye(x.shape[1])
+    ridge[0, 0] = 0.0
+    for _ in range(iterations):
+        eta = np.clip(x @ theta, -30, 12)
+        mu = np.exp(eta)
+        z = eta + (y - mu) / mu
+        weights = w * mu
+        new = np.linalg.solve(
+            x.T @ (x * weights[:, None]) + ridge * weights.sum() / len(y), x.T @ (weights * z)
+        )
+        if np.max(np.abs(new - theta)) < 1e-8:
+            return new
+        theta = new
+    return theta
+
+
+def _variance_function(mu: FloatArray, lumpiness: FloatArray, y: FloatArray, w: FloatArray) -> Variance:
+    """Least-squares fit of the squared errors to μ·(a + b·lumpiness) + c·μ², weighted for their variance."""
+    r2 = (y - mu) ** 2
+    x = np.stack([mu, mu * lumpiness, mu**2], axis=1)
+    weight = w / np.maximum(mu, 0.1) ** 2
+    sw = np.sqrt(weight)
+    coef, *_ = np.linalg.lstsq(x * sw[:, None], r2 * sw, rcond=None)
+    a, b, c = (float(v) for v in coef)
+    b = max(b, 0.0)
+    return Variance(a=max(a, 1.0 - b), b=b, c=max(c, 0.01))
+
+
+def _calibrate_levels(
+    mu: FloatArray, variance: FloatArray, y: FloatArray, w: FloatArray
+) -> tuple[tuple[float, float], ...]:
+    """Map each nominal level to the level whose quantiles filled that share of demand in backtests."""
+    grid = np.concatenate([np.arange(0.05, 0.95, 0.05), [0.95, 0.975, 0.99, 0.995, 0.999]])
+    q = nbinom_quantiles(mu, variance, grid)
+    demand = (w * y).sum()
+    if demand <= 0:
+        return ()
+    fill = (w[:, None] * np.minimum(y[:, None], q)).sum(axis=0) / demand
+    fill = np.maximum.accumulate(fill)
+    pairs = []
+    for nominal in np.concatenate([np.arange(0.05, 0.96, 0.05), [0.975, 0.99]]):
+        index = int(np.searchsorted(fill, nominal))
+        pairs.append((float(nominal), float(grid[min(index, len(grid) - 1)])))
+    return tuple(pairs)
+
+
+def _map_level(tau: float, level_map: tuple[tuple[float, float], ...]) -> float:
+    if not level_map:
+        return tau
+    nominal = [p[0] for p in level_map]
+    actual = [p[1] for p in level_map]
+    return float(np.clip(np.interp(tau, nominal, actual), 0.001, 0.999))
+
+
+def _aggregate_trend(b: FloatArray, horizon_in_buckets: float, totals: FloatArray) -> float:
+    """Factor that makes the parts' forecasts add up to the trend of all parts' demand together.
+
+    Per-part models learn how parts behave relative to one another; whether demand as a whole
+    is growing or shrinking is read off the total: a log-linear trend through the rolling
+    12-bucket totals of the last TREND_SEASONS seasons, carried forward to the middle of the
+    horizon. Without 18 buckets of history, or when it cannot be read, the factor leaves the
+    forecasts as they are.
+    """
+    total = np.nansum(b, axis=0)
+    width = 12
+    if len(total) < width + 6 or totals.sum() <= 0:
+        return 1.0
+    rolling = np.convolve(total, np.ones(width), mode="valid")
+    recent = rolling[-(TREND_SEASONS * width) :]
+    if np.any(recent <= 0):
+        return 1.0
+    slope = float(np.polyfit(np.arange(len(recent)), np.log(recent), 1)[0])
+    ahead = (width + horizon_in_buckets) / 2
+    level = recent[-1] / width * horizon_in_buckets * math.exp(slope * ahead)
+    return float(level / totals.sum())
+
+
+def _prior_rate(b: FloatArray) -> float:
+    """The average part's demand per bucket over the last 12 buckets."""
+    window = b[:, -12:]
+    seen = (~np.isnan(window)).sum(axis=1)
+    active = seen > 0
+    if not active.any():
+        return 0.0
+    return float((np.nansum(window, axis=1)[active] / seen[active]).mean())
+
+
+def _pooled_rate(b: FloatArray, prior: float) -> FloatArray:
+    """Recent rate per bucket shrunk towards the average part (gamma-Poisson empirical Bayes)."""
+    window = b[:, -12:]
+    seen = (~np.isnan(window)).sum(axis=1)
+    total = np.nansum(window, axis=1)
+    strength = 3.0
+    return (strength * prior + total) / (strength + seen)
+
+
+def _own_dispersion(y: FloatArray, unit: int) -> FloatArray:
+    """Each part's variance-to-mean ratio per period over the last two seasons, at least 1."""
+    recent = y[:, -24 * unit :]
+    unseen = np.asarray(np.isnan(recent).all(axis=1, keepdims=True))
+    filled = np.where(unseen, 0.0, recent)
+    mean = np.nanmean(filled, axis=1)
+    var = np.nanvar(filled, axis=1)
+    ratio = np.where(mean > 0, var / np.maximum(mean, 1e-9), 1.0)
+    return np.maximum(np.nan_to_num(ratio, nan=1.0), 1.0)[:, None]
+
+
+# Exposure and calendar ------------------------------------------------------------------------
+
+
+def _exposure_scale(exposure: Any, n: int, t: int, horizon: int) -> FloatArray:
+    """Exposure relative to each part's mean over its history; ones without exposure."""
+    if exposure is None:
+        return np.ones((n, t + horizon))
+    e = np.array(exposure, dtype=float, ndmin=2)
+    if e.shape != (n, t + horizon):
+        raise ValueError(f"exposure must have shape {(n, t + horizon)}, not {e.shape}")
+    e = np.nan_to_num(np.maximum(e, 0.0))
+    base = e[:, :t].mean(axis=1, keepdims=True)
+    return e / np.where(base > 0, base, 1.0)
+
+
+def _calendar_profile(y: FloatArray, covariates: Any, t: int, horizon: int) -> FloatArray:
+    """How the horizon's total spreads over its periods (sums to 1)."""
+    if covariates is None:
+        return np.full(horizon, 1.0 / horizon)
+    c = np.array(covariates, dtype=float)
+    if c.ndim == 1:
+        c = c[:, None]
+    if c.shape[0] != t + horizon:
+        raise ValueError(f"covariates must have {t + horizon} rows, not {c.shape[0]}")
+    c = np.nan_to_num(c)
+    total = np.nansum(y, axis=0)
+    seen = ~np.isnan(y).all(axis=0)
+    x = np.concatenate([np.ones((t, 1)), np.linspace(-1, 0, t)[:, None], c[:t]], axis=1)[seen]
+    if x.shape[0] < x.shape[1] + 2 or total[seen].sum() <= 0:
+        return np.full(horizon, 1.0 / horizon)
+    theta = _poisson_irls(x, total[seen], np.ones(len(x)))
+    effect = np.exp(np.clip(c[t:] @ theta[2:], -20, 5))
+    return effect / effect.sum()
+
+
+# Negative binomial quantiles without SciPy ----------------------------------------------------
+
+
+def nbinom_quantiles(mean: Any, variance: Any, taus: Any) -> FloatArray:
+    """Quantiles of count distributions with the given means and variances, shape (len(mean), len(taus)).
+
+    Negative binomial when the variance exceeds the mean, Poisson otherwise; a normal
+    approximation (rounded up) above a mean of NORMAL_ABOVE.
+    """
+    mean = np.maximum(np.asarray(mean, dtype=float).ravel(), 0.0)
+    variance = np.maximum(np.broadcast_to(np.asarray(variance, dtype=float), mean.shape).ravel(), mean)
+    taus = np.asarray(taus, dtype=float).ravel()
+    out = np.zeros((mean.size, taus.size))
+    large = mean > NORMAL_ABOVE
+    if large.any():
+        z = np.array([_normal_ppf(t) for t in taus])
+        out[large] = np.maximum(
+            np.ceil(mean[large, None] + z[None, :] * np.sqrt(variance[large, None]) - 0.5), 0
+        )
+    small = (mean > 0) & ~large
+    if small.any():
+        out[small] = _small_nbinom_quantiles(mean[small], variance[small], taus)
+    return out
+
+
+def _small_nbinom_quantiles(m: FloatArray, v: FloatArray, taus: FloatArray) -> FloatArray:
+    """Exact quantiles from the probability mass function, summed by recursion."""
+    top = int(np.ceil(np.max(m + 12 * np.sqrt(v) + 12)))
+    k = np.arange(top, dtype=float)
+    over = v > m * (1 + 1e-9)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = np.where(over, m**2 / np.maximum(v - m, 1e-12), 0.0)
+        p = np.where(over, m / v, 1.0)  # the success probability r / (r + m)
+        log0 = np.where(over, r * np.log(p), -m)
+        ratio = np.where(
+            over[:, None],
+            (k[None, :] + r[:, None]) / (k[None, :] + 1) * (1 - p)[:, None],
+            m[:, None] / (k[None, :] + 1),
+        )
+    logpmf = np.concatenate([log0[:, None], log0[:, None] + np.cumsum(np.log(ratio), axis=1)], axis=1)
+    cdf = np.cumsum(np.exp(logpmf), axis=1)
+    out = np.empty((len(m), len(taus)))
+    for column, tau in enumerate(taus):
+        out[:, column] = (cdf < tau - 1e-12).sum(axis=1)
+    return out
+
+
+_PPF_A = (-39.69683028665376, 220.9460984245205, -275.9285104469687, 138.3577518672690, -30.66479806614716)
+_PPF_A5 = 2.506628277459239
+_PPF_B = (-54.47609879822406, 161.5858368580409, -155.6989798598866, 66.80131188771972, -13.28068155288572)
+_PPF_C = (
+    -0.007784894002430293,
+    -0.3223964580411365,
+    -2.400758277161838,
+    -2.549732539343734,
+    4.374664141464968,
+)
+_PPF_C5 = 2.938163982698783
+_PPF_D = (0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416)
+
+
+def _normal_ppf(p: float) -> float:
+    """Inverse standard normal CDF (Acklam's rational approximation, |error| < 1.2e-9)."""
+    a, b, c, d = (*_PPF_A, _PPF_A5), _PPF_B, (*_PPF_C, _PPF_C5), _PPF_D
+    if p < 0.02425:
+        q = math.sqrt(-2 * math.log(p))
+        return (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) / (
+            (((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1
+        )
+    if p > 1 - 0.02425:
+        return -_normal_ppf(1 - p)
+    q = p - 0.5
+    r = q * q
+    return (
+        (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5])
+        * q
+        / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1)
+    )

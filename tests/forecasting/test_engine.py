@@ -1,0 +1,187 @@
+"""The forecasting engine on synthetic demand whose truth is known, and its edges."""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from forecasting import engine
+from forecasting.engine import DEFAULT_QUANTILES, forecast, nbinom_quantiles
+
+
+def _poisson_parts(rng: np.random.Generator, parts: int, periods: int) -> tuple[np.ndarray, np.ndarray]:
+    rates = rng.gamma(0.7, 1.0, size=parts)
+    return rng.poisson(rates[:, None], size=(parts, periods)).astype(float), rates
+
+
+def _exact_nbinom_quantile(mean: float, variance: float, tau: float) -> int:
+    r = mean**2 / (variance - mean)
+    p = r / (r + mean)
+    cdf, k = 0.0, 0
+    while True:
+        cdf += math.exp(
+            math.lgamma(k + r) - math.lgamma(r) - math.lgamma(k + 1) + r * math.log(p) + k * math.log(1 - p)
+        )
+        if cdf >= tau - 1e-12:
+            return k
+        k += 1
+
+
+class TestShapes:
+    def test_mean_quantiles_and_totals_have_the_documented_shapes(self) -> None:
+        history, _ = _poisson_parts(np.random.default_rng(1), 30, 48)
+        result = forecast(history, horizon=12, season_length=12)
+        assert result.mean.shape == (30, 12)
+        assert result.quantiles.shape == (30, 12, len(DEFAULT_QUANTILES))
+        assert result.total_quantiles([0.5, 0.9]).shape == (30, 2)
+        assert result.sum_quantiles(0, 3, [0.95]).shape == (30, 1)
+        assert result.method == ("pooled_glm",) * 30
+
+    def test_quantiles_rise_with_the_level_and_the_window(self) -> None:
+        history, _ = _poisson_parts(np.random.default_rng(2), 40, 48)
+        result = forecast(history, horizon=12, season_length=12)
+        assert np.all(np.diff(result.quantiles, axis=2) >= 0)
+        totals = result.total_quantiles([0.1, 0.5, 0.9, 0.99])
+        assert np.all(np.diff(totals, axis=1) >= 0)
+        assert np.all(result.sum_quantiles(0, 4, [0.9]) <= result.total_quantiles([0.9]))
+        np.testing.assert_array_equal(result.sum_quantiles(0, 12, [0.8]), result.total_quantiles([0.8]))
+
+    def test_a_single_part_as_a_flat_list_is_accepted(self) -> None:
+        result = forecast([0, 1, 0, 2, 0, 0, 1, 3, 0, 1], horizon=4)
+        assert result.mean.shape == (1, 4)
+        assert result.method == ("pooled_rate",)
+
+    def test_no_parts_gives_empty_arrays(self) -> None:
+        result = forecast(np.zeros((0, 20)), horizon=5)
+        assert result.mean.shape == (0, 5)
+        assert result.total_quantiles([0.9]).shape == (0, 1)
+
+
+class TestAccuracyOnKnownTruth:
+    def test_stationary_poisson_demand_is_recovered_and_calibrated(self) -> None:
+        rng = np.random.default_rng(7)
+        history, rates = _poisson_parts(rng, 400, 60)
+        result = forecast(history, horizon=12, season_length=12)
+        future = rng.poisson(rates[:, None], size=(400, 12)).sum(axis=1)
+        expected = rates * 12
+        assert result.mean.sum() == pytest.approx(expected.sum(), rel=0.08)
+        # Per part the forecast tracks the true rate far better than a constant does.
+        error = np.abs(result.mean.sum(axis=1) - expected).mean()
+        assert error < 0.5 * np.abs(expected.mean() - expected).mean()
+        buy = result.total_quantiles([0.9])[:, 0]
+        fill = np.minimum(future, buy).sum() / future.sum()
+        assert 0.85 <= fill <= 0.97
+
+    def test_declining_demand_is_carried_forward(self) -> None:
+        rng = np.random.default_rng(3)
+        months = np.arange(60)
+        rates = rng.gamma(2.0, 1.0, size=300)[:, None] * np.exp(-months / 40)[None, :]
+        history = rng.poisson(rates).astype(float)
+        result = forecast(history, horizon=12, season_length=12)
+        last_year = history[:, -12:].sum()
+        true_next = (rates[:, -1:] * np.exp(-np.arange(1, 13) / 40)[None, :]).sum()
+        assert result.mean.sum() < last_year
+        assert result.mean.sum() == pytest.approx(true_next, rel=0.12)
+
+    def test_parts_that_stopped_selling_are_forecast_low(self) -> None:
+        rng = np.random.default_rng(4)
+        history, _ = _poisson_parts(rng, 200, 48)
+        history[:20] = 0
+        history[:20, :24] = 3  # busy two years ago, nothing since
+        result = forecast(history, horizon=12, season_length=12)
+        assert result.mean[:20].sum(axis=1).mean() < 0.5 * result.mean[20:].sum(axis=1).mean()
+
+
+class TestMissingDataExposureCalendar:
+    def test_periods_without_data_are_skipped_and_unknown_parts_forecast_nothing(self) -> None:
+        rng = np.random.default_rng(5)
+        history, _ = _poisson_parts(rng, 50, 48)
+        history[:10, :30] = np.nan  # added to the catalogue later
+        history[10] = np.nan  # never seen
+        result = forecast(history, horizon=12, season_length=12)
+        assert np.isfinite(result.mean).all()
+        assert result.mean[10].sum() == 0
+        assert np.all(result.total_quantiles([0.9])[10] == 0)
+        assert result.mean[:10].sum() > 0
+
+    def test_demand_follows_exposure_out_as_devices_retire(self) -> None:
+        rng = np.random.default_rng(6)
+        history = rng.poisson(2.0, size=(60, 104)).astype(float)
+        exposure = np.ones((60, 104 + 52))
+        exposure[:30, 104:] = 0.0  # every device the part fits is retired
+        result = forecast(history, horizon=52, season_length=52, exposure=exposure)
+        assert result.mean[:30].sum() == 0
+        assert result.mean[30:].sum(axis=1).mean() == pytest.approx(104, rel=0.2)
+
+    def test_calendar_covariate_moves_demand_out_of_school_holidays(self) -> None:
+        rng = np.random.default_rng(8)
+        weeks = 156 + 52
+        school = np.array([0.0 if week % 52 in range(24, 33) else 1.0 for week in range(weeks)])
+        history = rng.poisson(1.5 * school[None, :156], size=(80, 156)).astype(float)
+        result = forecast(history, horizon=52, season_length=52, covariates=school[:, None])
+        summer = result.mean[:, 24:33].sum()
+        term = result.mean[:, :9].sum()
+        assert summer < 0.05 * term
+
+    def test_bad_input_is_refused_with_a_reason(self) -> None:
+        with pytest.raises(ValueError, match="negative"):
+            forecast([[1, -1, 2]], horizon=2)
+        with pytest.raises(ValueError, match="horizon"):
+            forecast([[1, 0, 2]], horizon=0)
+        with pytest.raises(ValueError, match="between 0 and 1"):
+            forecast([[1, 0, 2]], horizon=2, quantiles=(0.5, 1.0))
+        with pytest.raises(ValueError, match="exposure must have shape"):
+            forecast([[1, 0, 2]], horizon=2, exposure=np.ones((1, 3)))
+        with pytest.raises(ValueError, match="covariates must have 5 rows"):
+            forecast([[1, 0, 2]], horizon=2, covariates=np.ones((4, 1)))
+
+
+class TestDistributions:
+    @pytest.mark.parametrize(("mean", "variance"), [(0.3, 0.9), (2.0, 6.0), (7.5, 30.0), (40.0, 200.0)])
+    def test_negative_binomial_quantiles_are_exact(self, mean: float, variance: float) -> None:
+        taus = [0.1, 0.5, 0.8, 0.9, 0.95, 0.99]
+        got = nbinom_quantiles([mean], [variance], taus)[0]
+        assert list(got) == [_exact_nbinom_quantile(mean, variance, t) for t in taus]
+
+    def test_poisson_when_the_variance_is_the_mean(self) -> None:
+        # Poisson(3): P(X<=1)=0.199, P(X<=2)=0.423, P(X<=3)=0.647, P(X<=5)=0.916
+        assert list(nbinom_quantiles([3.0], [3.0], [0.1, 0.5, 0.9])[0]) == [1, 3, 5]
+
+    def test_large_means_use_a_normal_approximation_that_joins_up(self) -> None:
+        below = nbinom_quantiles([engine.NORMAL_ABOVE], [3 * engine.NORMAL_ABOVE], [0.5, 0.9])[0]
+        above = nbinom_quantiles([engine.NORMAL_ABOVE + 0.5], [3 * engine.NORMAL_ABOVE + 1.5], [0.5, 0.9])[0]
+        assert np.all(np.abs(above - below) <= 2)
+        assert nbinom_quantiles([0.0], [0.0], [0.99])[0, 0] == 0
+
+
+def test_the_engine_imports_without_django() -> None:
+    code = "import sys, forecasting.engine; assert 'django' not in sys.modules, 'django imported'"
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+class TestPooledModel:
+    def test_a_model_fitted_on_all_parts_forecasts_any_subset_the_same(self) -> None:
+        history, _ = _poisson_parts(np.random.default_rng(9), 120, 48)
+        model = engine.fit(history, horizon=12, season_length=12)
+        whole = forecast(history, horizon=12, season_length=12, model=model)
+        part = forecast(history[40:60], horizon=12, season_length=12, model=model)
+        np.testing.assert_allclose(part.mean, whole.mean[40:60])
+        np.testing.assert_array_equal(part.total_quantiles([0.9]), whole.total_quantiles([0.9])[40:60])
+        np.testing.assert_allclose(forecast(history, horizon=12, season_length=12).mean, whole.mean)
+
+    def test_the_model_survives_a_json_round_trip(self) -> None:
+        history, _ = _poisson_parts(np.random.default_rng(10), 60, 40)
+        model = engine.fit(history, horizon=6, season_length=12)
+        data = json.loads(json.dumps(model.to_json()))
+        assert engine.PooledModel.from_json(data) == model
+
+    def test_a_model_for_another_horizon_is_refused(self) -> None:
+        history, _ = _poisson_parts(np.random.default_rng(11), 30, 40)
+        model = engine.fit(history, horizon=6, season_length=12)
+        with pytest.raises(ValueError, match="another horizon"):
+            forecast(history, horizon=12, season_length=12, model=model)
