@@ -19,7 +19,15 @@ class PartForecastAdmin(admin.ModelAdmin):
 
 @admin.register(models.ReorderSuggestion)
 class ReorderSuggestionAdmin(admin.ModelAdmin):
-    list_display = ["run", "part", "stock_location", "reorder_point", "on_hand", "on_order", "suggested_quantity"]
+    list_display = [
+        "run",
+        "part",
+        "stock_location",
+        "reorder_point",
+        "on_hand",
+        "on_order",
+        "suggested_quantity",
+    ]
     raw_id_fields = ["run", "part", "stock_location", "purchase_order"]
     list_select_related = ["part", "stock_location"]
 

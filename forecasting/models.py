@@ -43,7 +43,7 @@ class ForecastRun(models.Model):
     error_count = models.PositiveIntegerField(default=0)
     error_message = models.TextField(blank=True)
     heartbeat_at = models.DateTimeField(
-        null=True, blank=True, help_text="Last sign of life from a worker; a stale running run is swept to failed."
+        null=True, blank=True, help_text="Last sign of life from a worker; a stale run is swept to failed."
     )
 
     class Meta:
@@ -85,7 +85,7 @@ class PartForecast(models.Model):
     )
     service_level = models.FloatField(default=0.95)
     expected_spend = models.DecimalField(
-        max_digits=12, decimal_places=2, default=Decimal("0.00"), help_text="Point forecast × unit cost."
+        max_digits=12, decimal_places=2, default=Decimal("0.00"), help_text="Point forecast x unit cost."
     )
     error = models.TextField(blank=True, help_text="Why this part could not be forecast; empty when it was.")
     on_hand = models.IntegerField(default=0)

@@ -200,7 +200,22 @@ CELERY_BEAT_SCHEDULE = {
         "task": "core.tasks.session_clear_expired_task",
         "schedule": crontab(hour=3, minute=30),
     },
+    # Every night at 02:00 district time: forecast parts demand and refresh reorder suggestions.
+    "forecast-nightly": {
+        "task": "forecasting.tasks.forecast_nightly_task",
+        "schedule": crontab(hour=2, minute=0),
+    },
+    # Every 10 minutes: fail forecast runs whose worker stopped sending heartbeats.
+    "forecast-runs-sweep-stale": {
+        "task": "forecasting.tasks.forecast_runs_sweep_task",
+        "schedule": crontab(minute="*/10"),
+    },
 }
+
+# Parts forecast: parts per Celery chunk, and how long a run may go without a heartbeat before
+# the sweep marks it failed (a worker killed mid-run).
+FORECAST_CHUNK_SIZE = int(os.environ.get("FORECAST_CHUNK_SIZE", "100"))
+FORECAST_STALE_AFTER_MINUTES = int(os.environ.get("FORECAST_STALE_AFTER_MINUTES", "30"))
 
 LOGGING = {
     "version": 1,

@@ -50,7 +50,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='forecastrun',
             name='heartbeat_at',
-            field=models.DateTimeField(blank=True, help_text='Last sign of life from a worker; a stale running run is swept to failed.', null=True),
+            field=models.DateTimeField(blank=True, help_text='Last sign of life from a worker; a stale run is swept to failed.', null=True),
         ),
         migrations.AddField(
             model_name='forecastrun',
@@ -75,7 +75,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='partforecast',
             name='expected_spend',
-            field=models.DecimalField(decimal_places=2, default=Decimal('0.00'), help_text='Point forecast × unit cost.', max_digits=12),
+            field=models.DecimalField(decimal_places=2, default=Decimal('0.00'), help_text='Point forecast x unit cost.', max_digits=12),
         ),
         migrations.AddField(
             model_name='partforecast',

@@ -18,7 +18,11 @@ from tests.accounts.factories import (
     TimesheetFactory,
 )
 from tests.fleet.factories import CustodyEventFactory, LoanFactory, LocationAuditScanFactory
-from tests.forecasting.factories import PartForecastFactory
+from tests.forecasting.factories import (
+    PartForecastFactory,
+    ReorderSuggestionFactory,
+    ServiceLevelTargetFactory,
+)
 from tests.repairs.factories import (
     PurchaseOrderLineFactory,
     StockLevelFactory,
@@ -52,6 +56,8 @@ def one_of_everything(db: None) -> None:
     StockMovementFactory.create()
     PurchaseOrderLineFactory.create()
     PartForecastFactory.create()
+    ReorderSuggestionFactory.create()
+    ServiceLevelTargetFactory.create()
 
 
 @pytest.mark.parametrize("model", PROJECT_MODELS, ids=lambda m: m._meta.label_lower)

@@ -1,0 +1,108 @@
+"""Reads of forecast runs, per-part forecasts and reorder suggestions for screens and endpoints.
+
+Views and the API check forecasting.permissions (can_view_forecasts) first; these return every
+row to a caller already allowed to see forecasts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.db.models import F, QuerySet, Sum
+from django.http import Http404
+
+from forecasting.choices import ForecastRunStatus
+from forecasting.filters import (
+    DEFAULT_FORECAST_ORDERING,
+    FORECAST_ORDERINGS,
+    PartForecastFilterSet,
+    ReorderSuggestionFilterSet,
+)
+from forecasting.models import ForecastRun, PartForecast, ReorderSuggestion
+from repairs.choices import OPEN_PURCHASE_ORDER_STATUSES
+from repairs.models import PurchaseOrderLine
+
+
+def latest_run() -> ForecastRun | None:
+    """The newest succeeded run (by when it finished), or None before the first one."""
+    return (
+        ForecastRun.objects.filter(status=ForecastRunStatus.SUCCEEDED)
+        .order_by(F("finished_at").desc(nulls_last=True), "-pk")
+        .first()
+    )
+
+
+def forecast_list(
+    *, filters: Mapping[str, Any] | None = None, run: ForecastRun | None = None
+) -> QuerySet[PartForecast]:
+    """A run's forecast rows (the latest succeeded run by default) without the failed parts.
+
+    Filtered by PartForecastFilterSet; ordered by expected spend, largest first, unless the
+    ``ordering`` filter says otherwise. Empty when no run has succeeded yet.
+    """
+    run = run or latest_run()
+    if run is None:
+        return PartForecast.objects.none()
+    rows = (
+        PartForecast.objects.filter(run=run, error="")
+        .select_related("part", "part__vendor")
+        .order_by(*FORECAST_ORDERINGS[DEFAULT_FORECAST_ORDERING])
+    )
+    return PartForecastFilterSet(filters or {}, queryset=rows).qs
+
+
+def part_forecast_latest(*, part_id: int) -> PartForecast | None:
+    """The part's row in the latest succeeded run (with its part and vendor), or None."""
+    run = latest_run()
+    if run is None:
+        return None
+    return (
+        PartForecast.objects.filter(run=run, part_id=part_id)
+        .select_related("part", "part__vendor", "run")
+        .first()
+    )
+
+
+def suggestion_list(
+    *, filters: Mapping[str, Any] | None = None, run: ForecastRun | None = None
+) -> QuerySet[ReorderSuggestion]:
+    """A run's suggestions to order something (latest succeeded run by default), by part then place.
+
+    Filtered by ReorderSuggestionFilterSet (vendor, stock location, category).
+    """
+    run = run or latest_run()
+    if run is None:
+        return ReorderSuggestion.objects.none()
+    rows = (
+        ReorderSuggestion.objects.filter(run=run, suggested_quantity__gt=0)
+        .select_related("part", "part__vendor", "stock_location", "purchase_order")
+        .order_by("part__part_number", "stock_location__code", "pk")
+    )
+    return ReorderSuggestionFilterSet(filters or {}, queryset=rows).qs
+
+
+def run_list() -> QuerySet[ForecastRun]:
+    """Every run, newest first, with who asked for it."""
+    return ForecastRun.objects.select_related("requested_by").order_by("-created_at", "-pk")
+
+
+def run_get(*, run_id: int) -> ForecastRun:
+    """One run; Http404 when it does not exist."""
+    run = run_list().filter(pk=run_id).first()
+    if run is None:
+        raise Http404("No such forecast run.")
+    return run
+
+
+def on_order_by_part_and_location(*, part_ids: list[int] | None = None) -> dict[tuple[int, int], int]:
+    """Units still to come per (part id, ship-to stock location id) over sent or part-received orders."""
+    lines = PurchaseOrderLine.objects.filter(order__status__in=OPEN_PURCHASE_ORDER_STATUSES)
+    if part_ids is not None:
+        lines = lines.filter(part_id__in=part_ids)
+    rows = lines.values("part_id", "order__ship_to_id").annotate(
+        outstanding=Sum(F("quantity_ordered") - F("quantity_received"))
+    )
+    return {
+        (row["part_id"], row["order__ship_to_id"]): row["outstanding"] for row in rows if row["outstanding"]
+    }

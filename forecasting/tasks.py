@@ -1,0 +1,65 @@
+"""Celery wrappers around forecasting.runs: the nightly run, a run's chunks and the stale sweep."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import chord, group, shared_task
+from django.db import OperationalError
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task
+def forecast_nightly_task(chunk_size: int | None = None) -> int | None:
+    """Start tonight's run (beat, 02:00 district time). Returns its id; None when one is running.
+
+    ``chunk_size`` overrides FORECAST_CHUNK_SIZE for this run (CI uses it to fan out a small demo).
+    """
+    from core.exceptions import ConflictError
+    from forecasting import runs
+    from forecasting.choices import ForecastTrigger
+
+    try:
+        run = runs.forecast_run_start(actor=None, trigger=ForecastTrigger.NIGHTLY, chunk_size=chunk_size)
+    except ConflictError as exc:
+        logger.warning("Nightly forecast skipped: %s", exc)
+        return None
+    return run.pk
+
+
+@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def forecast_run_task(run_id: int) -> None:
+    """Prepare the run and fan its chunks out; the finish task runs when every chunk is done."""
+    from forecasting import runs
+
+    chunks = runs.forecast_run_prepare(run_id=run_id)
+    if chunks is None:
+        return
+    if not chunks:
+        runs.forecast_run_finish(run_id=run_id)
+        return
+    header = group(forecast_chunk_task.s(run_id, part_ids) for part_ids in chunks)
+    chord(header)(forecast_finish_task.si(run_id))
+
+
+@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def forecast_chunk_task(run_id: int, part_ids: list[int]) -> int:
+    from forecasting import runs
+
+    return runs.forecast_chunk_compute(run_id=run_id, part_ids=part_ids)
+
+
+@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def forecast_finish_task(run_id: int) -> str | None:
+    from forecasting import runs
+
+    run = runs.forecast_run_finish(run_id=run_id)
+    return None if run is None else run.status
+
+
+@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def forecast_runs_sweep_task() -> int:
+    from forecasting import runs
+
+    return runs.forecast_runs_sweep_stale()

@@ -1,0 +1,112 @@
+"""The forecast tasks in eager mode (no broker): the nightly start, the chord of chunks, the sweep."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+import pytest
+import time_machine
+from django.test import override_settings
+from django.utils import timezone
+
+from forecasting import engine, tasks
+from forecasting.choices import ForecastRunStatus, ForecastTrigger
+from forecasting.models import ForecastRun, PartForecast
+from repairs.choices import StockMovementKind
+from tests.forecasting.factories import ForecastRunFactory, fake_forecast
+from tests.repairs.factories import PartFactory, StockMovementFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def fake_engine(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(engine, "forecast", fake_forecast)
+
+
+@time_machine.travel(dt.datetime(2026, 3, 4, 10, 0, tzinfo=dt.UTC), tick=False)
+def test_nightly_task_runs_every_chunk_and_finishes_the_run(django_capture_on_commit_callbacks: Callable):
+    parts = PartFactory.create_batch(5)
+    StockMovementFactory.create(
+        part=parts[0],
+        kind=StockMovementKind.ISSUED,
+        quantity=-3,
+        occurred_at=timezone.now() - dt.timedelta(days=9),  # week of Feb 23
+    )
+
+    with override_settings(FORECAST_CHUNK_SIZE=2), django_capture_on_commit_callbacks(execute=True):
+        run_id = tasks.forecast_nightly_task.delay().get()
+
+    run = ForecastRun.objects.get(pk=run_id)
+    assert (run.trigger, run.run_date) == (ForecastTrigger.NIGHTLY, dt.date(2026, 3, 4))
+    assert (run.status, run.part_count, run.parts_done, run.error_count) == (
+        ForecastRunStatus.SUCCEEDED,
+        5,
+        5,
+        0,
+    )
+    assert run.parameters["chunk_size"] == 2
+    assert PartForecast.objects.filter(run=run).count() == 5
+    assert PartForecast.objects.get(run=run, part=parts[0]).history == [3.0]
+
+
+def test_nightly_task_skips_while_another_run_is_active():
+    active = ForecastRunFactory.create(status=ForecastRunStatus.RUNNING, heartbeat_at=timezone.now())
+
+    assert tasks.forecast_nightly_task.delay().get() is None
+    assert list(ForecastRun.objects.values_list("pk", flat=True)) == [active.pk]
+
+
+def test_run_task_with_no_parts_finishes_at_once():
+    run = ForecastRunFactory.create(trigger=ForecastTrigger.MANUAL)
+
+    tasks.forecast_run_task.delay(run.pk).get()
+
+    run.refresh_from_db()
+    assert (run.status, run.part_count, run.parts_done) == (ForecastRunStatus.SUCCEEDED, 0, 0)
+
+
+def test_run_task_for_a_swept_run_does_nothing():
+    PartFactory.create()
+    run = ForecastRunFactory.create(status=ForecastRunStatus.FAILED)
+
+    tasks.forecast_run_task.delay(run.pk).get()
+
+    run.refresh_from_db()
+    assert run.status == ForecastRunStatus.FAILED
+    assert not PartForecast.objects.exists()
+
+
+def test_sweep_task_fails_stale_runs():
+    stale = ForecastRunFactory.create(
+        status=ForecastRunStatus.RUNNING, heartbeat_at=timezone.now() - dt.timedelta(hours=2)
+    )
+
+    assert tasks.forecast_runs_sweep_task.delay().get() == 1
+
+    stale.refresh_from_db()
+    assert stale.status == ForecastRunStatus.FAILED
+
+
+def test_beat_schedules_the_nightly_run_and_the_sweep():
+    from django.conf import settings
+
+    schedule = settings.CELERY_BEAT_SCHEDULE
+    nightly = schedule["forecast-nightly"]
+    assert nightly["task"] == "forecasting.tasks.forecast_nightly_task"
+    assert (nightly["schedule"].hour, nightly["schedule"].minute) == ({2}, {0})
+    sweep = schedule["forecast-runs-sweep-stale"]
+    assert sweep["task"] == "forecasting.tasks.forecast_runs_sweep_task"
+    assert sweep["schedule"].minute == set(range(0, 60, 10))
+    assert settings.CELERY_TIMEZONE == "America/New_York"
+
+
+def test_nightly_task_chunk_size_argument_overrides_the_setting(django_capture_on_commit_callbacks: Callable):
+    PartFactory.create_batch(3)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        run_id = tasks.forecast_nightly_task.delay(chunk_size=1).get()
+
+    run = ForecastRun.objects.get(pk=run_id)
+    assert (run.status, run.parts_done, run.parameters["chunk_size"]) == (ForecastRunStatus.SUCCEEDED, 3, 1)
