@@ -81,6 +81,12 @@ def navigation_for(*, user: User) -> list[NavItem]:
         items.append(NavItem("Parts", reverse("repairs:part_list")))
     if roles & {Role.PROCUREMENT, Role.ADMIN}:
         items.append(NavItem("Purchasing", reverse("repairs:purchase_order_list")))
+    # The same roles as forecasting.permissions.can_view_forecasts, checked without a query.
+    if roles & {Role.PROCUREMENT, Role.SUPERVISOR, Role.ADMIN}:
+        items.append(NavItem("Forecast", reverse("forecasting:forecast_list")))
+        items.append(NavItem("Suggested orders", reverse("forecasting:suggestion_list")))
+        items.append(NavItem("Forecast accuracy", reverse("forecasting:forecast_accuracy")))
+        items.append(NavItem("Refresh plan", reverse("forecasting:refresh_plan")))
     if roles:
         items.append(NavItem("API", "/api/docs/"))
     if Role.ADMIN in roles and user.is_staff:

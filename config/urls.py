@@ -20,7 +20,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("fleet/", include("fleet.urls")),
     path("repairs/", include("repairs.urls")),
-    path("forecasting/", include("forecasting.urls")),
+    path("forecast/", include("forecasting.urls")),
     path("api/", include((api_patterns, "api"))),
     path("admin/", admin.site.urls),
 ]

@@ -1,4 +1,5 @@
 import pytest
+from django.urls import reverse
 
 from accounts import selectors
 from accounts.choices import Role
@@ -42,6 +43,10 @@ def test_navigation_for_admin_includes_admin_site(admin_user: User):
         "Payroll",
         "Parts",
         "Purchasing",
+        "Forecast",
+        "Suggested orders",
+        "Forecast accuracy",
+        "Refresh plan",
         "API",
         "Admin",
     ]
@@ -50,7 +55,20 @@ def test_navigation_for_admin_includes_admin_site(admin_user: User):
 def test_navigation_for_procurement_shows_devices_and_reports_but_no_scanning(procurement: User):
     labels = [item.label for item in selectors.navigation_for(user=procurement)]
 
-    assert labels == ["Home", "Devices", "Reports", "Tickets", "Payroll", "Parts", "Purchasing", "API"]
+    assert labels == [
+        "Home",
+        "Devices",
+        "Reports",
+        "Tickets",
+        "Payroll",
+        "Parts",
+        "Purchasing",
+        "Forecast",
+        "Suggested orders",
+        "Forecast accuracy",
+        "Refresh plan",
+        "API",
+    ]
 
 
 def test_navigation_for_admin_role_without_staff_status_hides_admin_site():
@@ -61,3 +79,18 @@ def test_navigation_for_admin_role_without_staff_status_hides_admin_site():
 
 def test_navigation_for_user_without_role_is_home_only(no_role_user: User):
     assert [item.label for item in selectors.navigation_for(user=no_role_user)] == ["Home"]
+
+
+def test_navigation_for_supervisor_shows_forecast_pages(supervisor: User):
+    items = {item.label: item.url for item in selectors.navigation_for(user=supervisor)}
+
+    assert items["Forecast"] == reverse("forecasting:forecast_list")
+    assert items["Suggested orders"] == reverse("forecasting:suggestion_list")
+    assert items["Forecast accuracy"] == reverse("forecasting:forecast_accuracy")
+    assert items["Refresh plan"] == reverse("forecasting:refresh_plan")
+
+
+def test_navigation_for_technician_hides_forecast_pages(technician: User):
+    labels = [item.label for item in selectors.navigation_for(user=technician)]
+
+    assert not {"Forecast", "Suggested orders", "Forecast accuracy", "Refresh plan"} & set(labels)
