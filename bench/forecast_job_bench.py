@@ -31,17 +31,19 @@ django.setup()
 from django.db import connection, transaction  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
-from forecasting import demand, runs  # noqa: E402
+from forecasting import demand, engine, runs  # noqa: E402
 from forecasting.choices import ForecastTrigger  # noqa: E402
 
+# Each phase is timed exclusive of the phases called inside it.
 PHASES = [
-    ("prepare", runs, "forecast_run_prepare"),
+    ("start and chunking", runs, "forecast_run_prepare"),
     ("demand read", demand, "demand_load"),
-    ("engine (forecast)", runs, "_run_engine"),
-    ("engine (backtest)", runs, "_backtest"),
+    ("pooled model fit", engine, "fit"),
+    ("engine", runs, "_run_engine"),
+    ("backtest scoring", runs, "_backtest"),
     ("stock position read", runs, "_planning_context"),
     ("rows written", runs, "_chunk_write"),
-    ("chunk rows (all)", runs, "_chunk_rows"),
+    ("quantiles and plan", runs, "_chunk_rows"),
 ]
 
 
@@ -49,13 +51,21 @@ class Rollback(Exception):
     pass
 
 
+_nested: list[float] = []  # time spent in timed phases inside the one running now
+
+
 def timed(seconds: dict[str, float], name: str, function: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         started = time.perf_counter()
+        _nested.append(0.0)
         try:
             return function(*args, **kwargs)
         finally:
-            seconds[name] += time.perf_counter() - started
+            elapsed = time.perf_counter() - started
+            inner = _nested.pop()
+            seconds[name] += elapsed - inner
+            if _nested:
+                _nested[-1] += elapsed
 
     return wrapper
 
@@ -72,17 +82,6 @@ def main() -> None:
     originals = [(module, attr, getattr(module, attr)) for _, module, attr in PHASES]
     for (name, module, attr), (_, _, original) in zip(PHASES, originals, strict=True):
         setattr(module, attr, timed(seconds, name, original))
-    # The engine's backtest goes through _run_engine too: count it once, under the backtest.
-    backtest = runs._backtest
-
-    def backtest_only(*a: Any, **k: Any) -> Any:
-        before = seconds["engine (forecast)"]
-        try:
-            return backtest(*a, **k)
-        finally:
-            seconds["engine (forecast)"] = before
-
-    runs._backtest = backtest_only
 
     print(f"Database: {connection.settings_dict['NAME']} ({connection.vendor}); chunk size {args.chunk_size}")
     started = time.perf_counter()
@@ -106,9 +105,7 @@ def main() -> None:
         f"{run.parameters.get('history_weeks')} weeks of history, "
         f"horizon {run.parameters.get('horizon_weeks')} weeks"
     )
-    inner = ("demand read", "engine (forecast)", "engine (backtest)", "stock position read")
-    seconds["quantiles and plan"] = seconds.pop("chunk rows (all)") - sum(seconds[name] for name in inner)
-    for name in [*(name for name, _, _ in PHASES[:-1]), "quantiles and plan"]:
+    for name, _, _ in PHASES:
         print(f"  {name:<22} {seconds[name]:7.2f}s")
     other = wall - sum(seconds.values())
     print(f"  {'other':<22} {other:7.2f}s")

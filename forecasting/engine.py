@@ -17,8 +17,9 @@ How it forecasts (method ``pooled_glm``)
    decline or growth carries forward. Nothing is tuned to one data set: every coefficient is
    re-estimated from the history it is given.
 3. Obsolescence and exposure: with ``exposure`` (for example devices a part fits, per period,
-   including the forecast periods), the model forecasts demand per unit of exposure, so a part
-   whose devices are being retired is forecast to fade out with them.
+   including the forecast periods), a part's forecast follows the change of its exposure from
+   the last season to the horizon, so a part whose devices are being retired fades out with
+   them.
 4. Distribution: the total over a window is negative binomial with variance ``c1·μ + c2·μ²``
    fitted to the rolling-origin errors (``c2`` carries level uncertainty, ``c1`` lumpiness);
    a period's demand is negative binomial with the part's own recent dispersion. Quantile levels
@@ -141,7 +142,7 @@ class PooledModel:
 class _Prepared:
     y: FloatArray
     unit: int
-    scale: FloatArray
+    exposure_ratio: FloatArray
     buckets: FloatArray
 
 
@@ -155,9 +156,8 @@ def _prepare(history: Any, horizon: int, season_length: int, exposure: Any) -> _
         raise ValueError("demand history must not be negative")
     n, t = y.shape
     unit = max(1, round(season_length / 12))
-    scale = _exposure_scale(exposure, n, t, horizon)
-    rates = y / np.maximum(scale[:, :t], 0.05)
-    return _Prepared(y=y, unit=unit, scale=scale, buckets=_bucket(rates, unit))
+    ratio = _exposure_ratio(exposure, n, t, horizon, recent=12 * unit)
+    return _Prepared(y=y, unit=unit, exposure_ratio=ratio, buckets=_bucket(y, unit))
 
 
 def _point_totals(data: _Prepared, model: PooledModel) -> FloatArray:
@@ -231,7 +231,7 @@ def forecast(
     if any(not 0 < q < 1 for q in levels):
         raise ValueError("quantile levels must lie strictly between 0 and 1")
     data = _prepare(history, horizon, season_length, exposure)
-    n, t = data.y.shape
+    n = data.y.shape[0]
     if n == 0:
         empty, nothing = np.zeros((0, horizon)), np.zeros(0)
         return ForecastResult(empty, np.zeros((0, horizon, len(levels))), levels, (), nothing, nothing)
@@ -242,8 +242,7 @@ def forecast(
     elif (model.horizon, model.season_length) != (horizon, season_length):
         raise ValueError("the model was fitted for another horizon or season length")
 
-    future_exposure = data.scale[:, t:].mean(axis=1)
-    totals = _point_totals(data, model) * model.trend * future_exposure
+    totals = _point_totals(data, model) * model.trend * data.exposure_ratio
     mean = totals[:, None] * np.array(model.profile)[None, :]
     dispersion = _own_dispersion(data.y, data.unit) + mean
     flat = mean.ravel()
@@ -503,16 +502,27 @@ def _own_dispersion(y: FloatArray, unit: int) -> FloatArray:
 # Exposure and calendar ------------------------------------------------------------------------
 
 
-def _exposure_scale(exposure: Any, n: int, t: int, horizon: int) -> FloatArray:
-    """Exposure relative to each part's mean over its history; ones without exposure."""
+#: However much exposure seems to grow, demand is not forecast to grow more than this from it.
+MAX_EXPOSURE_RATIO = 1.5
+
+
+def _exposure_ratio(exposure: Any, n: int, t: int, horizon: int, *, recent: int) -> FloatArray:
+    """Mean exposure over the horizon relative to the last season's, per part (1 without exposure).
+
+    Only the change ahead is used, not the history's ups and downs, so a count that was patchy
+    years ago cannot distort the forecast: a part whose devices all retire goes to zero, one whose
+    installed base halves is halved. Growth is capped at MAX_EXPOSURE_RATIO.
+    """
     if exposure is None:
-        return np.ones((n, t + horizon))
+        return np.ones(n)
     e = np.array(exposure, dtype=float, ndmin=2)
     if e.shape != (n, t + horizon):
         raise ValueError(f"exposure must have shape {(n, t + horizon)}, not {e.shape}")
     e = np.nan_to_num(np.maximum(e, 0.0))
-    base = e[:, :t].mean(axis=1, keepdims=True)
-    return e / np.where(base > 0, base, 1.0)
+    past = e[:, max(0, t - recent) : t].mean(axis=1)
+    future = e[:, t:].mean(axis=1)
+    ratio = np.divide(future, past, out=np.ones(n), where=past > 0)
+    return np.clip(ratio, 0.0, MAX_EXPOSURE_RATIO)
 
 
 def _calendar_profile(y: FloatArray, covariates: Any, t: int, horizon: int) -> FloatArray:

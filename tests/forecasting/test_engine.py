@@ -118,6 +118,14 @@ class TestMissingDataExposureCalendar:
         assert result.mean[:30].sum() == 0
         assert result.mean[30:].sum(axis=1).mean() == pytest.approx(104, rel=0.2)
 
+    def test_a_patchy_past_exposure_count_does_not_distort_the_forecast(self) -> None:
+        rng = np.random.default_rng(12)
+        history = rng.poisson(2.0, size=(60, 104)).astype(float)
+        exposure = np.full((60, 104 + 52), 500.0)
+        exposure[:, :40] = 1.0  # devices missing from the count in the early weeks
+        result = forecast(history, horizon=52, season_length=52, exposure=exposure)
+        assert result.mean.sum(axis=1).mean() == pytest.approx(104, rel=0.2)
+
     def test_calendar_covariate_moves_demand_out_of_school_holidays(self) -> None:
         rng = np.random.default_rng(8)
         weeks = 156 + 52
