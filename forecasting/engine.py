@@ -25,8 +25,10 @@ How it forecasts (method ``pooled_glm``)
    a period's demand is negative binomial with the part's own recent dispersion. Quantile levels
    are mapped so that, over the rolling origins, ordering each part's τ-quantile fills τ of
    demand (calibration).
-5. Allocation over the horizon: flat, or in proportion to a pooled calendar effect when
-   ``covariates`` (for example the share of school days in a week) are given.
+5. Calendar: with ``covariates`` (for example the share of school days in a week), a pooled
+   calendar effect is fitted on all parts' total demand; history is divided by it before the
+   features are read (a quiet summer does not look like a part dying) and each forecast period
+   gets its own effect back, so a window that holds a holiday forecasts less.
 
 Parts with too little history for rolling origins fall back to ``pooled_rate``: each part's
 recent rate shrunk towards the average part (empirical Bayes), with the same distributions.
@@ -105,7 +107,7 @@ class PooledModel:
     level_map: tuple[tuple[float, float], ...]
     trend: float
     prior_rate: float
-    profile: tuple[float, ...]
+    calendar: tuple[float, ...]
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -118,7 +120,7 @@ class PooledModel:
             "level_map": [list(pair) for pair in self.level_map],
             "trend": self.trend,
             "prior_rate": self.prior_rate,
-            "profile": list(self.profile),
+            "calendar": list(self.calendar),
         }
 
     @classmethod
@@ -134,7 +136,7 @@ class PooledModel:
             level_map=tuple((float(x), float(y)) for x, y in data["level_map"]),
             trend=float(data["trend"]),
             prior_rate=float(data["prior_rate"]),
-            profile=tuple(float(v) for v in data["profile"]),
+            calendar=tuple(float(v) for v in data["calendar"]),
         )
 
 
@@ -143,10 +145,22 @@ class _Prepared:
     y: FloatArray
     unit: int
     exposure_ratio: FloatArray
-    buckets: FloatArray
+    effect: FloatArray  # calendar effect per period, history then horizon (history mean 1)
+    buckets: FloatArray  # calendar-adjusted demand summed into buckets
 
 
-def _prepare(history: Any, horizon: int, season_length: int, exposure: Any) -> _Prepared:
+def _prepare(
+    history: Any,
+    horizon: int,
+    season_length: int,
+    exposure: Any,
+    covariates: Any,
+    calendar: tuple[float, ...] | None = None,
+) -> _Prepared:
+    """Validate, and turn history into calendar-adjusted buckets.
+
+    ``calendar``: coefficients of a fitted model; None fits them on this history.
+    """
     y = np.array(history, dtype=float, ndmin=2)
     if y.ndim != 2:
         raise ValueError("history must be one row of demand per part")
@@ -157,7 +171,18 @@ def _prepare(history: Any, horizon: int, season_length: int, exposure: Any) -> _
     n, t = y.shape
     unit = max(1, round(season_length / 12))
     ratio = _exposure_ratio(exposure, n, t, horizon, recent=12 * unit)
-    return _Prepared(y=y, unit=unit, exposure_ratio=ratio, buckets=_bucket(y, unit))
+    c = _covariate_matrix(covariates, t, horizon)
+    if calendar is None:
+        calendar = _calendar_coefficients(y, c)
+    if c is None or not calendar:
+        effect = np.ones(t + horizon)
+    else:
+        if c.shape[1] != len(calendar):
+            raise ValueError("the model was fitted with other covariates")
+        effect = np.exp(np.clip(c @ np.array(calendar), -5, 5))
+        effect = effect / effect[:t].mean()
+    adjusted = y / effect[None, :t]
+    return _Prepared(y=y, unit=unit, exposure_ratio=ratio, effect=effect, buckets=_bucket(adjusted, unit))
 
 
 def _point_totals(data: _Prepared, model: PooledModel) -> FloatArray:
@@ -175,9 +200,10 @@ def fit(
     history: Any, *, horizon: int, season_length: int = 1, exposure: Any = None, covariates: Any = None
 ) -> PooledModel:
     """Learn the pooled model from every part's history (same arguments as ``forecast``)."""
-    data = _prepare(history, horizon, season_length, exposure)
+    y = np.array(history, dtype=float, ndmin=2)
+    calendar = _calendar_coefficients(y, _covariate_matrix(covariates, y.shape[-1], horizon))
+    data = _prepare(y, horizon, season_length, exposure, covariates, calendar)
     b, unit = data.buckets, data.unit
-    profile = tuple(float(v) for v in _calendar_profile(data.y, covariates, data.y.shape[1], horizon))
     horizon_buckets = max(1, math.ceil(horizon / unit))
     fitted = _fit_pooled(b, horizon_buckets, horizon / unit)
     if fitted is not None:
@@ -191,7 +217,7 @@ def fit(
             prior_rate=0.0,
             horizon=horizon,
             season_length=season_length,
-            profile=profile,
+            calendar=calendar,
         )
     else:
         model = PooledModel(
@@ -204,7 +230,7 @@ def fit(
             prior_rate=_prior_rate(b),
             horizon=horizon,
             season_length=season_length,
-            profile=profile,
+            calendar=calendar,
         )
     totals = _point_totals(data, model)
     return dataclasses.replace(model, trend=_aggregate_trend(b, horizon / unit, totals))
@@ -230,8 +256,10 @@ def forecast(
     levels = tuple(float(q) for q in quantiles)
     if any(not 0 < q < 1 for q in levels):
         raise ValueError("quantile levels must lie strictly between 0 and 1")
-    data = _prepare(history, horizon, season_length, exposure)
-    n = data.y.shape[0]
+    if model is not None and (model.horizon, model.season_length) != (horizon, season_length):
+        raise ValueError("the model was fitted for another horizon or season length")
+    data = _prepare(history, horizon, season_length, exposure, covariates, model.calendar if model else None)
+    n, t = data.y.shape
     if n == 0:
         empty, nothing = np.zeros((0, horizon)), np.zeros(0)
         return ForecastResult(empty, np.zeros((0, horizon, len(levels))), levels, (), nothing, nothing)
@@ -239,11 +267,11 @@ def forecast(
         model = fit(
             history, horizon=horizon, season_length=season_length, exposure=exposure, covariates=covariates
         )
-    elif (model.horizon, model.season_length) != (horizon, season_length):
-        raise ValueError("the model was fitted for another horizon or season length")
 
     totals = _point_totals(data, model) * model.trend * data.exposure_ratio
-    mean = totals[:, None] * np.array(model.profile)[None, :]
+    # The model forecasts calendar-adjusted demand; each period gets its calendar effect back.
+    ahead = data.effect[t:]
+    mean = totals[:, None] / horizon * ahead[None, :]
     dispersion = _own_dispersion(data.y, data.unit) + mean
     flat = mean.ravel()
     per_period = nbinom_quantiles(flat, flat * dispersion.ravel(), np.asarray(levels))
@@ -525,24 +553,32 @@ def _exposure_ratio(exposure: Any, n: int, t: int, horizon: int, *, recent: int)
     return np.clip(ratio, 0.0, MAX_EXPOSURE_RATIO)
 
 
-def _calendar_profile(y: FloatArray, covariates: Any, t: int, horizon: int) -> FloatArray:
-    """How the horizon's total spreads over its periods (sums to 1)."""
+def _covariate_matrix(covariates: Any, t: int, horizon: int) -> FloatArray | None:
     if covariates is None:
-        return np.full(horizon, 1.0 / horizon)
+        return None
     c = np.array(covariates, dtype=float)
     if c.ndim == 1:
         c = c[:, None]
     if c.shape[0] != t + horizon:
         raise ValueError(f"covariates must have {t + horizon} rows, not {c.shape[0]}")
-    c = np.nan_to_num(c)
+    return np.nan_to_num(c)
+
+
+def _calendar_coefficients(y: FloatArray, c: FloatArray | None) -> tuple[float, ...]:
+    """Effect of the covariates on all parts' demand together (log scale); empty without them.
+
+    A Poisson regression of the total per period on a level, a linear trend and the covariates.
+    """
+    if c is None:
+        return ()
+    t = y.shape[1]
     total = np.nansum(y, axis=0)
     seen = ~np.isnan(y).all(axis=0)
     x = np.concatenate([np.ones((t, 1)), np.linspace(-1, 0, t)[:, None], c[:t]], axis=1)[seen]
     if x.shape[0] < x.shape[1] + 2 or total[seen].sum() <= 0:
-        return np.full(horizon, 1.0 / horizon)
+        return ()
     theta = _poisson_irls(x, total[seen], np.ones(len(x)))
-    effect = np.exp(np.clip(c[t:] @ theta[2:], -20, 5))
-    return effect / effect.sum()
+    return tuple(float(v) for v in theta[2:])
 
 
 # Negative binomial quantiles without SciPy ----------------------------------------------------

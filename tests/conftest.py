@@ -7,7 +7,7 @@ use ``superuser`` for the Django admin site and for a user holding every role.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 from django.db import connection
@@ -15,6 +15,7 @@ from django.test import Client
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+import config.celery
 from accounts.choices import Role
 from accounts.models import User
 from tests.accounts.factories import StaffProfileFactory, UserFactory
@@ -29,6 +30,20 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if item.get_closest_marker("postgres"):
             item.add_marker(needs_postgres)
+
+
+@pytest.fixture(autouse=True)
+def celery_runs_tasks_in_process() -> Iterator[None]:
+    """Tasks run in the test's own process whatever REDIS_URL says: no test waits on a worker or
+    leaves messages in a broker that a later worker would pick up. (.ci/run drives a real worker.)
+
+    The Celery app reads its settings at import, so overriding Django settings has no effect.
+    """
+    app = config.celery.app
+    saved = (app.conf.task_always_eager, app.conf.task_eager_propagates)
+    app.conf.task_always_eager, app.conf.task_eager_propagates = True, True
+    yield
+    app.conf.task_always_eager, app.conf.task_eager_propagates = saved
 
 
 # Actors ---------------------------------------------------------------------------------------
