@@ -108,6 +108,7 @@ class PooledModel:
     trend: float
     prior_rate: float
     calendar: tuple[float, ...]
+    seasonal: tuple[float, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -121,6 +122,7 @@ class PooledModel:
             "trend": self.trend,
             "prior_rate": self.prior_rate,
             "calendar": list(self.calendar),
+            "seasonal": list(self.seasonal),
         }
 
     @classmethod
@@ -137,6 +139,7 @@ class PooledModel:
             trend=float(data["trend"]),
             prior_rate=float(data["prior_rate"]),
             calendar=tuple(float(v) for v in data["calendar"]),
+            seasonal=tuple(float(v) for v in data.get("seasonal", ())),
         )
 
 
@@ -156,10 +159,11 @@ def _prepare(
     exposure: Any,
     covariates: Any,
     calendar: tuple[float, ...] | None = None,
+    seasonal: tuple[float, ...] | None = None,
 ) -> _Prepared:
-    """Validate, and turn history into calendar-adjusted buckets.
+    """Validate, and turn history into calendar- and season-adjusted buckets.
 
-    ``calendar``: coefficients of a fitted model; None fits them on this history.
+    ``calendar`` and ``seasonal``: those of a fitted model; None estimates them on this history.
     """
     y = np.array(history, dtype=float, ndmin=2)
     if y.ndim != 2:
@@ -181,6 +185,11 @@ def _prepare(
             raise ValueError("the model was fitted with other covariates")
         effect = np.exp(np.clip(c @ np.array(calendar), -5, 5))
         effect = effect / effect[:t].mean()
+    if seasonal is None:
+        seasonal = _seasonal_index(y / effect[None, :t], season_length)
+    if seasonal:
+        # Positions count back from the forecast origin, so any history ending there lines up.
+        effect = effect * np.array(seasonal)[(np.arange(t + horizon) - t) % len(seasonal)]
     adjusted = y / effect[None, :t]
     return _Prepared(y=y, unit=unit, exposure_ratio=ratio, effect=effect, buckets=_bucket(adjusted, unit))
 
@@ -202,7 +211,9 @@ def fit(
     """Learn the pooled model from every part's history (same arguments as ``forecast``)."""
     y = np.array(history, dtype=float, ndmin=2)
     calendar = _calendar_coefficients(y, _covariate_matrix(covariates, y.shape[-1], horizon))
-    data = _prepare(y, horizon, season_length, exposure, covariates, calendar)
+    data = _prepare(y, horizon, season_length, exposure, covariates, calendar, ())
+    seasonal = _seasonal_index(y / data.effect[None, : y.shape[-1]], season_length) if y.size else ()
+    data = _prepare(y, horizon, season_length, exposure, covariates, calendar, seasonal)
     b, unit = data.buckets, data.unit
     horizon_buckets = max(1, math.ceil(horizon / unit))
     fitted = _fit_pooled(b, horizon_buckets, horizon / unit)
@@ -218,6 +229,7 @@ def fit(
             horizon=horizon,
             season_length=season_length,
             calendar=calendar,
+            seasonal=seasonal,
         )
     else:
         model = PooledModel(
@@ -231,6 +243,7 @@ def fit(
             horizon=horizon,
             season_length=season_length,
             calendar=calendar,
+            seasonal=seasonal,
         )
     totals = _point_totals(data, model)
     return dataclasses.replace(model, trend=_aggregate_trend(b, horizon / unit, totals))
@@ -258,7 +271,15 @@ def forecast(
         raise ValueError("quantile levels must lie strictly between 0 and 1")
     if model is not None and (model.horizon, model.season_length) != (horizon, season_length):
         raise ValueError("the model was fitted for another horizon or season length")
-    data = _prepare(history, horizon, season_length, exposure, covariates, model.calendar if model else None)
+    data = _prepare(
+        history,
+        horizon,
+        season_length,
+        exposure,
+        covariates,
+        model.calendar if model else None,
+        model.seasonal if model else None,
+    )
     n, t = data.y.shape
     if n == 0:
         empty, nothing = np.zeros((0, horizon)), np.zeros(0)
@@ -551,6 +572,41 @@ def _exposure_ratio(exposure: Any, n: int, t: int, horizon: int, *, recent: int)
     future = e[:, t:].mean(axis=1)
     ratio = np.divide(future, past, out=np.ones(n), where=past > 0)
     return np.clip(ratio, 0.0, MAX_EXPOSURE_RATIO)
+
+
+def _seasonal_index(y: FloatArray, season_length: int) -> tuple[float, ...]:
+    """Pooled multiplicative seasonal index by position in the season, counted from the forecast
+    origin (empty when there is none).
+
+    From all parts' total demand, once it covers two seasons: each period against a centred
+    moving average over a season, averaged by position in the season, smoothed over neighbouring
+    positions and shrunk towards 1 by the number of seasons seen, so a single odd year counts little.
+    """
+    t = y.shape[1]
+    if season_length < 2 or t < 2 * season_length + 1:
+        return ()
+    total = np.nansum(y, axis=0)
+    kernel = np.ones(season_length + 1)
+    kernel[[0, -1]] = 0.5
+    trend = np.convolve(total, kernel / season_length, mode="valid")
+    half = season_length // 2
+    ratio = np.full(t, np.nan)
+    middle = total[half : half + len(trend)]
+    ratio[half : half + len(trend)] = np.divide(
+        middle, trend, out=np.full(len(trend), np.nan), where=trend > 0
+    )
+    position = (np.arange(t) - t) % season_length
+    raw = np.ones(season_length)
+    for p in range(season_length):
+        values = ratio[(position == p) & np.isfinite(ratio)]
+        if len(values):
+            raw[p] = values.mean()
+    width = max(1, round(season_length / 26))  # weekly: neighbours either side; monthly: none
+    padded = np.concatenate([raw[-width:], raw, raw[:width]])
+    smooth = np.convolve(padded, np.ones(2 * width + 1) / (2 * width + 1), mode="valid")
+    seasons = (t - season_length) / season_length
+    index = 1 + (smooth / smooth.mean() - 1) * seasons / (seasons + 1)
+    return tuple(float(v) for v in index)
 
 
 def _covariate_matrix(covariates: Any, t: int, horizon: int) -> FloatArray | None:
