@@ -173,7 +173,7 @@ def _prepare(
     if np.any(y[~np.isnan(y)] < 0):
         raise ValueError("demand history must not be negative")
     n, t = y.shape
-    unit = max(1, round(season_length / 12))
+    unit = max(1, min(round(season_length / 12), t))  # at least one bucket
     ratio = _exposure_ratio(exposure, n, t, horizon, recent=12 * unit)
     c = _covariate_matrix(covariates, t, horizon)
     if calendar is None:

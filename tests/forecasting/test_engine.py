@@ -193,3 +193,29 @@ class TestPooledModel:
         model = engine.fit(history, horizon=6, season_length=12)
         with pytest.raises(ValueError, match="another horizon"):
             forecast(history, horizon=12, season_length=12, model=model)
+
+
+@pytest.mark.filterwarnings("error")
+def test_any_shape_of_history_gives_finite_non_negative_forecasts() -> None:
+    """Seeded random shapes: a few periods or years, gaps, all zeros, all missing, exposure, calendar."""
+    rng = np.random.default_rng(2026)
+    for _ in range(150):
+        parts, periods, horizon = (
+            int(rng.integers(1, 25)),
+            int(rng.integers(1, 140)),
+            int(rng.integers(1, 56)),
+        )
+        season = int(rng.choice([1, 4, 12, 52]))
+        history = rng.poisson(rng.gamma(0.5, 2, size=(parts, 1)), size=(parts, periods)).astype(float)
+        if rng.random() < 0.3:
+            history[rng.random((parts, periods)) < 0.3] = np.nan
+        if rng.random() < 0.1:
+            history[:] = 0 if rng.random() < 0.5 else np.nan
+        exposure = rng.integers(0, 50, size=(parts, periods + horizon)) if rng.random() < 0.3 else None
+        calendar = (rng.random((periods + horizon, 1)) > 0.2).astype(float) if rng.random() < 0.3 else None
+        result = forecast(
+            history, horizon=horizon, season_length=season, exposure=exposure, covariates=calendar
+        )
+        assert np.isfinite(result.mean).all() and (result.mean >= 0).all()
+        assert np.isfinite(result.quantiles).all()
+        assert np.isfinite(result.total_quantiles([0.5, 0.95])).all()
