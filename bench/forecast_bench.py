@@ -143,14 +143,14 @@ def ceiling_row(train: np.ndarray, test: np.ndarray) -> dict[str, float]:
     total = test.sum(axis=1)
     theta = e._poisson_irls(x, total, np.ones(len(total)))
     point = np.exp(np.clip(x @ theta, -30, 12))
-    variance = e._variance_function(point, e._lumpiness(train, train.shape[1]), total, np.ones(len(total)))
-    lumps = e._lumpiness(train, train.shape[1])
+    spread = e._spread(train, train.shape[1])
+    variance = e._variance_function(point, spread, total, np.ones(len(total)))
     mean = np.repeat(point[:, None] / HORIZON, HORIZON, axis=1)
-    dispersion = e._own_dispersion(train, 1) + mean
-    per_month = nbinom_quantiles(mean.ravel(), (mean * dispersion).ravel(), LEVELS).reshape((*mean.shape, -1))
+    per_month_variance = mean + (e._period_spread(train, 1)[:, None] + variance.c) * mean**2
+    per_month = nbinom_quantiles(mean.ravel(), per_month_variance.ravel(), LEVELS).reshape((*mean.shape, -1))
 
     def total_quantiles(taus: Any) -> np.ndarray:
-        return nbinom_quantiles(point, variance.of(point, lumps), taus)
+        return nbinom_quantiles(point, variance.of(point, spread), taus)
 
     row = score(train, test, mean, per_month, total_quantiles)
     return {**row, "seconds": time.perf_counter() - started}

@@ -20,8 +20,9 @@ How it forecasts (method ``pooled_glm``)
    including the forecast periods), a part's forecast follows the change of its exposure from
    the last season to the horizon, so a part whose devices are being retired fades out with
    them.
-4. Distribution: the total over a window is negative binomial with variance ``c1·μ + c2·μ²``
-   fitted to the rolling-origin errors (``c2`` carries level uncertainty, ``c1`` lumpiness);
+4. Distribution: the total over a window is negative binomial with variance
+   ``a·μ + (c + b·spread)·μ²`` fitted to the rolling-origin errors (``c`` is level uncertainty,
+   ``spread`` a part's own burstiness beyond Poisson, scale-free);
    a period's demand is negative binomial with the part's own recent dispersion. Quantile levels
    are mapped so that, over the rolling origins, ordering each part's τ-quantile fills τ of
    demand (calibration).
@@ -50,7 +51,7 @@ DEFAULT_QUANTILES: tuple[float, ...] = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 
 FloatArray = NDArray[np.float64]
 
 #: Variance of a window total when the history is too short to fit one.
-FALLBACK_VARIANCE_TERMS = (1.0, 1.0, 0.25)
+FALLBACK_VARIANCE_TERMS = (1.5, 0.25, 0.1)
 #: Recent origins weigh more: an origin this many buckets older counts half.
 ORIGIN_HALF_LIFE = 6.0
 #: At most this many buckets of origins train the model (older ones describe another fleet).
@@ -68,7 +69,8 @@ class ForecastResult:
     """Per-part forecast over ``horizon`` periods.
 
     ``mean`` (parts, H) expected demand per period; ``quantiles`` (parts, H, len(levels)) per
-    period; ``method`` per part; ``c1``/``c2`` the variance of a window total: c1·μ + c2·μ².
+    period; ``method`` per part. ``c1``/``c2``: variance of the horizon total, c1·μ + c2·μ²;
+    ``period_variance`` (parts, H) and ``level_uncertainty`` (parts,) describe shorter windows.
     """
 
     mean: FloatArray
@@ -78,16 +80,33 @@ class ForecastResult:
     c1: FloatArray
     c2: FloatArray
     level_map: tuple[tuple[float, float], ...] = ()
+    period_variance: FloatArray | None = None
+    level_uncertainty: FloatArray | None = None
 
     def total_quantiles(self, taus: Sequence[float]) -> FloatArray:
-        """Quantiles of each part's total demand over the whole horizon, shape (parts, len(taus))."""
-        return self.sum_quantiles(0, self.mean.shape[1], taus)
+        """What to buy for the whole horizon: per part, the total whose τ-share of demand is filled.
 
-    def sum_quantiles(self, start: int, stop: int, taus: Sequence[float]) -> FloatArray:
-        """Quantiles of each part's total demand over periods [start, stop), shape (parts, len(taus))."""
-        total = self.mean[:, start:stop].sum(axis=1)
+        Shape (parts, len(taus)). The levels are calibrated on rolling origins so that buying every
+        part's τ-quantile filled τ of all demand (a fill rate), which is what an annual buy is
+        sized from. For the probability of running short in a window, use ``sum_quantiles``.
+        """
+        total = self.mean.sum(axis=1)
         mapped = np.array([_map_level(float(t), self.level_map) for t in taus])
         return nbinom_quantiles(total, self.c1 * total + self.c2 * total**2, mapped)
+
+    def sum_quantiles(self, start: int, stop: int, taus: Sequence[float]) -> FloatArray:
+        """Quantiles of each part's demand over periods [start, stop): P(demand ≤ q) = τ.
+
+        Shape (parts, len(taus)). Periods vary independently around the part's level, which is
+        itself uncertain; a lead time's reorder point is its service-level quantile.
+        """
+        window = self.mean[:, start:stop]
+        total = window.sum(axis=1)
+        if self.period_variance is None or self.level_uncertainty is None:
+            variance = self.c1 * total + self.c2 * total**2
+        else:
+            variance = self.period_variance[:, start:stop].sum(axis=1) + self.level_uncertainty * total**2
+        return nbinom_quantiles(total, variance, np.asarray(taus, dtype=float))
 
 
 @dataclass(frozen=True)
@@ -293,18 +312,22 @@ def forecast(
     # The model forecasts calendar-adjusted demand; each period gets its calendar effect back.
     ahead = data.effect[t:]
     mean = totals[:, None] / horizon * ahead[None, :]
-    dispersion = _own_dispersion(data.y, data.unit) + mean
-    flat = mean.ravel()
-    per_period = nbinom_quantiles(flat, flat * dispersion.ravel(), np.asarray(levels))
     a, b, c = model.variance
+    # A period: the part's own spread of (calendar-adjusted) periods around its level, plus the
+    # model's level uncertainty.
+    spread = _period_spread(data.y / data.effect[None, :t], data.unit)
+    period_variance = mean + spread[:, None] * mean**2
+    per_period = nbinom_quantiles(mean.ravel(), (period_variance + c * mean**2).ravel(), np.asarray(levels))
     return ForecastResult(
         mean=mean,
         quantiles=per_period.reshape(n, horizon, len(levels)),
         levels=levels,
         method=(model.method,) * n,
-        c1=a + b * _lumpiness(data.buckets, data.buckets.shape[1]),
-        c2=np.full(n, c),
+        c1=np.full(n, a),
+        c2=c + b * _spread(data.buckets, data.buckets.shape[1]),
         level_map=model.level_map,
+        period_variance=period_variance,
+        level_uncertainty=np.full(n, c),
     )
 
 
@@ -378,14 +401,14 @@ def _design(features: FloatArray) -> FloatArray:
 
 @dataclass(frozen=True)
 class Variance:
-    """Variance of a window total: μ·(a + b·lumpiness) + c·μ²."""
+    """Variance of a window total: a·μ + (c + b·spread)·μ², spread = a part's own relative spread."""
 
     a: float
     b: float
     c: float
 
-    def of(self, mu: FloatArray, lumpiness: FloatArray) -> FloatArray:
-        return mu * (self.a + self.b * lumpiness) + self.c * mu**2
+    def of(self, mu: FloatArray, spread: FloatArray) -> FloatArray:
+        return self.a * mu + (self.c + self.b * spread) * mu**2
 
 
 FALLBACK_VARIANCE = Variance(*FALLBACK_VARIANCE_TERMS)
@@ -399,13 +422,24 @@ class Fitted:
     level_map: tuple[tuple[float, float], ...]
 
 
-def _lumpiness(b: FloatArray, origin: int) -> FloatArray:
-    """Variance-to-mean ratio of a part's buckets over the last 24 before ``origin`` (1 = Poisson)."""
+#: Cap on a part's own relative spread, so one freak bucket cannot blow its distribution up.
+MAX_SPREAD = 4.0
+
+
+def _spread(b: FloatArray, origin: int) -> FloatArray:
+    """A part's squared coefficient of variation beyond Poisson over its last 24 buckets.
+
+    (variance - mean) / mean² of the buckets before ``origin``: 0 for Poisson-like demand, larger
+    for demand that comes in bursts; scale-free, so large and small parts compare.
+    """
     h = b[:, max(0, origin - 24) : origin]
     z = np.nan_to_num(h)
+    if z.shape[1] == 0:
+        return np.zeros(len(b))
     mean = z.mean(axis=1)
-    ratio = np.where(mean > 0, z.var(axis=1) / np.maximum(mean, 1e-9), 1.0)
-    return np.maximum(ratio, 1.0)
+    extra = z.var(axis=1) - mean
+    spread = np.divide(extra, mean**2, out=np.zeros(len(b)), where=mean > 0)
+    return np.clip(spread, 0.0, MAX_SPREAD)
 
 
 def _fit_pooled(b: FloatArray, horizon_buckets: int, horizon_in_buckets: float) -> Fitted | None:
@@ -422,7 +456,7 @@ def _fit_pooled(b: FloatArray, horizon_buckets: int, horizon_in_buckets: float) 
         if not ok.any():
             continue
         xs.append(_design(_features(b, origin, last_origin)[ok]))
-        lumps.append(_lumpiness(b, origin)[ok])
+        lumps.append(_spread(b, origin)[ok])
         ys.append(target[ok].sum(axis=1) * factor)
         ws.append(np.full(int(ok.sum()), 0.5 ** ((last_origin - origin) / ORIGIN_HALF_LIFE)))
     if len(xs) < 3:
@@ -457,16 +491,15 @@ def _poisson_irls(x: FloatArray, y: FloatArray, w: FloatArray, iterations: int =
     return theta
 
 
-def _variance_function(mu: FloatArray, lumpiness: FloatArray, y: FloatArray, w: FloatArray) -> Variance:
-    """Least-squares fit of the squared errors to μ·(a + b·lumpiness) + c·μ², weighted for their variance."""
+def _variance_function(mu: FloatArray, spread: FloatArray, y: FloatArray, w: FloatArray) -> Variance:
+    """Least-squares fit of the squared errors to a·μ + (c + b·spread)·μ², weighted for their variance."""
     r2 = (y - mu) ** 2
-    x = np.stack([mu, mu * lumpiness, mu**2], axis=1)
+    x = np.stack([mu, mu**2 * spread, mu**2], axis=1)
     weight = w / np.maximum(mu, 0.1) ** 2
     sw = np.sqrt(weight)
     coef, *_ = np.linalg.lstsq(x * sw[:, None], r2 * sw, rcond=None)
     a, b, c = (float(v) for v in coef)
-    b = max(b, 0.0)
-    return Variance(a=max(a, 1.0 - b), b=b, c=max(c, 0.01))
+    return Variance(a=max(a, 1.0), b=max(b, 0.0), c=max(c, 0.005))
 
 
 def _calibrate_levels(
@@ -537,15 +570,14 @@ def _pooled_rate(b: FloatArray, prior: float) -> FloatArray:
     return (strength * prior + total) / (strength + seen)
 
 
-def _own_dispersion(y: FloatArray, unit: int) -> FloatArray:
-    """Each part's variance-to-mean ratio per period over the last two seasons, at least 1."""
-    recent = y[:, -24 * unit :]
-    unseen = np.asarray(np.isnan(recent).all(axis=1, keepdims=True))
-    filled = np.where(unseen, 0.0, recent)
-    mean = np.nanmean(filled, axis=1)
-    var = np.nanvar(filled, axis=1)
-    ratio = np.where(mean > 0, var / np.maximum(mean, 1e-9), 1.0)
-    return np.maximum(np.nan_to_num(ratio, nan=1.0), 1.0)[:, None]
+def _period_spread(adjusted: FloatArray, unit: int) -> FloatArray:
+    """Each part's (variance - mean) / mean² per period over the last two seasons (0 = Poisson)."""
+    recent = np.nan_to_num(adjusted[:, -24 * unit :])
+    if recent.shape[1] == 0:
+        return np.zeros(len(adjusted))
+    mean = recent.mean(axis=1)
+    spread = np.divide(recent.var(axis=1) - mean, mean**2, out=np.zeros(len(adjusted)), where=mean > 0)
+    return np.clip(spread, 0.0, 10 * MAX_SPREAD)
 
 
 # Exposure and calendar ------------------------------------------------------------------------

@@ -434,7 +434,7 @@ def test_part_forecast_shows_chart_weeks_totals_reorder_and_backtest(login, supe
     weeks = _match(r'id="forecast-weeks".*?</table>', body, re.S)
     assert weeks.count("<tr>") == 13  # header and 12 weeks
     assert "<td>2025-09-01</td><td>0.50</td>" in weeks and "<td>2025-11-17</td>" in weeks
-    assert "<dt>90% quantile</dt><dd>35.0</dd>" in body
+    assert "<dt>Buy to fill 90% of demand</dt><dd>35</dd>" in body
     assert "<dt>Warranty-covered share</dt><dd>25%" in body
     reorder = _match(r'id="forecast-reorder".*?</table>', body, re.S)
     cells = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td>(.*?)</td>", reorder, re.S)]
