@@ -227,9 +227,15 @@ def _receipts(
     buffer = np.ceil(outflow.mean(axis=1) * 0.5).astype(np.int64) + 1
     received = np.zeros_like(outflow)
     balance = np.zeros(part_count, dtype=np.int64)
+    # This month's order for the busiest real parts of one vendor has not gone out yet: they run
+    # low, so the demo's suggested orders have real part numbers to order.
+    waiting = _waiting_for_order(catalogue, outflow)
     for month in range(month_count):
         need = np.maximum(outflow[:, month] + buffer - balance, 0)
         received[:, month] = -(-need // pack) * pack
+        if month == month_count - 1:
+            skip = waiting & (balance >= outflow[:, month])  # the shelf still covers the month
+            received[skip, month] = 0
         balance += received[:, month] - outflow[:, month]
 
     vendors = [part.vendor_id for part in catalogue.parts]
@@ -255,7 +261,7 @@ def _receipts(
                 line_rows.append(
                     (len(order_rows) - 1, part, ordered, got, costs[part] * rng.uniform(0.95, 1.05), arrive)
                 )
-    low = np.flatnonzero(balance <= buffer)
+    low = np.flatnonzero((balance <= buffer) & ~waiting)
     for vendor in np.unique(part_vendor[low]).tolist():
         parts = low[part_vendor[low] == vendor]
         sent = clock.now - int(rng.integers(2, 10)) * DAY
@@ -267,6 +273,18 @@ def _receipts(
             for p in parts.tolist()
         ]
     return _write_orders(ctx, ledger, catalogue, staff, procurement, order_rows, line_rows)
+
+
+def _waiting_for_order(catalogue: Catalogue, outflow: np.ndarray) -> np.ndarray:
+    """The real (orderable) parts of the vendor with the most of them, as a mask over parts."""
+    real = np.array([not part.is_demo for part in catalogue.parts], dtype=bool)
+    vendors = np.array([part.vendor_id or 0 for part in catalogue.parts])
+    if not real.any():
+        return real
+    used = outflow.sum(axis=1) > 0
+    counts = {v: int(((vendors == v) & real & used).sum()) for v in sorted(set(vendors[real].tolist()))}
+    vendor = max(counts, key=lambda v: counts[v])
+    return real & (vendors == vendor) & used
 
 
 def _write_orders(
