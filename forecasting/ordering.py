@@ -21,8 +21,12 @@ def _names(suggestions: Sequence[ReorderSuggestion]) -> str:
 
 
 @transaction.atomic
-def purchase_orders_from_suggestions(*, actor: User, suggestion_ids: Sequence[int]) -> list[PurchaseOrder]:
+def purchase_orders_from_suggestions(
+    *, actor: User, suggestion_ids: Sequence[int], vendor: Vendor | None = None
+) -> list[PurchaseOrder]:
     """One draft purchase order per (vendor, ship-to location) for the chosen suggestions.
+
+    With ``vendor``, only the chosen suggestions for that vendor's parts are ordered.
 
     Each line orders the suggested quantity at the part's current unit cost, and each suggestion
     records the order it became. All or nothing: the suggestions are locked in pk order, and any
@@ -44,6 +48,10 @@ def purchase_orders_from_suggestions(*, actor: User, suggestion_ids: Sequence[in
     )
     if len(suggestions) != len(ids):
         raise ConflictError("Some suggested lines no longer exist: a newer forecast replaced them. Reload.")
+    if vendor is not None:
+        suggestions = [s for s in suggestions if s.part.vendor_id == vendor.pk]
+        if not suggestions:
+            raise DomainError(f"Choose at least one suggested line for {vendor.name}.")
     latest = selectors.latest_run()
     stale = [s for s in suggestions if latest is None or s.run_id != latest.pk]
     if stale:

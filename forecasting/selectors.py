@@ -82,6 +82,16 @@ def suggestion_list(
     return ReorderSuggestionFilterSet(filters or {}, queryset=rows).qs
 
 
+def active_run() -> ForecastRun | None:
+    """The run that is pending or running now, if any (runs.forecast_run_start allows one)."""
+    return (
+        run_list()
+        .filter(status__in=(ForecastRunStatus.PENDING, ForecastRunStatus.RUNNING))
+        .order_by("pk")
+        .first()
+    )
+
+
 def run_list() -> QuerySet[ForecastRun]:
     """Every run, newest first, with who asked for it."""
     return ForecastRun.objects.select_related("requested_by").order_by("-created_at", "-pk")

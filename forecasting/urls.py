@@ -9,7 +9,6 @@ urlpatterns: list = [
     path("runs/<int:run_id>/progress/", views.forecast_run_progress, name="forecast_run_progress"),
     path("parts/<int:part_id>/", views.part_forecast, name="part_forecast"),
     path("suggestions/", views.suggestion_list, name="suggestion_list"),
-    path("suggestions.csv", views.suggestion_export, name="suggestion_export"),
     path("suggestions/order/", views.suggestion_order, name="suggestion_order"),
     path("accuracy/", views.forecast_accuracy, name="forecast_accuracy"),
     path("refresh-plan/", views_refresh.refresh_plan, name="refresh_plan"),

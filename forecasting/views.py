@@ -70,10 +70,6 @@ class ForecastRow:
         return [str(model) for model in self.forecast.part.compatible_models.all()]
 
 
-def _active_run() -> ForecastRun | None:
-    return selectors.run_list().filter(status__in=runs.ACTIVE_STATUSES).order_by("pk").first()
-
-
 def _panel_context(run: ForecastRun | None, *, conflict: bool = False) -> dict[str, object]:
     return {
         "active": run,
@@ -91,7 +87,7 @@ def forecast_list(request: HtmxHttpRequest) -> HttpResponse:
     rows = selectors.forecast_list(run=run) if run else PartForecast.objects.none()
     filterset = PartForecastFilterSet(request.GET, queryset=rows)
     forecasts = filterset.qs if filterset.is_valid() else rows.none()
-    # The compatible-model names of one page of parts, in one query.
+    # The table names the models each part fits: one query for the page (the API does not need it).
     page = Paginator(forecasts.prefetch_related("part__compatible_models"), PER_PAGE).get_page(
         request.GET.get("page")
     )
@@ -106,6 +102,7 @@ def forecast_list(request: HtmxHttpRequest) -> HttpResponse:
     if not is_partial(request):
         newest = selectors.run_list().first()
         context["newest"] = newest
+        # The newest run is the active one when there is one: no second query.
         active = newest if newest is not None and newest.status in runs.ACTIVE_STATUSES else None
         context.update(_panel_context(active))
     return render_page_or_fragment(request, "forecasting/forecast_list.html", "forecast-results", context)
@@ -121,7 +118,7 @@ def forecast_run_create(request: HtmxHttpRequest) -> HttpResponse:
     try:
         run: ForecastRun | None = runs.forecast_run_start(actor=request.user, trigger=ForecastTrigger.MANUAL)
     except ConflictError:
-        conflict, run = True, _active_run()
+        conflict, run = True, selectors.active_run()
     if is_partial(request):
         # 200 even on a conflict: htmx swaps only successful responses, and the panel says why.
         return render(
@@ -248,13 +245,6 @@ def suggestion_list(request: HtmxHttpRequest) -> HttpResponse:
     return _suggestions_page(request)
 
 
-@require_GET
-@login_required
-def suggestion_export(request: HtmxHttpRequest) -> HttpResponse:
-    _require_viewer(request)
-    return _suggestions_csv(_suggestions(request)[1])
-
-
 @require_POST
 @login_required
 def suggestion_order(request: HtmxHttpRequest) -> HttpResponse:
@@ -264,15 +254,12 @@ def suggestion_order(request: HtmxHttpRequest) -> HttpResponse:
     form = SuggestionOrderForm(request.POST)
     status = 200
     if form.is_valid():
-        ids = form.cleaned_data["suggestion"]
-        vendor = form.cleaned_data["vendor"]
-        if vendor is not None:
-            of_vendor = set(
-                selectors.suggestion_list(filters={"vendor": str(vendor.pk)}).values_list("pk", flat=True)
-            )
-            ids = [pk for pk in ids if pk in of_vendor]
         try:
-            orders = ordering.purchase_orders_from_suggestions(actor=request.user, suggestion_ids=ids)
+            orders = ordering.purchase_orders_from_suggestions(
+                actor=request.user,
+                suggestion_ids=form.cleaned_data["suggestion"],
+                vendor=form.cleaned_data["vendor"],
+            )
         except DomainError as exc:
             form.add_error(None, str(exc))
             status = 409 if isinstance(exc, ConflictError) else 200

@@ -144,3 +144,24 @@ def test_orders_by_supervisor_are_denied(supervisor: User):
         ordering.purchase_orders_from_suggestions(actor=supervisor, suggestion_ids=[suggestion.pk])
 
     assert not PurchaseOrder.objects.exists()
+
+
+def test_orders_for_one_vendor_leave_the_other_vendors_lines(procurement: User):
+    run = _run()
+    acme, zenith = VendorFactory.create(name="Acme Parts"), VendorFactory.create(name="Zenith Supply")
+    mine = ReorderSuggestionFactory.create(
+        run=run, part=_part("5D10M42862", vendor=acme), suggested_quantity=3
+    )
+    other = ReorderSuggestionFactory.create(
+        run=run, part=_part("01FR030", vendor=zenith), suggested_quantity=5
+    )
+
+    orders = ordering.purchase_orders_from_suggestions(
+        actor=procurement, suggestion_ids=[mine.pk, other.pk], vendor=acme
+    )
+
+    assert [o.vendor.name for o in orders] == ["Acme Parts"]
+    other.refresh_from_db()
+    assert other.purchase_order_id is None
+    with pytest.raises(DomainError, match="for Zenith Supply"):
+        ordering.purchase_orders_from_suggestions(actor=procurement, suggestion_ids=[mine.pk], vendor=zenith)

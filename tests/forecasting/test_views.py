@@ -114,7 +114,7 @@ def test_forecast_pages_by_role(login, request, name, actor, expected):
     [
         reverse("forecasting:forecast_list"),
         reverse("forecasting:suggestion_list"),
-        reverse("forecasting:suggestion_export"),
+        reverse("forecasting:suggestion_list") + "?format=csv",
         reverse("forecasting:forecast_accuracy"),
         reverse("forecasting:part_forecast", args=[1]),
         reverse("forecasting:forecast_run_progress", args=[1]),
@@ -134,7 +134,7 @@ def test_part_forecast_and_progress_for_other_roles_are_403(login, request, acto
 
     assert client.get(reverse("forecasting:part_forecast", args=[forecast.part_id])).status_code == 403
     assert client.get(reverse("forecasting:forecast_run_progress", args=[forecast.run_id])).status_code == 403
-    assert client.get(reverse("forecasting:suggestion_export")).status_code == 403
+    assert client.get(reverse("forecasting:suggestion_list"), {"format": "csv"}).status_code == 403
 
 
 @pytest.mark.parametrize("actor", ["supervisor", "technician"])
@@ -541,14 +541,8 @@ def test_suggestion_list_empty_before_any_run(login, procurement):
     assert "No forecast has run yet" in body
 
 
-@pytest.mark.parametrize(
-    "url",
-    [
-        reverse("forecasting:suggestion_list") + "?format=csv",
-        reverse("forecasting:suggestion_export"),
-    ],
-)
-def test_suggestion_csv_lists_every_line_with_costs(login, supervisor, url):
+def test_suggestion_csv_lists_every_line_with_costs(login, supervisor):
+    url = reverse("forecasting:suggestion_list") + "?format=csv"
     _suggestions()
 
     response = login(supervisor).get(url)
@@ -601,7 +595,9 @@ def test_suggestion_csv_filters_by_vendor_and_quotes_formulas(login, procurement
     ReorderSuggestionFactory.create(run=run, part=_part("P-1", vendor=vendor))
     ReorderSuggestionFactory.create(run=run, part=_part("P-2"))
 
-    response = login(procurement).get(reverse("forecasting:suggestion_export"), {"vendor": vendor.pk})
+    response = login(procurement).get(
+        reverse("forecasting:suggestion_list"), {"format": "csv", "vendor": vendor.pk}
+    )
 
     rows = list(csv.reader(io.StringIO(response.content.decode())))
     assert [row[:2] for row in rows[1:]] == [["'=HYPERLINK(1)", "P-1"]]
