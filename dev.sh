@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The two commands of README.md:
 #   ./dev.sh demo   install into .venv, migrate, load the small demo district, serve on :8000
-#   ./dev.sh test   install into .venv, run the whole test suite (extra args go to pytest)
+#   ./dev.sh test   install into .venv, check the import layers, run the whole test suite in parallel
+#                   (extra args go to pytest)
 # With DATABASE_URL / REDIS_URL set both use PostgreSQL and Redis instead of the embedded defaults.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -59,7 +60,12 @@ case "${1:-}" in
     shift
     install
     ensure_chromium
-    exec "$PY" -m pytest "$@"
+    # The layers of README's layout table: an upward import between apps fails here first.
+    "$VENV/bin/lint-imports" --no-cache
+    # Every core runs tests (pytest-xdist); one core runs them in this process.
+    workers=()
+    if [ "$(nproc 2>/dev/null || echo 1)" -gt 1 ]; then workers=(-n auto --dist loadgroup); fi
+    exec "$PY" -m pytest "${workers[@]}" "$@"
     ;;
   *)
     echo "usage: ./dev.sh demo | ./dev.sh test [pytest args]" >&2

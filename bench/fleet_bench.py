@@ -45,7 +45,7 @@ from accounts.choices import Role  # noqa: E402
 from accounts.models import StaffProfile, User  # noqa: E402
 from fleet.choices import SCHOOL_KINDS, DeviceStatus  # noqa: E402
 from fleet.models import Device, Location  # noqa: E402
-from fleet.reports import school_year_of  # noqa: E402
+from fleet.selectors.reports import school_year_of  # noqa: E402
 
 HTMX = {"HX-Request": "true"}
 
@@ -143,11 +143,11 @@ def _cases(school: Location, admin_school: Location) -> list[Case]:
         Case("AUE plan, 5 school years", "technician", reverse("fleet:aue_plan")),
         Case("AUE plan CSV, 5 school years", "technician", reverse("fleet:aue_plan_export")),
         Case("AUE plan (own school)", "school_admin", reverse("fleet:aue_plan")),
-        Case("loaner pools (all schools)", "technician", reverse("fleet:loaner_pool_list")),
+        Case("loaner pools (all schools)", "technician", reverse("loans:loaner_pool_list")),
         Case(
-            "loaner pool of the busiest school", "technician", reverse("fleet:loaner_pool", args=[school.pk])
+            "loaner pool of the busiest school", "technician", reverse("loans:loaner_pool", args=[school.pk])
         ),
-        Case("loaners due back", "technician", reverse("fleet:loan_due_list")),
+        Case("loaners due back", "technician", reverse("loans:loan_due_list")),
         Case("check-in page (locations, vehicle)", "technician", reverse("fleet:scan_check_in")),
     ]
 

@@ -38,7 +38,7 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from forecasting.engine import DEFAULT_QUANTILES, forecast, nbinom_quantiles  # noqa: E402
+from forecasting.domain.engine import DEFAULT_QUANTILES, forecast, nbinom_quantiles  # noqa: E402
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared/data/forecast/carparts/carparts_by_part.csv"
 TRAIN, HORIZON = 39, 12
@@ -136,7 +136,7 @@ def ceiling_row(train: np.ndarray, test: np.ndarray) -> dict[str, float]:
     How far the features a part's own history offers can go at best: a target below this is
     out of reach for any model that learns from them.
     """
-    from forecasting import engine as e
+    from forecasting.domain import engine as e
 
     started = time.perf_counter()
     x = e._design(e._features(train, train.shape[1], 36))

@@ -31,8 +31,10 @@ django.setup()
 from django.db import connection, transaction  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
-from forecasting import demand, engine, runs  # noqa: E402
 from forecasting.choices import ForecastTrigger  # noqa: E402
+from forecasting.domain import engine  # noqa: E402
+from forecasting.selectors import demand  # noqa: E402
+from forecasting.services import runs  # noqa: E402
 
 # Each phase is timed exclusive of the phases called inside it.
 PHASES = [

@@ -45,8 +45,8 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
 from fleet.choices import DeviceType, LocationKind  # noqa: E402
-from fleet.importing.matching import ModelIndex, short_key  # noqa: E402
 from fleet.models import CustodyEvent, Device, DeviceModel, Location, Manufacturer  # noqa: E402
+from fleet.services.importing.matching import ModelIndex, short_key  # noqa: E402
 
 TAG_PREFIX = "BENCH-"
 SERIAL_PREFIX = "Z"

@@ -2,11 +2,12 @@ from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from core import views as core_views
+from core.views import health
+from repairs import urls as repairs_urls
 
 api_patterns: list[URLPattern | URLResolver] = [
-    path("", include("core.api.urls")),
     path("", include("accounts.api.urls")),
+    path("", include("staff.api.urls")),
     path("", include("fleet.api.urls")),
     path("", include("repairs.api.urls")),
     path("", include("forecasting.api.urls")),
@@ -15,10 +16,14 @@ api_patterns: list[URLPattern | URLResolver] = [
 ]
 
 urlpatterns = [
-    path("", include("core.urls")),
-    path("healthz", core_views.healthz, name="healthz"),
+    path("", include("portal.urls")),
+    path("healthz", health.healthz, name="healthz"),
     path("accounts/", include("accounts.urls")),
+    # Overtime, time and pay kept their addresses under accounts/ when they moved to staff.
+    path("accounts/", include("staff.urls")),
     path("fleet/", include("fleet.urls")),
+    # Loaners are repairs' (a loan stands in for a device under repair) at their fleet addresses.
+    path("fleet/", include((repairs_urls.loan_urlpatterns, "loans"))),
     path("repairs/", include("repairs.urls")),
     path("forecast/", include("forecasting.urls")),
     path("api/", include((api_patterns, "api"))),

@@ -2,7 +2,15 @@
 
 
 class DomainError(Exception):
-    """A business rule refused the operation; the message is shown to the user as it is."""
+    """A business rule refused the operation; the message is shown to the user as it is.
+
+    ``field`` names the input the refusal is about, when it is about one: the API answers
+    ``{field: [message]}`` and an HTML form shows the message beside that field.
+    """
+
+    def __init__(self, message: str = "", field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class ConflictError(DomainError):

@@ -3,22 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from django.forms import BaseForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
-from django_htmx.middleware import HtmxDetails
 
-if TYPE_CHECKING:
-    from accounts.models import User
-
-
-class HtmxHttpRequest(HttpRequest):
-    """A request that went through HtmxMiddleware and AuthenticationMiddleware (for typing)."""
-
-    htmx: HtmxDetails
-    user: User  # type: ignore[assignment]  # views behind login_required see a real User
+from core.exceptions import ConflictError, DomainError
 
 
 def is_partial(request: HttpRequest) -> bool:
@@ -38,3 +30,16 @@ def render_page_or_fragment(
     response = render(request, template, context, status=status)
     patch_vary_headers(response, ["HX-Request"])
     return response
+
+
+def domain_error_status(exc: DomainError, form: BaseForm | None = None, *, field: str | None = None) -> int:
+    """The status for a service's refusal: 409 for a ConflictError (reload and retry), else 200.
+
+    With a form, the message also becomes a form error: on the field the error names (its
+    optional ``field`` attribute) when the form has that field, else on ``field`` (None: a
+    non-field error).
+    """
+    if form is not None:
+        named = getattr(exc, "field", None)
+        form.add_error(named if named in form.fields else field, str(exc))
+    return 409 if isinstance(exc, ConflictError) else 200

@@ -11,3 +11,8 @@ class TimeStampedModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+# The largest primary key a filter accepts: larger numbers cannot name a row, and some databases
+# (SQLite) fail on them instead of finding nothing.
+MAX_ID = 2**63 - 1

@@ -61,13 +61,6 @@ class CustodyEventAdmin(admin.ModelAdmin):
         return False
 
 
-@admin.register(models.Loan)
-class LoanAdmin(admin.ModelAdmin):
-    list_display = ["loaner", "ticket", "borrower_id", "checked_out_at", "returned_at"]
-    raw_id_fields = ["loaner", "ticket", "checked_out_by", "returned_to"]
-    list_select_related = ["loaner"]
-
-
 class LocationAuditScanInline(admin.TabularInline):
     model = models.LocationAuditScan
     fields = ["scanned_code", "device", "outcome", "scanned_at"]

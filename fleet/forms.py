@@ -22,12 +22,6 @@ class ScanForm(forms.Form):
     code = forms.CharField(max_length=60, label="Asset tag or serial")
 
 
-class LoanCheckOutForm(forms.Form):
-    ticket_id = forms.IntegerField(min_value=1, label="Ticket number")
-    code = forms.CharField(max_length=60, label="Loaner (scan its asset tag)")
-    borrower_id = forms.CharField(max_length=20, label="Borrower's student or staff ID")
-
-
 class AuePlanFilterForm(forms.Form):
     """School years are given by their starting year: 2026 is July 2026 to June 2027."""
 

@@ -250,37 +250,6 @@ class CustodyEvent(models.Model):
         return f"{self.device_id} {self.kind} at {self.occurred_at:%Y-%m-%d %H:%M}"
 
 
-class Loan(TimeStampedModel):
-    """A loaner device lent against a repair ticket; due back when the repaired device returns."""
-
-    loaner = models.ForeignKey(Device, on_delete=models.PROTECT, related_name="loans")
-    ticket = models.ForeignKey("repairs.Ticket", on_delete=models.PROTECT, related_name="loans")
-    borrower_id = models.CharField(max_length=20, blank=True, help_text="Student or staff ID only.")
-    checked_out_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="loans_checked_out"
-    )
-    checked_out_at = models.DateTimeField()
-    returned_at = models.DateTimeField(null=True, blank=True)
-    returned_to = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="loans_returned",
-        null=True,
-        blank=True,
-    )
-
-    class Meta:
-        ordering = ["-checked_out_at"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["loaner"], condition=Q(returned_at__isnull=True), name="loan_one_open_per_loaner"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"Loaner {self.loaner_id} for ticket {self.ticket_id}"
-
-
 class LocationAudit(TimeStampedModel):
     """A count of what is physically at a location, compared with what the records say.
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from fleet.views import devices, imports, loans, reports, scans
+from fleet.views import devices, imports, reports, scans
 
 app_name = "fleet"
 urlpatterns = [
@@ -37,12 +37,6 @@ urlpatterns = [
     path("audits/<int:audit_id>/finish/", scans.location_audit_finish, name="location_audit_finish"),
     path("audits/<int:audit_id>/report/", scans.location_audit_report, name="location_audit_report"),
     path("audits/<int:audit_id>/report.csv", scans.location_audit_export, name="location_audit_export"),
-    # loaners
-    path("loaners/", loans.loaner_pool_list, name="loaner_pool_list"),
-    path("loaners/due/", loans.loan_due_list, name="loan_due_list"),
-    path("loaners/<int:location_id>/", loans.loaner_pool, name="loaner_pool"),
-    path("loaners/<int:location_id>/check-out/", loans.loan_check_out, name="loan_check_out"),
-    path("loans/<int:loan_id>/return/", loans.loan_return, name="loan_return"),
     # reports: readiness and AUE refresh plan
     path("reports/readiness/", reports.readiness_report, name="readiness_report"),
     path("reports/readiness.csv", reports.readiness_export, name="readiness_export"),

@@ -17,8 +17,8 @@ def forecast_nightly_task(chunk_size: int | None = None) -> int | None:
     ``chunk_size`` overrides FORECAST_CHUNK_SIZE for this run (CI uses it to fan out a small demo).
     """
     from core.exceptions import ConflictError
-    from forecasting import runs
     from forecasting.choices import ForecastTrigger
+    from forecasting.services import runs
 
     try:
         run = runs.forecast_run_start(actor=None, trigger=ForecastTrigger.NIGHTLY, chunk_size=chunk_size)
@@ -31,7 +31,7 @@ def forecast_nightly_task(chunk_size: int | None = None) -> int | None:
 @shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
 def forecast_run_task(run_id: int) -> None:
     """Prepare the run and fan its chunks out; the finish task runs when every chunk is done."""
-    from forecasting import runs
+    from forecasting.services import runs
 
     chunks = runs.forecast_run_prepare(run_id=run_id)
     if chunks is None:
@@ -45,14 +45,14 @@ def forecast_run_task(run_id: int) -> None:
 
 @shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
 def forecast_chunk_task(run_id: int, part_ids: list[int]) -> int:
-    from forecasting import runs
+    from forecasting.services import runs
 
     return runs.forecast_chunk_compute(run_id=run_id, part_ids=part_ids)
 
 
 @shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
 def forecast_finish_task(run_id: int) -> str | None:
-    from forecasting import runs
+    from forecasting.services import runs
 
     run = runs.forecast_run_finish(run_id=run_id)
     return None if run is None else run.status
@@ -60,6 +60,6 @@ def forecast_finish_task(run_id: int) -> str | None:
 
 @shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
 def forecast_runs_sweep_task() -> int:
-    from forecasting import runs
+    from forecasting.services import runs
 
     return runs.forecast_runs_sweep_stale()

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from forecasting import views, views_refresh
+from forecasting.views import forecasts as views
+from forecasting.views import refresh as views_refresh
 
 app_name = "forecasting"
 urlpatterns: list = [

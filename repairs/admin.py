@@ -105,3 +105,10 @@ class PurchaseOrderAdmin(admin.ModelAdmin):
 class PurchaseOrderLineAdmin(admin.ModelAdmin):
     list_display = ["order", "part", "quantity_ordered", "quantity_received", "unit_cost"]
     raw_id_fields = ["order", "part"]
+
+
+@admin.register(models.Loan)
+class LoanAdmin(admin.ModelAdmin):
+    list_display = ["loaner", "ticket", "borrower_id", "checked_out_at", "returned_at"]
+    raw_id_fields = ["loaner", "ticket", "checked_out_by", "returned_to"]
+    list_select_related = ["loaner"]

@@ -295,3 +295,38 @@ class PurchaseOrderLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order_id}: {self.quantity_ordered} x {self.part_id}"
+
+
+class Loan(TimeStampedModel):
+    """A loaner device lent against a repair ticket; due back when the repaired device returns.
+
+    Created in ``fleet`` and moved here because a loan points at a ticket; the table keeps its name.
+    """
+
+    loaner = models.ForeignKey("fleet.Device", on_delete=models.PROTECT, related_name="loans")
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="loans")
+    borrower_id = models.CharField(max_length=20, blank=True, help_text="Student or staff ID only.")
+    checked_out_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="loans_checked_out"
+    )
+    checked_out_at = models.DateTimeField()
+    returned_at = models.DateTimeField(null=True, blank=True)
+    returned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="loans_returned",
+        null=True,
+        blank=True,
+    )
+
+    class Meta:
+        db_table = "fleet_loan"
+        ordering = ["-checked_out_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["loaner"], condition=Q(returned_at__isnull=True), name="loan_one_open_per_loaner"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Loaner {self.loaner_id} for ticket {self.ticket_id}"

@@ -37,6 +37,11 @@ def can_work_ticket(user: User | AnonymousUser, ticket: Ticket) -> bool:
     return can_work_tickets(user)
 
 
+def can_lend_loaners(user: User | AnonymousUser) -> bool:
+    """The loaner pools: check loaners out against tickets and take them back."""
+    return has_any_role(user, *REPAIR_WORKERS)
+
+
 def can_request_repairs(user: User | AnonymousUser) -> bool:
     """Reach the open-a-ticket page: repair workers, and school administrators for repair requests."""
     return has_any_role(user, *REPAIR_WORKERS, Role.SCHOOL_ADMIN)

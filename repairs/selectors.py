@@ -10,11 +10,14 @@ from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import (
+    BooleanField,
     Case,
+    Count,
     DecimalField,
     F,
     IntegerField,
     OuterRef,
+    Q,
     QuerySet,
     Subquery,
     Sum,
@@ -27,11 +30,13 @@ from django.utils import timezone
 
 from accounts.choices import Role
 from accounts.models import User
-from fleet.choices import CustodyEventKind
-from fleet.models import CustodyEvent, Device, Loan, Location
-from fleet.selectors import device_life_facts
+from fleet.choices import SCHOOL_KINDS, CustodyEventKind, DeviceStatus
+from fleet.models import CustodyEvent, Device, Location
+from fleet.selectors.devices import device_life_facts
 from repairs.choices import OPEN_PURCHASE_ORDER_STATUSES, Priority, StockMovementKind, TicketStatus
+from repairs.filters.tickets import TicketFilterSet
 from repairs.models import (
+    Loan,
     Part,
     PurchaseOrder,
     PurchaseOrderLine,
@@ -43,7 +48,6 @@ from repairs.models import (
     TicketQuerySet,
     Vendor,
 )
-from repairs.ticket_filters import TicketFilterSet
 
 
 def ticket_list_for_device(*, user: User | AnonymousUser, device: Device) -> QuerySet[Ticket]:
@@ -58,7 +62,7 @@ def ticket_list_for_device(*, user: User | AnonymousUser, device: Device) -> Que
 
 def part_list(*, filters: Mapping[str, Any] | None = None) -> QuerySet[Part]:
     """The catalogue with total on hand across locations, filtered by PartFilterSet."""
-    from repairs.filters import PartFilterSet
+    from repairs.filters.stock import PartFilterSet
 
     parts = (
         Part.objects.select_related("vendor")
@@ -100,7 +104,7 @@ def stock_levels(
     *, location: StockLocation | None = None, filters: Mapping[str, Any] | None = None
 ) -> QuerySet[StockLevel]:
     """Stock levels (of one location when given), by location then part number."""
-    from repairs.filters import StockLevelFilterSet
+    from repairs.filters.stock import StockLevelFilterSet
 
     levels = StockLevel.objects.select_related("part", "stock_location").order_by(
         "stock_location__name", "part__part_number"
@@ -117,7 +121,7 @@ def low_stock(*, location: StockLocation | None = None) -> QuerySet[StockLevel]:
 
 def stock_movement_list(*, filters: Mapping[str, Any] | None = None) -> QuerySet[StockMovement]:
     """The ledger, newest first, filtered by StockMovementFilterSet."""
-    from repairs.filters import StockMovementFilterSet
+    from repairs.filters.stock import StockMovementFilterSet
 
     movements = StockMovement.objects.select_related(
         "part", "stock_location", "actor", "transfer_peer", "source_device"
@@ -203,7 +207,7 @@ def on_order_by_part() -> dict[int, int]:
 
 def purchase_order_list(*, filters: Mapping[str, Any] | None = None) -> QuerySet[PurchaseOrder]:
     """Orders newest first with line counts and totals, filtered by PurchaseOrderFilterSet."""
-    from repairs.filters import PurchaseOrderFilterSet
+    from repairs.filters.stock import PurchaseOrderFilterSet
 
     orders = (
         PurchaseOrder.objects.select_related("vendor", "ship_to", "created_by")
@@ -435,3 +439,142 @@ def ticket_part_choices(*, ticket: Ticket) -> QuerySet[Part]:
         .annotate(total_on_hand=Coalesce(Sum("stock_levels__on_hand"), 0))
         .order_by("category", "part_number")
     )
+
+
+def device_loans(*, device: Device) -> QuerySet[Loan]:
+    """Loans where this device is the loaner, or lent against this device's tickets.
+
+    The ticket side is a subquery on the ticket's device index: an OR across the join made
+    PostgreSQL scan every ticket (190 ms at district scale, 2 ms this way).
+    """
+    from repairs.models import Ticket
+
+    tickets = Ticket.objects.filter(device=device).values("pk")
+    return (
+        Loan.objects.filter(Q(loaner=device) | Q(ticket__in=tickets))
+        .select_related("loaner", "ticket")
+        .order_by("-checked_out_at")
+    )
+
+
+# A loan is due back once the device it stands in for is repaired and on its way back.
+LOAN_DUE_TICKET_STATUSES = (TicketStatus.REPAIRED, TicketStatus.RETURNED, TicketStatus.CLOSED)
+
+
+def _open_loans(user: User | AnonymousUser) -> QuerySet[Loan]:
+    return Loan.objects.filter(
+        returned_at__isnull=True, loaner__location__in=Location.objects.visible_to(user)
+    ).annotate(
+        is_due=Case(
+            When(ticket__status__in=LOAN_DUE_TICKET_STATUSES, then=True),
+            default=False,
+            output_field=BooleanField(),
+        )
+    )
+
+
+def loans_due(*, user: User | AnonymousUser) -> QuerySet[Loan]:
+    """Open loans whose ticket's device is repaired, returned or closed: the loaner is due back."""
+    return (
+        _open_loans(user)
+        .filter(ticket__status__in=LOAN_DUE_TICKET_STATUSES)
+        .select_related("loaner", "loaner__location", "loaner__model", "ticket", "ticket__device")
+        .order_by("checked_out_at", "pk")
+    )
+
+
+def _count_at_location(rows: QuerySet[Any], location_field: str) -> Coalesce:
+    """A correlated count of ``rows`` at the outer location (0 when there are none)."""
+    counted = (
+        rows.filter(**{location_field: OuterRef("pk")})
+        .order_by()
+        .values(location_field)
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+@dataclass(frozen=True)
+class LoanerPoolSummary:
+    location: Location
+    available: int
+    out: int
+    due: int
+
+
+def loaner_pool_list(*, user: User | AnonymousUser) -> list[LoanerPoolSummary]:
+    """The schools the user sees, with loaners available, out and due back; two queries.
+
+    Available and out are correlated counts that each use the location and status index; due
+    back starts from the few open loans. Joining every school to all its devices and their
+    loans instead took over a second at 250,000 devices.
+    """
+    loaners = Device.objects.filter(is_loaner=True)
+    schools = (
+        Location.objects.visible_to(user)
+        .filter(kind__in=SCHOOL_KINDS, is_active=True)
+        .annotate(
+            available=_count_at_location(loaners.filter(status=DeviceStatus.LOANER_POOL), "location"),
+            out=_count_at_location(loaners.filter(status=DeviceStatus.LOANED_OUT), "location"),
+        )
+        .order_by("name")
+    )
+    due = dict(
+        Loan.objects.filter(returned_at__isnull=True, ticket__status__in=LOAN_DUE_TICKET_STATUSES)
+        .order_by()
+        .values("loaner__location")
+        .annotate(n=Count("pk"))
+        .values_list("loaner__location", "n")
+    )
+    return [
+        LoanerPoolSummary(
+            location=school,
+            available=school.available,  # type: ignore[attr-defined]
+            out=school.out,  # type: ignore[attr-defined]
+            due=due.get(school.pk, 0),
+        )
+        for school in schools
+    ]
+
+
+@dataclass(frozen=True)
+class LoanerPool:
+    location: Location
+    available: list[Device]
+    out: list[Loan]
+
+    @property
+    def due_count(self) -> int:
+        return sum(1 for loan in self.out if getattr(loan, "is_due", False))
+
+
+def loaner_pool(*, user: User | AnonymousUser, location: Location) -> LoanerPool:
+    """A school's loaners: those on the shelf and those out (each with its due-back state)."""
+    available = (
+        Device.objects.filter(location=location, is_loaner=True, status=DeviceStatus.LOANER_POOL)
+        .select_related("model")
+        .order_by("asset_tag")
+    )
+    out = (
+        _open_loans(user)
+        .filter(loaner__location=location)
+        .select_related("loaner", "loaner__model", "ticket", "ticket__device", "checked_out_by")
+        .order_by(F("is_due").desc(), "checked_out_at", "pk")
+    )
+    return LoanerPool(location=location, available=list(available), out=list(out))
+
+
+def loan_get(*, user: User | AnonymousUser, loan_id: int) -> Loan:
+    """One loan of a loaner at a location the user sees. Raises Http404 otherwise."""
+    loans = Loan.objects.filter(loaner__location__in=Location.objects.visible_to(user))
+    try:
+        return loans.select_related("loaner", "loaner__location", "ticket").get(pk=loan_id)
+    except Loan.DoesNotExist as exc:
+        raise Http404("No such loan.") from exc
+
+
+def ticket_for_loan(*, user: User | AnonymousUser, ticket_id: int) -> Ticket | None:
+    """The ticket a loaner is lent against, if it exists at a location the user sees."""
+    tickets = Ticket.objects.filter(location__in=Location.objects.visible_to(user))
+    return tickets.select_related("device").filter(pk=ticket_id).first()

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from repairs.views import loans as loan_views
 from repairs.views import purchasing as purchasing_views
 from repairs.views import stock as stock_views
 from repairs.views import tickets as ticket_views
@@ -60,4 +61,15 @@ urlpatterns: list = [
         purchasing_views.purchase_order_receive,
         name="purchase_order_receive",
     ),
+]
+
+
+# Mounted at fleet/ under the "loans" namespace (config/urls.py): the loaner pages kept the
+# addresses they had when loans belonged to the fleet.
+loan_urlpatterns = [
+    path("loaners/", loan_views.loaner_pool_list, name="loaner_pool_list"),
+    path("loaners/due/", loan_views.loan_due_list, name="loan_due_list"),
+    path("loaners/<int:location_id>/", loan_views.loaner_pool, name="loaner_pool"),
+    path("loaners/<int:location_id>/check-out/", loan_views.loan_check_out, name="loan_check_out"),
+    path("loans/<int:loan_id>/return/", loan_views.loan_return, name="loan_return"),
 ]

@@ -32,11 +32,15 @@ INSTALLED_APPS = [
     "django_filters",
     "django_htmx",
     "template_partials",
+    # Ours, lowest layer first: each imports only the ones above it in this list.
     "core",
     "accounts",
     "fleet",
     "repairs",
+    "staff",
     "forecasting",
+    "portal",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -66,7 +70,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "core.context_processors.navigation",
+                "portal.context_processors.navigation",
             ],
         },
     },
@@ -89,7 +93,7 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "core:home"
+LOGIN_REDIRECT_URL = "portal:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -145,7 +149,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": [
         "rest_framework.permissions.IsAuthenticated",
-        "core.api.permissions.HasAnyRole",
+        "accounts.permissions.HasAnyRole",
     ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
@@ -159,16 +163,16 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Devices, repairs, parts stock, forecasts and staff rules for school district IT.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
-    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated", "core.api.permissions.HasAnyRole"],
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated", "accounts.permissions.HasAnyRole"],
     "COMPONENT_SPLIT_REQUEST": True,
     # One schema name per choice set used by several fields (status, from_status, to_status).
     "ENUM_NAME_OVERRIDES": {
         "DeviceStatusEnum": "fleet.choices.DeviceStatus",
         "CustodyEventKindEnum": "fleet.choices.CustodyEventKind",
         "LocationKindEnum": "fleet.choices.LocationKind",
-        "OvertimeRequestStatusEnum": "accounts.choices.OvertimeRequestStatus",
-        "TimeEntryKindEnum": "accounts.choices.TimeEntryKind",
-        "TimesheetStatusEnum": "accounts.choices.TimesheetStatus",
+        "OvertimeRequestStatusEnum": "staff.choices.OvertimeRequestStatus",
+        "TimeEntryKindEnum": "staff.choices.TimeEntryKind",
+        "TimesheetStatusEnum": "staff.choices.TimesheetStatus",
         "TicketStatusEnum": "repairs.choices.TicketStatus",
         "ForecastRunStatusEnum": "forecasting.choices.ForecastRunStatus",
     },

@@ -13,11 +13,16 @@ from core.exceptions import ConflictError, DomainError
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    """Map domain errors to 400, stale writes and lost races to 409, permission refusals to 403."""
+    """Map domain errors to 400, stale writes and lost races to 409, permission refusals to 403.
+
+    A domain error naming a field answers ``{field: [message]}``, like a serializer's own field
+    errors; one naming none answers ``{"detail": message}``.
+    """
     if isinstance(exc, ConflictError):
         return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
     if isinstance(exc, DomainError):
-        return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
+        body = {exc.field: [str(exc)]} if exc.field else {"detail": str(exc)}
+        return Response(body, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         return Response(detail, status=status.HTTP_400_BAD_REQUEST)

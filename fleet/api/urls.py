@@ -1,6 +1,7 @@
 from django.urls import path
 
-from fleet.api import import_views, views
+from fleet.api import devices as views
+from fleet.api import imports as import_views
 
 urlpatterns = [
     path("locations/", views.LocationListApi.as_view(), name="location-list"),

@@ -1,1 +1,1 @@
-"""HTML views of the fleet, one module per capability: devices, imports, scans, loans, reports."""
+"""HTML views of the fleet, one module per capability: devices, imports, scans, reports."""

@@ -14,14 +14,17 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from core.exceptions import ConflictError, DomainError
-from core.htmx import HtmxHttpRequest, is_partial, render_page_or_fragment
-from fleet import permissions, selectors, services
+from accounts.views import HtmxHttpRequest
+from core.exceptions import DomainError
+from core.htmx import domain_error_status, is_partial, render_page_or_fragment
+from fleet import permissions
 from fleet.choices import DeviceStatus
+from fleet.domain.lifecycle import ALLOWED_TRANSITIONS
 from fleet.filters import warranty_state
 from fleet.forms import DeviceStatusForm, VehicleCheckInForm
-from fleet.lifecycle import ALLOWED_TRANSITIONS
 from fleet.models import Device
+from fleet.selectors import devices as selectors
+from fleet.services import devices as services
 
 PAGE_SIZES = (25, 50, 100, 200)
 
@@ -122,15 +125,11 @@ def _detail_context(
     form: DeviceStatusForm | None = None,
     check_in_form: VehicleCheckInForm | None = None,
 ) -> dict[str, object]:
-    from repairs import selectors as repair_selectors
-
     allowed = sorted(ALLOWED_TRANSITIONS.get(device.status, frozenset()))
     return {
         "device": device,
         "facts": selectors.device_life_facts(device=device),
         "timeline": selectors.device_custody_timeline(device=device),
-        "tickets": repair_selectors.ticket_list_for_device(user=request.user, device=device),
-        "loans": selectors.device_loans(device=device),
         "can_change": permissions.can_change_device(request.user),
         "show_assignee": permissions.can_see_assignee(request.user),
         "status_form": form or DeviceStatusForm(initial={"version": device.version}),
@@ -167,8 +166,7 @@ def device_change_status(request: HtmxHttpRequest, device_id: int) -> HttpRespon
                 expected_version=form.cleaned_data["version"],
             )
         except DomainError as exc:
-            form.add_error(None, str(exc))
-            status = 409 if isinstance(exc, ConflictError) else 200
+            status = domain_error_status(exc, form)
         else:
             url = reverse("fleet:device_detail", args=[device.pk])
             return HttpResponseClientRedirect(url) if request.htmx else redirect(url)

@@ -13,10 +13,13 @@ from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.views import HtmxHttpRequest
 from core.exceptions import DomainError
-from core.htmx import HtmxHttpRequest, is_partial
-from fleet import importing, permissions, selectors
+from core.htmx import domain_error_status, is_partial
+from fleet import permissions
 from fleet.models import Location
+from fleet.selectors import devices as selectors
+from fleet.services import importing
 
 TEMPLATE = "fleet/device_import.html"
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
@@ -83,7 +86,7 @@ def device_import(request: HtmxHttpRequest) -> HttpResponse:
                 default_location=location.code if location else "",
             )
         except DomainError as exc:
-            form.add_error("file", str(exc))
+            domain_error_status(exc, form, field="file")
         else:
             return _render(request, "preview", {"report": preview.report, "token": preview.token})
     return _render(request, "form", {"form": form})

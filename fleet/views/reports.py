@@ -9,9 +9,11 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.views.decorators.http import require_GET
 
-from core.htmx import HtmxHttpRequest, render_page_or_fragment
-from fleet import permissions, reports
+from accounts.views import HtmxHttpRequest
+from core.htmx import render_page_or_fragment
+from fleet import permissions
 from fleet.forms import AuePlanFilterForm
+from fleet.selectors import reports
 
 
 def _require_reports(request: HtmxHttpRequest) -> None:

@@ -20,12 +20,15 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from accounts.views import HtmxHttpRequest
 from core.exceptions import DomainError
-from core.htmx import HtmxHttpRequest, is_partial
-from fleet import permissions, selectors, services
+from core.htmx import is_partial
+from fleet import permissions
 from fleet.choices import LocationKind
 from fleet.forms import ScanForm
 from fleet.models import Device, Location, LocationAudit
+from fleet.selectors import devices as selectors
+from fleet.services import devices as services
 
 SCAN_SESSION = "fleet/scan_session.html"
 

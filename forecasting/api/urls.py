@@ -1,6 +1,6 @@
 from django.urls import path
 
-from forecasting.api import views
+from forecasting.api import forecasts as views
 
 urlpatterns: list = [
     path("forecast-runs/", views.ForecastRunListApi.as_view(), name="forecast-run-list"),

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from repairs.api import stock_views, ticket_views
+from repairs.api import stock as stock_views
+from repairs.api import tickets as ticket_views
 
 urlpatterns: list = [
     # tickets

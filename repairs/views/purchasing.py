@@ -12,12 +12,14 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from core.exceptions import ConflictError, DomainError
-from core.htmx import HtmxHttpRequest, is_partial
-from repairs import permissions, purchasing, selectors
-from repairs.filters import PurchaseOrderFilterSet
+from accounts.views import HtmxHttpRequest
+from core.exceptions import DomainError
+from core.htmx import domain_error_status, is_partial
+from repairs import permissions, selectors
+from repairs.filters.stock import PurchaseOrderFilterSet
+from repairs.forms.stock import PurchaseOrderForm, PurchaseOrderReceiveForm
 from repairs.models import PurchaseOrder
-from repairs.stock_forms import PurchaseOrderForm, PurchaseOrderReceiveForm
+from repairs.services import purchasing
 
 
 def _require_buyer(request: HtmxHttpRequest) -> None:
@@ -63,7 +65,7 @@ def purchase_order_create(request: HtmxHttpRequest) -> HttpResponse:
                 lines=[purchasing.LineInput(*line) for line in data["lines"]],
             )
         except DomainError as exc:
-            form.add_error(None, str(exc))
+            domain_error_status(exc, form)
         else:
             return _to_detail(request, order)
     template = "repairs/purchase_order_create.html"
@@ -109,8 +111,7 @@ def purchase_order_receive(request: HtmxHttpRequest, order_id: int) -> HttpRespo
         try:
             purchasing.purchase_order_receive(order=order, receipts=receipts, actor=request.user)
         except DomainError as exc:
-            form.add_error(None, str(exc))
-            status = 409 if isinstance(exc, ConflictError) else 200
+            status = domain_error_status(exc, form)
         else:
             return _to_detail(request, order)
     template = "repairs/purchase_order_detail.html"

@@ -16,11 +16,13 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
-from core.exceptions import ConflictError, DomainError
-from core.htmx import HtmxHttpRequest, is_partial
-from repairs import permissions, selectors, stock
-from repairs.filters import PartFilterSet, StockLevelFilterSet, StockMovementFilterSet
-from repairs.stock_forms import StockAdjustForm, StockTransferForm, UsageFilterForm
+from accounts.views import HtmxHttpRequest
+from core.exceptions import DomainError
+from core.htmx import domain_error_status, is_partial
+from repairs import permissions, selectors
+from repairs.filters.stock import PartFilterSet, StockLevelFilterSet, StockMovementFilterSet
+from repairs.forms.stock import StockAdjustForm, StockTransferForm, UsageFilterForm
+from repairs.services import stock
 
 PER_PAGE = 50
 
@@ -143,8 +145,7 @@ def _stock_form_view(
             else:
                 stock.stock_transfer(actor=request.user, **data)
         except DomainError as exc:
-            form.add_error(None, str(exc))
-            status = 409 if isinstance(exc, ConflictError) else 200
+            status = domain_error_status(exc, form)
         else:
             url = f"{reverse('repairs:stock_movement_list')}?part={data['part'].pk}"
             return HttpResponseClientRedirect(url) if request.htmx else redirect(url)

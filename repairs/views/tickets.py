@@ -17,13 +17,14 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from core.exceptions import ConflictError, DomainError
-from core.htmx import HtmxHttpRequest, is_partial
-from fleet import selectors as fleet_selectors
-from repairs import permissions, selectors, stock, tickets, workflow
+from accounts.views import HtmxHttpRequest
+from core.exceptions import DomainError
+from core.htmx import domain_error_status, is_partial
+from fleet.selectors import devices as fleet_selectors
+from repairs import permissions, selectors
 from repairs.choices import TicketStatus
-from repairs.models import Ticket
-from repairs.ticket_forms import (
+from repairs.domain import workflow
+from repairs.forms.tickets import (
     TicketAssignForm,
     TicketEscalateForm,
     TicketIntakeForm,
@@ -34,6 +35,8 @@ from repairs.ticket_forms import (
     TicketVendorForm,
     TicketWorkForm,
 )
+from repairs.models import Ticket
+from repairs.services import stock, tickets
 
 PAGE_SIZE = 50
 
@@ -209,8 +212,7 @@ def _action(
         try:
             run(ticket, form.cleaned_data if form is not None else {})
         except DomainError as exc:
-            error = str(exc)
-            status = 409 if isinstance(exc, ConflictError) else 200
+            error, status = str(exc), domain_error_status(exc)
     else:
         error = _form_error(form)
     if error is None:
@@ -342,7 +344,7 @@ def ticket_open(request: HtmxHttpRequest) -> HttpResponse:
                 try:
                     ticket = tickets.ticket_open(device=device, reporter=request.user, **data)
                 except DomainError as exc:
-                    form.add_error(None, str(exc))
+                    domain_error_status(exc, form)
                 else:
                     url = reverse("repairs:ticket_detail", args=[ticket.pk])
                     return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
@@ -374,7 +376,7 @@ def ticket_intake(request: HtmxHttpRequest) -> HttpResponse:
                     location=data["location"],
                 )
             except DomainError as exc:
-                form.add_error(None, str(exc))
+                domain_error_status(exc, form)
     else:
         form = TicketIntakeForm(locations=locations)
     context = {"form": form, "rows": rows, "opened": sum(1 for row in rows if row.ticket)}

@@ -12,17 +12,16 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 from factory.django import DjangoModelFactory, Password
 
-from accounts.choices import OvertimeRequestEventKind, Role, TimeEntryKind
-from accounts.models import (
+from accounts.choices import Role
+from accounts.models import StaffGrade, StaffProfile, User
+from staff.choices import OvertimeRequestEventKind, TimeEntryKind
+from staff.models import (
     OvertimeDelegation,
     OvertimeRequest,
     OvertimeRequestEvent,
     OvertimeRule,
-    StaffGrade,
-    StaffProfile,
     TimeEntry,
     Timesheet,
-    User,
 )
 
 # Every factory-made user signs in with this password (the browser journeys type it).

@@ -4,6 +4,7 @@ from django.urls import reverse
 from accounts import selectors
 from accounts.choices import Role
 from accounts.models import User
+from portal import selectors as portal_selectors
 from tests.accounts.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -27,7 +28,7 @@ def test_user_roles_for_inactive_user_is_empty(technician: User):
 
 
 def test_navigation_for_admin_includes_admin_site(admin_user: User):
-    labels = [item.label for item in selectors.navigation_for(user=admin_user)]
+    labels = [item.label for item in portal_selectors.navigation_for(user=admin_user)]
 
     assert labels == [
         "Home",
@@ -53,7 +54,7 @@ def test_navigation_for_admin_includes_admin_site(admin_user: User):
 
 
 def test_navigation_for_procurement_shows_devices_and_reports_but_no_scanning(procurement: User):
-    labels = [item.label for item in selectors.navigation_for(user=procurement)]
+    labels = [item.label for item in portal_selectors.navigation_for(user=procurement)]
 
     assert labels == [
         "Home",
@@ -74,15 +75,15 @@ def test_navigation_for_procurement_shows_devices_and_reports_but_no_scanning(pr
 def test_navigation_for_admin_role_without_staff_status_hides_admin_site():
     user = UserFactory.create(roles=[Role.ADMIN], is_staff=False)
 
-    assert "Admin" not in [item.label for item in selectors.navigation_for(user=user)]
+    assert "Admin" not in [item.label for item in portal_selectors.navigation_for(user=user)]
 
 
 def test_navigation_for_user_without_role_is_home_only(no_role_user: User):
-    assert [item.label for item in selectors.navigation_for(user=no_role_user)] == ["Home"]
+    assert [item.label for item in portal_selectors.navigation_for(user=no_role_user)] == ["Home"]
 
 
 def test_navigation_for_supervisor_shows_forecast_pages(supervisor: User):
-    items = {item.label: item.url for item in selectors.navigation_for(user=supervisor)}
+    items = {item.label: item.url for item in portal_selectors.navigation_for(user=supervisor)}
 
     assert items["Forecast"] == reverse("forecasting:forecast_list")
     assert items["Suggested orders"] == reverse("forecasting:suggestion_list")
@@ -91,6 +92,6 @@ def test_navigation_for_supervisor_shows_forecast_pages(supervisor: User):
 
 
 def test_navigation_for_technician_hides_forecast_pages(technician: User):
-    labels = [item.label for item in selectors.navigation_for(user=technician)]
+    labels = [item.label for item in portal_selectors.navigation_for(user=technician)]
 
     assert not {"Forecast", "Suggested orders", "Forecast accuracy", "Refresh plan"} & set(labels)

@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 
 LOGIN_URL = reverse("accounts:login")
 LOGOUT_URL = reverse("accounts:logout")
-HOME_URL = reverse("core:home")
+HOME_URL = reverse("portal:home")
 
 
 def test_login_page_renders_form(client: Client):

@@ -32,7 +32,7 @@ from tests.repairs.factories import (
 
 pytestmark = pytest.mark.django_db
 
-PROJECT_APPS = ["accounts", "fleet", "repairs", "forecasting"]
+PROJECT_APPS = ["accounts", "fleet", "repairs", "staff", "forecasting"]
 PROJECT_MODELS = [model for label in PROJECT_APPS for model in apps.get_app_config(label).get_models()]
 
 

@@ -39,6 +39,23 @@ def test_exception_handler_domain_error_returns_400_with_message():
     assert response.data == {"detail": "This ticket is already closed."}
 
 
+def test_exception_handler_domain_error_naming_a_field_returns_400_under_that_field():
+    response = exception_handler(
+        DomainError("Ticket 12 is not one of your open tickets.", field="tickets"), {}
+    )
+
+    assert response is not None
+    assert response.status_code == 400
+    assert response.data == {"tickets": ["Ticket 12 is not one of your open tickets."]}
+
+
+def test_domain_error_field_defaults_to_none_and_message_is_its_text():
+    plain, named = DomainError("No."), DomainError("Too long.", field="labour_minutes")
+
+    assert (plain.field, str(plain)) == (None, "No.")
+    assert (named.field, str(named)) == ("labour_minutes", "Too long.")
+
+
 def test_exception_handler_conflict_error_returns_409():
     response = exception_handler(ConflictError("Someone else changed this ticket."), {})
 

@@ -5,7 +5,7 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
 from django.utils import timezone
 
-from core import services
+from core.services import sessions as services
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,7 @@ from tests.fleet.factories import DeviceFactory, LocationFactory
 
 pytestmark = pytest.mark.django_db
 
-HOME_URL = reverse("core:home")
+HOME_URL = reverse("portal:home")
 HEALTHZ_URL = reverse("healthz")
 
 

@@ -10,8 +10,8 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from accounts.models import User
-from forecasting import runs
 from forecasting.models import ForecastRun, ReorderSuggestion
+from forecasting.services import runs
 from repairs.choices import PartCategory, StockMovementKind
 from repairs.models import Part, PurchaseOrder
 from tests.e2e.helpers import sign_in
@@ -60,7 +60,9 @@ def test_procurement_runs_forecast_reads_chart_and_orders_suggestion(
     screen = _screen_with_a_year_of_use(technician)
     # The job runs inside the request instead of on a worker (whatever the Celery settings), so
     # the progress panel comes back finished and stops polling.
-    monkeypatch.setattr("forecasting.runs._enqueue", lambda run_id: runs.forecast_run_execute(run_id=run_id))
+    monkeypatch.setattr(
+        "forecasting.services.runs._enqueue", lambda run_id: runs.forecast_run_execute(run_id=run_id)
+    )
     sign_in(page, "procurement")
 
     # No forecast yet: run one now.

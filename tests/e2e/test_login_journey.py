@@ -41,5 +41,5 @@ def test_technician_signs_out_and_is_sent_to_login(page: Page, technician: User)
     page.get_by_role("button", name="Sign out").click()
 
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
-    page.goto(reverse("core:home"))
+    page.goto(reverse("portal:home"))
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()

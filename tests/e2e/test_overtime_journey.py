@@ -8,8 +8,10 @@ from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from accounts.choices import OvertimeRequestEventKind, OvertimeRequestStatus, Role
-from accounts.models import OvertimeRequest, User
+from accounts.choices import Role
+from accounts.models import User
+from staff.choices import OvertimeRequestEventKind, OvertimeRequestStatus
+from staff.models import OvertimeRequest
 from tests.accounts.factories import StaffProfileFactory, UserFactory
 from tests.e2e.helpers import sign_in
 
@@ -48,7 +50,7 @@ def test_itss1_requests_overtime_and_supervisor_approves_it_inline(page: Page, s
 
     expect(row).to_have_attribute("data-status", "approved")
     expect(row).to_contain_text("Approved by Sam Super")
-    expect(page).to_have_url(re.compile(re.escape(reverse("accounts:overtime_queue")) + "$"))
+    expect(page).to_have_url(re.compile(re.escape(reverse("staff:overtime_queue")) + "$"))
     made.refresh_from_db()
     assert (made.status, made.decided_by, made.decision_comment) == (
         OvertimeRequestStatus.APPROVED,
@@ -65,7 +67,7 @@ def test_itss2_is_refused_with_the_rule_named(page: Page, supervisor: User):
     work_date = timezone.localdate() + dt.timedelta(days=3)
 
     sign_in(page, "ray")
-    page.goto(reverse("accounts:overtime_mine"))
+    page.goto(reverse("staff:overtime_mine"))
     page.get_by_label("Date").fill(work_date.isoformat())
     page.get_by_label("Expected hours").fill("2")
     page.get_by_label("Reason").fill("Switch replacement at the high school")

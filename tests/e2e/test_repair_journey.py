@@ -8,9 +8,9 @@ from django.urls import reverse
 from playwright.sync_api import Page, expect
 
 from accounts.models import User
-from repairs import stock
 from repairs.choices import PartCategory, TicketStatus
 from repairs.models import StockLevel, Ticket
+from repairs.services import stock
 from tests.e2e.helpers import sign_in
 from tests.fleet.factories import DeviceFactory
 from tests.repairs.factories import PartFactory, StockLocationFactory

@@ -15,12 +15,12 @@ from fleet.models import (
     CustodyEvent,
     Device,
     DeviceModel,
-    Loan,
     Location,
     LocationAudit,
     LocationAuditScan,
     Manufacturer,
 )
+from repairs.models import Loan
 from tests.accounts.factories import UserFactory
 
 

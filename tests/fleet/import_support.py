@@ -13,7 +13,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from core.demo import catalogue, reference
+from demo.services import catalogue, reference
 from fleet.choices import LocationKind
 from fleet.models import DeviceModel, Location, Manufacturer
 from tests.fleet.factories import DeviceModelFactory, LocationFactory, ManufacturerFactory

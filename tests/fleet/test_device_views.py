@@ -86,10 +86,10 @@ def test_device_list_query_count_is_fixed_whatever_the_page_size(
     client = login(technician)
     DeviceFactory.create_batch(5)
     client.get(LIST_URL)  # warm the session
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         client.get(LIST_URL + "?per_page=25")
     DeviceFactory.create_batch(40, location=LocationFactory.create())
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         client.get(LIST_URL + "?per_page=200&ordering=location")
 
 
@@ -170,7 +170,7 @@ def test_device_search_prefix_over_htmx_returns_matches_fragment_in_a_fixed_numb
     client.get(LIST_URL)
 
     # Session, user, roles (twice: permission and navigation), the one search query.
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         response = client.get(SEARCH_URL, {"q": "CB-"}, headers={"HX-Request": "true"})
 
     html = response.content.decode()

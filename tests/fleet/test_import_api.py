@@ -54,6 +54,19 @@ def test_import_returns_201_with_the_report(token_api_client, supervisor, ref):
     assert Device.objects.count() == 5
 
 
+def test_import_with_an_inactive_default_location_is_400_naming_location(token_api_client, supervisor, ref):
+    ref.locations["DEPOT"].is_active = False
+    ref.locations["DEPOT"].save(update_fields=["is_active"])
+
+    response = token_api_client(supervisor).post(
+        URL, {"file": sample(), "location": "DEPOT"}, format="multipart"
+    )
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["location"]
+    assert not Device.objects.exists()
+
+
 def test_second_import_returns_200_and_changes_nothing(token_api_client, admin_user, ref):
     client = token_api_client(admin_user)
     client.post(URL, {"file": sample(), "location": "DEPOT"}, format="multipart")

@@ -12,11 +12,11 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from core.exceptions import DomainError
-from fleet import importing
 from fleet.choices import AssigneeKind, CustodyEventKind, DeviceStatus
-from fleet.importing import columns, uploads, values
-from fleet.importing.report import ImportFormat
 from fleet.models import CustodyEvent, Device
+from fleet.services import importing
+from fleet.services.importing import columns, uploads, values
+from fleet.services.importing.report import ImportFormat
 from tests.fleet.factories import DeviceFactory, DeviceModelFactory
 from tests.fleet.import_support import CONSOLE_SAMPLE, GAM_SAMPLE, ImportReference, import_reference, model
 
@@ -364,6 +364,17 @@ def test_location_matching_rule(ref, location, org_unit, code):
 def test_unknown_default_location_code_is_refused(ref):
     with pytest.raises(DomainError, match="NOPE"):
         run(gam(gam_row()), default_location="NOPE")
+
+
+def test_inactive_default_location_is_refused_naming_location(ref):
+    ref.locations["DEPOT"].is_active = False
+    ref.locations["DEPOT"].save(update_fields=["is_active"])
+
+    with pytest.raises(DomainError, match="no longer active") as excinfo:
+        run(gam(gam_row(location="Moon Base", org_unit="")), default_location="DEPOT")
+
+    assert excinfo.value.field == "location"
+    assert not Device.objects.exists()
 
 
 @pytest.mark.parametrize(

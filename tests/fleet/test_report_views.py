@@ -132,10 +132,10 @@ def test_readiness_report_query_count_does_not_grow_with_schools(
     client = login(technician)
     _schools(3)
     client.get(READINESS_URL)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         client.get(READINESS_URL)
     _schools(3, start=3)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         response = client.get(READINESS_URL)
     assert _html(response).count("<td>School ") == 6
 
@@ -204,9 +204,9 @@ def test_aue_plan_query_count_does_not_grow_with_schools(
     client = login(technician)
     _schools(3)
     client.get(AUE_URL)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         client.get(AUE_URL)
     _schools(3, start=3)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         response = client.get(AUE_URL)
     assert "2025-26: 18 devices" in _html(response)

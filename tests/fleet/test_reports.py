@@ -11,9 +11,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
-from fleet import reports
 from fleet.choices import DeviceStatus, DeviceType, LocationKind
 from fleet.models import DeviceModel, Location
+from fleet.selectors import reports
 from tests.fleet.factories import DeviceFactory, DeviceModelFactory, LocationFactory
 
 pytestmark = pytest.mark.django_db

@@ -12,9 +12,9 @@ from django.urls import reverse
 from pytest_django import DjangoAssertNumQueries
 
 from accounts.models import User
-from fleet import services
 from fleet.choices import AuditScanOutcome, CustodyEventKind, DeviceStatus, LocationKind
 from fleet.models import CustodyEvent, Device, Location, LocationAudit
+from fleet.services import devices as services
 from tests.fleet.factories import DeviceFactory, LocationFactory
 
 pytestmark = pytest.mark.django_db
@@ -314,11 +314,11 @@ def test_scan_check_in_page_query_count_does_not_grow_with_the_vehicle_or_locati
     for _ in range(3):
         DeviceFactory.create(custodian=technician, location=LocationFactory.create())
     client.get(reverse("fleet:scan_check_in"))
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         client.get(reverse("fleet:scan_check_in"))
     for _ in range(3):
         DeviceFactory.create(custodian=technician, location=LocationFactory.create(kind=LocationKind.DEPOT))
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         client.get(reverse("fleet:scan_check_in"))
 
 
@@ -556,10 +556,10 @@ def test_location_audit_list_query_count_does_not_grow_with_audits(
     client = login(technician)
     _audit_schools(technician, 3)
     client.get(reverse("fleet:location_audit_list"))
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         client.get(reverse("fleet:location_audit_list"))
     _audit_schools(technician, 3)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         response = client.get(reverse("fleet:location_audit_list"))
     assert _html(response).count("Continue</a>") == 6
 
@@ -590,13 +590,13 @@ def test_location_audit_page_and_report_query_counts_do_not_grow_with_scans(
 
     scan_three()
     client.get(reverse("fleet:location_audit", args=[audit.pk]))
-    with django_assert_num_queries(8):
-        client.get(reverse("fleet:location_audit", args=[audit.pk]))
     with django_assert_num_queries(7):
+        client.get(reverse("fleet:location_audit", args=[audit.pk]))
+    with django_assert_num_queries(6):
         client.get(reverse("fleet:location_audit_report", args=[audit.pk]))
     scan_three()
-    with django_assert_num_queries(8):
-        client.get(reverse("fleet:location_audit", args=[audit.pk]))
     with django_assert_num_queries(7):
+        client.get(reverse("fleet:location_audit", args=[audit.pk]))
+    with django_assert_num_queries(6):
         response = client.get(reverse("fleet:location_audit_report", args=[audit.pk]))
     assert "Missing: expected here by the records, not scanned (6)" in _html(response)

@@ -13,9 +13,10 @@ from django.utils import timezone
 from accounts.choices import Role
 from accounts.models import User
 from core.exceptions import DomainError
-from fleet import selectors, services
 from fleet.choices import AuditScanOutcome, CustodyEventKind, DeviceStatus, LocationKind
 from fleet.models import CustodyEvent, LocationAudit, LocationAuditScan
+from fleet.selectors import devices as selectors
+from fleet.services import devices as services
 from tests.accounts.factories import UserFactory
 from tests.fleet.factories import DeviceFactory, LocationFactory
 

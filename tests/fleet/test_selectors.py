@@ -9,8 +9,8 @@ import time_machine
 from django.http import Http404
 
 from accounts.models import User
-from fleet import selectors
 from fleet.choices import DeviceStatus, DeviceType, WarrantyState
+from fleet.selectors import devices as selectors
 from tests.fleet.factories import DeviceFactory, DeviceModelFactory, LocationFactory, ManufacturerFactory
 
 pytestmark = pytest.mark.django_db

@@ -8,9 +8,10 @@ from django.core.exceptions import PermissionDenied
 from accounts.choices import Role
 from accounts.models import User
 from core.exceptions import ConflictError, DomainError
-from fleet import lifecycle, services
 from fleet.choices import AssigneeKind, CustodyEventKind, DeviceStatus, LocationKind
+from fleet.domain import lifecycle
 from fleet.models import CustodyEvent, Device
+from fleet.services import devices as services
 from tests.accounts.factories import UserFactory
 from tests.fleet.factories import DeviceFactory, LocationFactory
 
@@ -252,6 +253,21 @@ def test_vehicle_check_in_at_a_school_is_a_vehicle_check_in(technician: User):
         school,
         technician.pk,
     )
+
+
+def test_vehicle_check_in_at_an_inactive_location_raises_naming_to_location(technician: User):
+    closed_school = LocationFactory.create(is_active=False, name="Old Mill ES")
+    device = DeviceFactory.create(custodian=technician)
+
+    with pytest.raises(DomainError, match="Old Mill ES") as excinfo:
+        services.devices_check_in_from_vehicle(
+            device_ids=[device.pk], actor=technician, to_location=closed_school
+        )
+
+    assert excinfo.value.field == "to_location"
+    device.refresh_from_db()
+    assert device.custodian == technician
+    assert not CustodyEvent.objects.exists()
 
 
 def test_vehicle_check_in_of_a_device_not_in_your_vehicle_refuses_the_batch(technician: User):

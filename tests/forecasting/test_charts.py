@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from forecasting import charts
+from forecasting.domain import charts
 
 MONDAY = dt.date(2024, 8, 5)
 QUANTILES = {"0.1": [0.0, 1.0, 0.0, 2.0], "0.5": [1.0, 2.0, 1.0, 3.0], "0.9": [4.0, 5.0, 3.0, 7.0]}

@@ -10,9 +10,10 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
 
-from forecasting import engine, runs
 from forecasting.choices import ForecastRunStatus, ForecastTrigger
+from forecasting.domain import engine
 from forecasting.models import ForecastRun, PartForecast
+from forecasting.services import runs
 from tests.forecasting.factories import ForecastRunFactory, fake_forecast
 from tests.repairs.factories import PartFactory
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from fleet.choices import DeviceStatus, DeviceType
-from forecasting import demand
+from forecasting.selectors import demand
 from repairs.choices import Coverage, StockLocationKind, StockMovementKind
 from repairs.models import Part, StockLocation
 from tests.fleet.factories import DeviceFactory, DeviceModelFactory

@@ -10,8 +10,8 @@ import sys
 import numpy as np
 import pytest
 
-from forecasting import engine
-from forecasting.engine import DEFAULT_QUANTILES, forecast, nbinom_quantiles
+from forecasting.domain import engine
+from forecasting.domain.engine import DEFAULT_QUANTILES, forecast, nbinom_quantiles
 
 
 def _poisson_parts(rng: np.random.Generator, parts: int, periods: int) -> tuple[np.ndarray, np.ndarray]:

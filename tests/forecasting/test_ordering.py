@@ -11,9 +11,9 @@ from django.utils import timezone
 
 from accounts.models import User
 from core.exceptions import ConflictError, DomainError
-from forecasting import ordering
 from forecasting.choices import ForecastRunStatus
 from forecasting.models import ForecastRun, ReorderSuggestion
+from forecasting.services import ordering
 from repairs.choices import PurchaseOrderStatus
 from repairs.models import Part, PurchaseOrder, PurchaseOrderLine
 from tests.forecasting.factories import ForecastRunFactory, ReorderSuggestionFactory

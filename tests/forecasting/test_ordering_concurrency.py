@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from accounts.choices import Role
 from core.exceptions import ConflictError
-from forecasting import ordering
 from forecasting.choices import ForecastRunStatus
+from forecasting.services import ordering
 from repairs.models import PurchaseOrder, PurchaseOrderLine
 from tests.accounts.factories import UserFactory
 from tests.forecasting.factories import ForecastRunFactory, ReorderSuggestionFactory

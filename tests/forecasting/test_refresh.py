@@ -12,7 +12,7 @@ from django.utils import timezone
 from accounts.models import User
 from fleet.choices import CustodyEventKind, DeviceStatus, DeviceType
 from fleet.models import Device, DeviceModel, Location
-from forecasting import refresh
+from forecasting.selectors import refresh
 from repairs.choices import TicketStatus
 from tests.fleet.factories import CustodyEventFactory, DeviceFactory, DeviceModelFactory, LocationFactory
 from tests.repairs.factories import TicketFactory

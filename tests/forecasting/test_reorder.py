@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from forecasting import reorder
+from forecasting.domain import reorder
 from repairs.choices import StockLocationKind
 
 DEPOT, SCHOOL, KIT = StockLocationKind.DEPOT, StockLocationKind.SCHOOL, StockLocationKind.TECHNICIAN_KIT

@@ -8,9 +8,9 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from forecasting import reports
 from forecasting.choices import ForecastRunStatus
 from forecasting.models import ForecastRun, PartForecast
+from forecasting.selectors import reports
 from repairs.models import Part
 from tests.forecasting.factories import ForecastRunFactory, PartForecastFactory, ReorderSuggestionFactory
 from tests.repairs.factories import PartFactory, VendorFactory

@@ -18,9 +18,10 @@ from kombu.exceptions import OperationalError as BrokerError
 
 from accounts.models import User
 from core.exceptions import ConflictError
-from forecasting import engine, runs
 from forecasting.choices import ForecastRunStatus, ForecastTrigger
+from forecasting.domain import engine
 from forecasting.models import ForecastRun, PartForecast, ReorderSuggestion
+from forecasting.services import runs
 from repairs.choices import (
     Coverage,
     PartCategory,

@@ -8,9 +8,9 @@ import pytest
 from django.http import Http404
 from django.utils import timezone
 
-from forecasting import selectors
 from forecasting.choices import ForecastRunStatus
 from forecasting.models import ForecastRun
+from forecasting.selectors import forecasts as selectors
 from repairs.choices import PurchaseOrderStatus
 from tests.fleet.factories import DeviceModelFactory
 from tests.forecasting.factories import ForecastRunFactory, PartForecastFactory, ReorderSuggestionFactory

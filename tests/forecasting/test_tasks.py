@@ -10,8 +10,9 @@ import time_machine
 from django.test import override_settings
 from django.utils import timezone
 
-from forecasting import engine, tasks
+from forecasting import tasks
 from forecasting.choices import ForecastRunStatus, ForecastTrigger
+from forecasting.domain import engine
 from forecasting.models import ForecastRun, PartForecast
 from repairs.choices import StockMovementKind
 from tests.forecasting.factories import ForecastRunFactory, fake_forecast

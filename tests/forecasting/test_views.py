@@ -313,7 +313,7 @@ def test_run_now_starts_a_manual_run_and_returns_a_polling_panel(
     login, procurement, django_capture_on_commit_callbacks, monkeypatch
 ):
     sent: list[int] = []
-    monkeypatch.setattr("forecasting.runs._enqueue", sent.append)
+    monkeypatch.setattr("forecasting.services.runs._enqueue", sent.append)
 
     with django_capture_on_commit_callbacks(execute=True):
         response = login(procurement).post(reverse("forecasting:forecast_run_create"), headers=HTMX)
@@ -328,7 +328,7 @@ def test_run_now_starts_a_manual_run_and_returns_a_polling_panel(
 
 
 def test_run_now_without_htmx_redirects_with_a_message(login, procurement, monkeypatch):
-    monkeypatch.setattr("forecasting.runs._enqueue", lambda run_id: None)
+    monkeypatch.setattr("forecasting.services.runs._enqueue", lambda run_id: None)
 
     response = login(procurement).post(reverse("forecasting:forecast_run_create"), follow=True)
 

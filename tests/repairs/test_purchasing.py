@@ -9,10 +9,11 @@ import pytest
 from django.core.exceptions import PermissionDenied
 
 from core.exceptions import ConflictError, DomainError
-from repairs import purchasing, selectors
+from repairs import selectors
 from repairs.choices import PurchaseOrderStatus, StockMovementKind
 from repairs.models import Part, PurchaseOrder, StockLevel, StockMovement
-from repairs.purchasing import LineInput, ReceiptInput
+from repairs.services import purchasing
+from repairs.services.purchasing import LineInput, ReceiptInput
 from tests.repairs.factories import (
     PartFactory,
     PurchaseOrderFactory,

@@ -11,9 +11,10 @@ from django.core.exceptions import PermissionDenied
 from accounts.models import User
 from core.exceptions import ConflictError, DomainError
 from fleet.choices import DeviceStatus
-from repairs import permissions, selectors, stock
+from repairs import permissions, selectors
 from repairs.choices import StockMovementKind, TicketEventKind, TicketStatus
 from repairs.models import Part, StockLevel, StockLocation, StockMovement, Ticket
+from repairs.services import stock
 from tests.fleet.factories import DeviceFactory
 from tests.repairs.factories import PartFactory, StockLocationFactory, TicketFactory
 

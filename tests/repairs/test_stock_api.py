@@ -10,9 +10,9 @@ from pytest_django import DjangoAssertNumQueries
 from rest_framework.test import APIClient
 
 from accounts.models import User
-from repairs import stock
 from repairs.choices import PurchaseOrderStatus, StockMovementKind
 from repairs.models import StockLevel
+from repairs.services import stock
 from tests.repairs.factories import (
     PartFactory,
     PurchaseOrderFactory,

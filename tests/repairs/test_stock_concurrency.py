@@ -16,9 +16,10 @@ from rest_framework.test import APIClient
 
 from accounts.models import User
 from core.exceptions import DomainError
-from repairs import selectors, stock
+from repairs import selectors
 from repairs.choices import StockMovementKind
 from repairs.models import Part, StockLevel, StockLocation, StockMovement, Ticket
+from repairs.services import stock
 from tests.accounts.factories import UserFactory
 from tests.repairs.factories import PartFactory, StockLocationFactory, TicketFactory
 

@@ -10,10 +10,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from pytest_django import DjangoAssertNumQueries
 
-from accounts.selectors import navigation_for
-from repairs import stock
+from portal.selectors import navigation_for
 from repairs.choices import PurchaseOrderStatus, StockMovementKind
 from repairs.models import PurchaseOrder, StockLevel, StockMovement
+from repairs.services import stock
 from tests.repairs.factories import (
     PartFactory,
     PurchaseOrderFactory,

@@ -15,7 +15,7 @@ from fleet.choices import DeviceStatus
 from fleet.models import Location
 from repairs.choices import TicketStatus
 from repairs.models import Ticket
-from tests.fleet.factories import DeviceFactory
+from tests.fleet.factories import DeviceFactory, LocationFactory
 from tests.repairs.factories import TicketFactory
 
 pytestmark = pytest.mark.django_db
@@ -130,6 +130,34 @@ def test_ticket_create_with_a_bad_location_gives_a_field_error(
     )
     assert response.status_code == 400
     assert "location" in response.json()
+
+
+def test_ticket_create_by_school_admin_at_another_school_is_400_naming_location(
+    token_api_client: ClientFor, school_admin: User, school: Location
+) -> None:
+    device = DeviceFactory.create(location=school)
+    elsewhere = LocationFactory.create()
+
+    response = token_api_client(school_admin).post(
+        LIST, {"asset_tag": device.asset_tag, "symptom": "hinge", "location": elsewhere.pk}
+    )
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["location"]
+    assert not Ticket.objects.exists()
+
+
+def test_ticket_transition_with_too_much_labour_is_400_naming_labour_minutes(
+    token_api_client: ClientFor, technician: User
+) -> None:
+    ticket = TicketFactory.create(status=TicketStatus.RETURNED, resolution_summary="Fixed")
+
+    response = token_api_client(technician).post(
+        f"{LIST}{ticket.pk}/transition/", {"to_status": "closed", "version": 1, "labour_minutes": 2000}
+    )
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["labour_minutes"]
 
 
 def test_ticket_create_for_a_device_with_an_open_ticket_is_400(

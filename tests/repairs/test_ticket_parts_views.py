@@ -10,9 +10,9 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import User
-from repairs import stock
 from repairs.choices import PartCategory, StockMovementKind, TicketStatus
 from repairs.models import StockLevel, StockMovement, Ticket
+from repairs.services import stock
 from tests.fleet.factories import DeviceFactory
 from tests.repairs.factories import PartFactory, StockLocationFactory, TicketFactory
 

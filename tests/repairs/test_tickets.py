@@ -15,7 +15,7 @@ from accounts.models import User
 from core.exceptions import ConflictError, DomainError
 from fleet.choices import CustodyEventKind, DeviceStatus
 from fleet.models import Location
-from repairs import permissions, selectors, tickets
+from repairs import permissions, selectors
 from repairs.choices import (
     Coverage,
     StockMovementKind,
@@ -25,6 +25,7 @@ from repairs.choices import (
     TicketStatus,
 )
 from repairs.models import Ticket
+from repairs.services import tickets
 from tests.accounts.factories import UserFactory
 from tests.fleet.factories import DeviceFactory, DeviceModelFactory, LoanFactory, LocationFactory
 from tests.repairs.factories import StockMovementFactory, TicketFactory, VendorFactory
@@ -146,6 +147,58 @@ def test_tickets_open_bulk_reports_each_row(technician: User) -> None:
     assert Ticket.objects.filter(device=good).count() == 1
 
 
+def test_ticket_open_at_an_inactive_location_raises_naming_location(technician: User) -> None:
+    closed_school = LocationFactory.create(is_active=False, name="Old Mill ES")
+
+    with pytest.raises(DomainError, match="Old Mill ES") as exc:
+        tickets.ticket_open(
+            device=DeviceFactory.create(), reporter=technician, symptom=Symptom.SCREEN, location=closed_school
+        )
+
+    assert exc.value.field == "location"
+    assert not Ticket.objects.exists()
+
+
+def test_ticket_open_by_school_admin_at_another_school_raises_naming_location(
+    school_admin: User, school: Location
+) -> None:
+    device = DeviceFactory.create(location=school)
+
+    with pytest.raises(DomainError) as exc:
+        tickets.ticket_open(
+            device=device, reporter=school_admin, symptom=Symptom.SCREEN, location=LocationFactory.create()
+        )
+
+    assert exc.value.field == "location"
+    assert not Ticket.objects.exists()
+
+
+def test_tickets_open_bulk_at_an_inactive_location_raises_before_any_row(technician: User) -> None:
+    device = DeviceFactory.create()
+
+    with pytest.raises(DomainError) as exc:
+        tickets.tickets_open_bulk(
+            codes=[device.asset_tag],
+            reporter=technician,
+            symptom=Symptom.SCREEN,
+            location=LocationFactory.create(is_active=False),
+        )
+
+    assert exc.value.field == "location"
+    assert not Ticket.objects.exists()
+
+
+def test_tickets_open_bulk_with_too_many_codes_raises_naming_codes(technician: User) -> None:
+    device = DeviceFactory.create()
+    codes = [device.asset_tag] + [f"NOPE-{n}" for n in range(tickets.MAX_INTAKE_CODES)]
+
+    with pytest.raises(DomainError, match="At most 200 devices") as exc:
+        tickets.tickets_open_bulk(codes=codes, reporter=technician, symptom=Symptom.SCREEN)
+
+    assert exc.value.field == "codes"
+    assert not Ticket.objects.exists()
+
+
 def test_tickets_open_bulk_with_no_codes_raises(technician: User) -> None:
     with pytest.raises(DomainError):
         tickets.tickets_open_bulk(codes=["", "  "], reporter=technician, symptom=Symptom.SCREEN)
@@ -184,6 +237,27 @@ def test_ticket_close_with_work_given_on_the_move_closes(technician: User) -> No
         "Replaced screen",
     )
     assert closed.closed_at is not None
+
+
+@pytest.mark.parametrize("minutes", [-1, 24 * 60 + 1])
+def test_ticket_transition_with_labour_out_of_range_raises_naming_labour_minutes(
+    technician: User, minutes: int
+) -> None:
+    ticket = _open(status=TicketStatus.RETURNED)
+
+    with pytest.raises(DomainError, match="between 0 and 1440") as exc:
+        tickets.ticket_transition(
+            ticket=ticket,
+            actor=technician,
+            to_status=TicketStatus.CLOSED,
+            labour_minutes=minutes,
+            resolution_summary="Replaced screen",
+        )
+
+    assert exc.value.field == "labour_minutes"
+    ticket.refresh_from_db()
+    assert (ticket.status, ticket.labour_minutes) == (TicketStatus.RETURNED, None)
+    assert not ticket.events.exists()
 
 
 def test_ticket_to_vendor_without_vendor_or_reference_raises(technician: User) -> None:
@@ -342,6 +416,26 @@ def test_ticket_record_work_saves_the_summaries(technician: User) -> None:
     )
     assert (ticket.problem_summary, ticket.resolution_summary, ticket.labour_minutes) == ("Dead", "Fixed", 15)
     assert ticket.version == 2
+
+
+@pytest.mark.parametrize("minutes", [-5, 24 * 60 + 1])
+def test_ticket_record_work_with_labour_out_of_range_raises_naming_labour_minutes(
+    technician: User, minutes: int
+) -> None:
+    ticket = _open()
+
+    with pytest.raises(DomainError) as exc:
+        tickets.ticket_record_work(
+            ticket=ticket,
+            actor=technician,
+            problem_summary="Dead",
+            resolution_summary="",
+            labour_minutes=minutes,
+        )
+
+    assert exc.value.field == "labour_minutes"
+    ticket.refresh_from_db()
+    assert (ticket.labour_minutes, ticket.version) == (None, 1)
 
 
 # Loaners -----------------------------------------------------------------------------------------

@@ -9,9 +9,10 @@ import pytest
 from accounts.models import User
 from core.exceptions import DomainError
 from fleet.choices import CustodyEventKind, DeviceStatus
-from repairs import tickets, workflow
 from repairs.choices import TicketEventKind, TicketStatus
+from repairs.domain import workflow
 from repairs.models import Ticket
+from repairs.services import tickets
 from tests.fleet.factories import CustodyEventFactory, DeviceFactory
 from tests.repairs.factories import TicketFactory
 

@@ -9,7 +9,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from core.exceptions import DomainError
-from fleet import importing
+from fleet.services import importing
 
 # Above this many problems only the first ones print, unless --verbosity 2.
 ISSUES_PRINTED = 200

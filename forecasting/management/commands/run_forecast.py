@@ -9,8 +9,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from core.exceptions import DomainError
-from forecasting import runs
 from forecasting.choices import ForecastRunStatus, ForecastTrigger
+from forecasting.services import runs
 
 
 class Command(BaseCommand):

@@ -1,0 +1,40 @@
+"""Device import: read GAM, Admin console and spreadsheet files, check every row, write in bulk.
+
+Modules: ``reading`` (bytes to rows), ``columns`` (header aliases, format detection), ``values``
+(one cell), ``matching`` (models and locations), ``drafts`` (one row checked on its own),
+``planning`` (the file against itself and the database), ``writing`` (bulk writes), ``uploads``
+(files kept between preview and confirm), ``service`` (the operations callers use), ``report``
+(what callers show).
+"""
+
+from fleet.services.importing.report import (
+    ImportFileError,
+    ImportFormat,
+    ImportRejected,
+    ImportReport,
+    PlannedDevice,
+    RowIssue,
+    RowNotice,
+    RowProblem,
+)
+from fleet.services.importing.service import (
+    Preview,
+    device_import_confirm,
+    device_import_preview,
+    devices_import,
+)
+
+__all__ = [
+    "ImportFileError",
+    "ImportFormat",
+    "ImportRejected",
+    "ImportReport",
+    "PlannedDevice",
+    "Preview",
+    "RowIssue",
+    "RowNotice",
+    "RowProblem",
+    "device_import_confirm",
+    "device_import_preview",
+    "devices_import",
+]

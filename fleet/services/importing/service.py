@@ -1,0 +1,145 @@
+"""Import devices from GAM ``print cros``, the Admin console export or a district spreadsheet."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+
+from accounts.models import User
+from core.exceptions import ConflictError, DomainError
+from fleet import permissions
+from fleet.models import Location
+from fleet.services.importing import columns, uploads
+from fleet.services.importing.planning import Catalogue, plan_import
+from fleet.services.importing.reading import read_table
+from fleet.services.importing.report import ImportFileError, ImportFormat, ImportRejected, ImportReport
+from fleet.services.importing.writing import write_plan
+
+
+@transaction.atomic
+def devices_import(
+    *,
+    data: bytes,
+    actor: User | None,
+    file_format: str = ImportFormat.AUTO,
+    dry_run: bool = False,
+    valid_only: bool = False,
+    default_location: str = "",
+    source: str = "",
+) -> ImportReport:
+    """Create and update devices from a file; upsert by manufacturer and serial.
+
+    All or nothing by default: when any row is bad, nothing is written and ImportRejected
+    (carrying the report) is raised; ``valid_only`` writes the good rows and reports the rest.
+    ``dry_run`` writes nothing and returns the report whatever it says. A second import of the
+    same file changes nothing. New devices get one "imported" custody event each; existing ones
+    one when their place or holder changes.
+
+    ``default_location`` is a location code for new devices whose row names no known location.
+    ``actor`` None is the command line (trusted); a user needs ``can_import_devices``.
+    Raises ImportFileError for a file that cannot be read as a whole, DomainError for an unknown
+    default location (or one the actor cannot see) and for an inactive one (naming ``location``),
+    ConflictError when devices changed underneath, PermissionDenied.
+    """
+    if actor is not None and not permissions.can_import_devices(actor):
+        raise PermissionDenied
+    table = read_table(data)
+    fmt = ImportFormat(file_format)
+    if fmt == ImportFormat.AUTO:
+        fmt = columns.detect_format(table.header)
+    column_map = columns.map_columns(table.header, fmt)
+    location = _default_location(default_location, actor=actor)
+    plan = plan_import(table.rows(), column_map, catalogue=Catalogue.load(), default_location=location)
+    if not plan.drafts:
+        raise ImportFileError("The file has a header row but no devices.")
+    report = plan.report(fmt=fmt, source=source, dry_run=dry_run, valid_only=valid_only)
+    if dry_run:
+        return report
+    if report.refused:
+        raise ImportRejected(report)
+    try:
+        write_plan(plan, actor=actor, reason=f"Imported from {source or 'a file'}"[:255])
+    except IntegrityError as exc:
+        raise ConflictError(
+            "Devices changed while the file was being imported; nothing was written. Try again."
+        ) from exc
+    report.written = True
+    return report
+
+
+def _default_location(code: str, *, actor: User | None) -> Location | None:
+    """The location new devices go to when their row names none: an active one the actor can
+    see (the upload form's choices; the command line sees them all)."""
+    if not code.strip():
+        return None
+    locations = Location.objects.all() if actor is None else Location.objects.visible_to(actor)
+    location = locations.filter(code__iexact=code.strip()).first()
+    if location is None:
+        raise DomainError(f"There is no location with the code {code.strip()!r}.")
+    if not location.is_active:
+        raise DomainError(
+            f"{location.name} ({location.code}) is no longer active: choose an active default location.",
+            field="location",
+        )
+    return location
+
+
+@dataclass(frozen=True)
+class Preview:
+    token: str
+    report: ImportReport
+
+
+def device_import_preview(
+    *,
+    actor: User,
+    data: bytes,
+    filename: str,
+    file_format: str = ImportFormat.AUTO,
+    valid_only: bool = False,
+    default_location: str = "",
+) -> Preview:
+    """Check a file without writing, and keep it for ``device_import_confirm`` under a signed token.
+
+    Raises what ``devices_import`` raises; a file that cannot be read is not kept.
+    """
+    report = devices_import(
+        data=data,
+        actor=actor,
+        file_format=file_format,
+        dry_run=True,
+        valid_only=valid_only,
+        default_location=default_location,
+        source=filename,
+    )
+    pending = uploads.PendingImport(
+        name="",
+        filename=filename,
+        file_format=file_format,
+        valid_only=valid_only,
+        default_location=default_location,
+        user_id=actor.pk,
+    )
+    return Preview(token=uploads.upload_keep(data=data, pending=pending), report=report)
+
+
+def device_import_confirm(*, actor: User, token: str) -> ImportReport:
+    """Import the file a preview kept, with the options it was previewed with; then drop the file.
+
+    Raises DomainError for an expired or foreign token, and what ``devices_import`` raises.
+    """
+    if not permissions.can_import_devices(actor):
+        raise PermissionDenied
+    pending, data = uploads.upload_open(token=token, user_id=actor.pk)
+    report = devices_import(
+        data=data,
+        actor=actor,
+        file_format=pending.file_format,
+        valid_only=pending.valid_only,
+        default_location=pending.default_location,
+        source=pending.filename,
+    )
+    uploads.upload_discard(name=pending.name)
+    return report

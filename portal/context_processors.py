@@ -1,0 +1,15 @@
+from django.http import HttpRequest
+
+from fleet import permissions as fleet_permissions
+from portal import selectors
+
+
+def navigation(request: HttpRequest) -> dict[str, object]:
+    """The navigation entries the signed-in user may open, and whether the scan box shows."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": [], "can_search_devices": False}
+    return {
+        "nav_items": selectors.navigation_for(user=user),
+        "can_search_devices": fleet_permissions.can_view_devices(user),
+    }

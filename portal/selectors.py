@@ -1,0 +1,110 @@
+"""What every page shows around its content: the navigation, and the home page's figures per role."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Q
+from django.urls import reverse
+
+from accounts import permissions as account_permissions
+from accounts import selectors as account_selectors
+from accounts.choices import Role
+from accounts.models import StaffGrade, User
+from fleet import permissions as fleet_permissions
+from fleet.models import Device, Location
+from forecasting import permissions as forecast_permissions
+from repairs import permissions as repair_permissions
+from repairs.choices import OPEN_PURCHASE_ORDER_STATUSES, OPEN_TICKET_STATUSES
+from repairs.models import PurchaseOrder, Ticket
+from staff import permissions as staff_permissions
+from staff.models import (
+    OvertimeRequest,
+)
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url: str
+
+
+def navigation_for(*, user: User) -> list[NavItem]:
+    """The entries the user may open, each one asked of the app that owns the page.
+
+    The predicates check roles only (one cached query for the user's groups), because the bar is
+    rendered on every page.
+    """
+    entries: list[tuple[bool, str, str]] = [
+        (True, "Home", reverse("portal:home")),
+        (fleet_permissions.can_view_devices(user), "Devices", reverse("fleet:device_list")),
+        (fleet_permissions.can_change_device(user), "Scan", reverse("fleet:scan_vehicle")),
+        (repair_permissions.can_lend_loaners(user), "Loaners", reverse("loans:loaner_pool_list")),
+        (fleet_permissions.can_view_fleet_reports(user), "Reports", reverse("fleet:readiness_report")),
+        (fleet_permissions.can_import_devices(user), "Import", reverse("fleet:device_import")),
+        (repair_permissions.can_view_tickets(user), "Tickets", reverse("repairs:ticket_list")),
+        (staff_permissions.can_use_overtime_pages(user), "Overtime", reverse("staff:overtime_mine")),
+        (staff_permissions.can_review_team_overtime(user), "Approvals", reverse("staff:overtime_queue")),
+        (staff_permissions.can_log_own_time(user), "My week", reverse("staff:time_entry_week")),
+        (staff_permissions.can_view_team_timesheets(user), "Timesheets", reverse("staff:timesheet_team")),
+        (staff_permissions.can_export_payroll(user), "Payroll", reverse("staff:timesheet_payroll")),
+        (repair_permissions.can_view_stock(user), "Parts", reverse("repairs:part_list")),
+        (
+            repair_permissions.can_view_purchase_orders(user),
+            "Purchasing",
+            reverse("repairs:purchase_order_list"),
+        ),
+    ]
+    if forecast_permissions.can_view_forecasts(user):
+        entries += [
+            (True, "Forecast", reverse("forecasting:forecast_list")),
+            (True, "Suggested orders", reverse("forecasting:suggestion_list")),
+            (True, "Forecast accuracy", reverse("forecasting:forecast_accuracy")),
+            (True, "Refresh plan", reverse("forecasting:refresh_plan")),
+        ]
+    entries += [
+        (account_permissions.can_use_api(user), "API", "/api/docs/"),
+        (account_permissions.can_use_admin(user), "Admin", "/admin/"),
+    ]
+    return [NavItem(label, url) for allowed, label, url in entries if allowed]
+
+
+def home_summary(*, user: User) -> dict[str, object]:
+    """Figures for the home page, one block per role the user holds."""
+    roles = account_selectors.user_roles(user=user)
+    blocks: dict[str, dict[str, object]] = {}
+    if Role.TECHNICIAN in roles:
+        blocks[Role.TECHNICIAN] = {
+            "open_tickets_assigned": Ticket.objects.open().filter(assignee=user).count(),
+            "devices_in_custody": Device.objects.filter(custodian=user).count(),
+            "grade": StaffGrade.objects.filter(profiles__user=user).first(),
+        }
+    if Role.SUPERVISOR in roles:
+        blocks[Role.SUPERVISOR] = {
+            "pending_overtime": OvertimeRequest.objects.pending()
+            .filter(requester__profile__supervisor=user)
+            .count(),
+            "team_size": User.objects.filter(profile__supervisor=user, is_active=True).count(),
+        }
+    if Role.PROCUREMENT in roles:
+        blocks[Role.PROCUREMENT] = {
+            "open_purchase_orders": PurchaseOrder.objects.filter(
+                status__in=OPEN_PURCHASE_ORDER_STATUSES
+            ).count(),
+        }
+    if Role.SCHOOL_ADMIN in roles:
+        school_ids = (
+            list(user.profile.locations.values_list("pk", flat=True)) if hasattr(user, "profile") else []
+        )
+        schools = Location.objects.filter(pk__in=school_ids).annotate(
+            device_count=Count("devices"),
+            open_tickets=Count("tickets", filter=Q(tickets__status__in=OPEN_TICKET_STATUSES), distinct=True),
+        )
+        blocks[Role.SCHOOL_ADMIN] = {"schools": list(schools)}
+    if Role.ADMIN in roles:
+        blocks[Role.ADMIN] = {
+            "users": User.objects.filter(is_active=True).count(),
+            "locations": Location.objects.count(),
+            "devices": Device.objects.count(),
+        }
+    return {"roles": sorted(roles), "blocks": blocks}

@@ -1,0 +1,1 @@
+"""HTML views of the portal: the home page."""

@@ -1,0 +1,74 @@
+"""The parts, stock and purchase-order filters, shared by the HTML lists and the API."""
+
+from __future__ import annotations
+
+import django_filters
+from django.db.models import F, Q, QuerySet
+
+from core.models import MAX_ID
+from fleet.models import DeviceModel
+from repairs.choices import PartCategory, PurchaseOrderStatus, StockMovementKind
+from repairs.models import Part, PurchaseOrder, StockLevel, StockLocation, StockMovement, Vendor
+
+
+class PartFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="filter_q", label="Part number or description")
+    category = django_filters.ChoiceFilter(choices=PartCategory.choices)
+    vendor = django_filters.ModelChoiceFilter(queryset=Vendor.objects.all())
+    compatible_model = django_filters.ModelChoiceFilter(
+        field_name="compatible_models", queryset=DeviceModel.objects.all(), label="Fits model"
+    )
+    is_active = django_filters.BooleanFilter()
+    is_demo = django_filters.BooleanFilter()
+
+    class Meta:
+        model = Part
+        fields = ["q", "category", "vendor", "compatible_model", "is_active", "is_demo"]
+
+    def filter_q(self, queryset: QuerySet[Part], name: str, value: str) -> QuerySet[Part]:
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(part_number__icontains=value) | Q(description__icontains=value))
+
+
+class StockLevelFilterSet(django_filters.FilterSet):
+    part = django_filters.ModelChoiceFilter(queryset=Part.objects.all())
+    stock_location = django_filters.ModelChoiceFilter(queryset=StockLocation.objects.all())
+    category = django_filters.ChoiceFilter(field_name="part__category", choices=PartCategory.choices)
+    low = django_filters.BooleanFilter(method="filter_low", label="At or below reorder point")
+
+    class Meta:
+        model = StockLevel
+        fields = ["part", "stock_location", "category", "low"]
+
+    def filter_low(
+        self, queryset: QuerySet[StockLevel], name: str, value: bool | None
+    ) -> QuerySet[StockLevel]:
+        if value is None:
+            return queryset
+        low = Q(reorder_point__gt=0, on_hand__lte=F("reorder_point"))
+        return queryset.filter(low) if value else queryset.exclude(low)
+
+
+class StockMovementFilterSet(django_filters.FilterSet):
+    part = django_filters.ModelChoiceFilter(queryset=Part.objects.all())
+    stock_location = django_filters.ModelChoiceFilter(queryset=StockLocation.objects.all())
+    kind = django_filters.MultipleChoiceFilter(choices=StockMovementKind.choices)
+    ticket = django_filters.NumberFilter(field_name="ticket_id", min_value=1, max_value=MAX_ID)
+    date_from = django_filters.DateFilter(field_name="occurred_at", lookup_expr="date__gte")
+    date_to = django_filters.DateFilter(field_name="occurred_at", lookup_expr="date__lte")
+
+    class Meta:
+        model = StockMovement
+        fields = ["part", "stock_location", "kind", "ticket", "date_from", "date_to"]
+
+
+class PurchaseOrderFilterSet(django_filters.FilterSet):
+    status = django_filters.MultipleChoiceFilter(choices=PurchaseOrderStatus.choices)
+    vendor = django_filters.ModelChoiceFilter(queryset=Vendor.objects.all())
+    ship_to = django_filters.ModelChoiceFilter(queryset=StockLocation.objects.all())
+
+    class Meta:
+        model = PurchaseOrder
+        fields = ["status", "vendor", "ship_to"]

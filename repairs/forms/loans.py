@@ -1,0 +1,9 @@
+"""The loaner check-out form."""
+
+from django import forms
+
+
+class LoanCheckOutForm(forms.Form):
+    ticket_id = forms.IntegerField(min_value=1, label="Ticket number")
+    code = forms.CharField(max_length=60, label="Loaner (scan its asset tag)")
+    borrower_id = forms.CharField(max_length=20, label="Borrower's student or staff ID")

@@ -1,0 +1,171 @@
+"""Reads about time and pay.
+
+Visibility mirrors staff.permissions: own time; a supervisor's team; everything for an
+administrator; procurement reads signed-off timesheets only (for payroll), never entries.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from accounts import permissions as account_permissions
+from accounts.choices import Role
+from accounts.models import StaffProfile, User
+from staff import permissions as staff_permissions
+from staff.choices import TimeEntryKind, TimesheetStatus
+from staff.models import (
+    OvertimeRule,
+    TimeEntry,
+    Timesheet,
+)
+from staff.selectors import rules
+
+if TYPE_CHECKING:
+    pass
+
+
+LICENCE_WARNING_DAYS = 30
+
+
+@dataclass(frozen=True)
+class WeekView:
+    """One person's workweek for the "My week" page; ``timesheet`` is None before any entry."""
+
+    week_start: dt.date
+    week_end: dt.date
+    rule: OvertimeRule
+    entries: list[TimeEntry]
+    timesheet: Timesheet | None
+    day_totals: list[tuple[dt.date, Decimal]]
+    leave_hours: Decimal
+
+    @property
+    def is_open(self) -> bool:
+        return self.timesheet is None or self.timesheet.status == TimesheetStatus.OPEN
+
+
+def _time_entries_visible(*, user: User) -> QuerySet[TimeEntry]:
+    entries = TimeEntry.objects.select_related("user", "location").order_by("-work_date", "pk")
+    if account_permissions.is_admin(user):
+        return entries
+    visible = Q(user=user)
+    if account_permissions.has_any_role(user, Role.SUPERVISOR):
+        visible |= Q(user__profile__supervisor=user)
+    return entries.filter(visible)
+
+
+def time_entry_list(*, user: User, filters: Mapping[str, str] | None = None) -> QuerySet[TimeEntry]:
+    """Entries the user may see (own, team for supervisors, all for admins), filtered."""
+    from staff.filters import TimeEntryFilterSet
+
+    return TimeEntryFilterSet(filters or {}, queryset=_time_entries_visible(user=user)).qs
+
+
+def time_entry_get(*, user: User, entry_id: int) -> TimeEntry:
+    """One visible entry. Raises Http404 for entries the user may not see."""
+    entry = _time_entries_visible(user=user).filter(pk=entry_id).first()
+    if entry is None:
+        raise Http404("No such time entry.")
+    return entry
+
+
+def week_view(*, user: User, day: dt.date) -> WeekView:
+    """The user's workweek containing ``day``: entries, day totals and the stored figures.
+
+    Raises DomainError when the user has no grade (so no rule and no workweek).
+    """
+    start, rule = rules.week_for(user=user, day=day)
+    end = start + dt.timedelta(days=6)
+    entries = list(
+        TimeEntry.objects.filter(user=user, work_date__range=(start, end))
+        .select_related("location")
+        .order_by("work_date", "pk")
+    )
+    per_day = {start + dt.timedelta(days=n): Decimal("0") for n in range(7)}
+    leave = Decimal("0")
+    for entry in entries:
+        per_day[entry.work_date] += entry.hours
+        if entry.kind == TimeEntryKind.LEAVE:
+            leave += entry.hours
+    timesheet = Timesheet.objects.filter(user=user, week_start=start).select_related("rule").first()
+    return WeekView(start, end, rule, entries, timesheet, list(per_day.items()), leave)
+
+
+def _timesheets_visible(*, user: User) -> QuerySet[Timesheet]:
+    timesheets = Timesheet.objects.select_related("user", "user__profile", "rule", "signed_off_by")
+    if account_permissions.is_admin(user):
+        return timesheets
+    visible = Q(user=user)
+    if account_permissions.has_any_role(user, Role.SUPERVISOR):
+        visible |= Q(user__profile__supervisor=user)
+    if account_permissions.has_any_role(user, Role.PROCUREMENT):
+        visible |= Q(status=TimesheetStatus.SIGNED_OFF)
+    return timesheets.filter(visible)
+
+
+def timesheet_list(*, user: User, filters: Mapping[str, str] | None = None) -> QuerySet[Timesheet]:
+    """Timesheets the user may see: own; team for supervisors; all for admins; signed-off for
+    procurement. Newest week first."""
+    from staff.filters import TimesheetFilterSet
+
+    timesheets = _timesheets_visible(user=user).order_by("-week_start", "user__last_name", "pk")
+    return TimesheetFilterSet(filters or {}, queryset=timesheets).qs
+
+
+def team_timesheet_list(*, user: User, filters: Mapping[str, str] | None = None) -> QuerySet[Timesheet]:
+    """The weeks a supervisor (or admin) reviews: visible timesheets other than their own."""
+    return timesheet_list(user=user, filters=filters).exclude(user=user)
+
+
+def timesheet_get(*, user: User, timesheet_id: int) -> Timesheet:
+    """One visible timesheet. Raises Http404 for weeks the user may not see."""
+    timesheet = _timesheets_visible(user=user).filter(pk=timesheet_id).first()
+    if timesheet is None:
+        raise Http404("No such timesheet.")
+    return timesheet
+
+
+def timesheet_entries(*, timesheet: Timesheet) -> QuerySet[TimeEntry]:
+    end = timesheet.week_start + dt.timedelta(days=6)
+    return (
+        TimeEntry.objects.filter(user_id=timesheet.user_id, work_date__range=(timesheet.week_start, end))
+        .select_related("location")
+        .order_by("work_date", "pk")
+    )
+
+
+def licence_expiring_for(*, supervisor: User, today: dt.date | None = None) -> QuerySet[StaffProfile]:
+    """Team members whose driver's licence expires within 30 days or has already expired.
+
+    An administrator sees every active staff member's; soonest expiry first.
+    """
+    today = today or timezone.localdate()
+    profiles = StaffProfile.objects.select_related("user").filter(
+        user__is_active=True, licence_expires_on__lte=today + dt.timedelta(days=LICENCE_WARNING_DAYS)
+    )
+    if not account_permissions.is_admin(supervisor):
+        profiles = profiles.filter(supervisor=supervisor)
+    return profiles.order_by("licence_expires_on", "user__last_name")
+
+
+def payroll_timesheets(*, user: User, date_from: dt.date, date_to: dt.date) -> QuerySet[Timesheet]:
+    """Signed-off timesheets whose week starts between the two dates (inclusive), for export.
+
+    Raises PermissionDenied for anyone but procurement and administrators.
+    """
+    if not staff_permissions.can_export_payroll(user):
+        raise PermissionDenied
+    return (
+        Timesheet.objects.filter(status=TimesheetStatus.SIGNED_OFF, week_start__range=(date_from, date_to))
+        .select_related("user", "user__profile", "rule")
+        .order_by("week_start", "user__profile__employee_id", "pk")
+    )

@@ -1,0 +1,306 @@
+"""Time and pay pages: "My week" (log hours from a phone), team timesheets, payroll export."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from collections.abc import Iterator
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.dateparse import parse_date
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts import permissions
+from accounts.views import HtmxHttpRequest
+from core.exceptions import DomainError
+from core.htmx import domain_error_status, is_partial
+from fleet.selectors import devices as fleet_selectors
+from staff import permissions as staff_permissions
+from staff.choices import TimesheetStatus
+from staff.forms.time import PayrollExportForm, TimeEntryForm, TimesheetActionForm, TimesheetSubmitForm
+from staff.models import Timesheet
+from staff.selectors import time as time_selectors
+from staff.services import timesheets
+
+WEEK_TEMPLATE = "staff/time_entry_week.html"
+TEAM_TEMPLATE = "staff/timesheet_team.html"
+PAYROLL_HEADER = [
+    "employee_id",
+    "name",
+    "week_start",
+    "worked_hours",
+    "overtime_hours_approved",
+    "overtime_hours_unapproved",
+    "overtime_pay",
+    "comp_time_hours",
+    "mileage",
+    "rule_id",
+    "rule_effective_from",
+]
+
+
+def _day(request: HtmxHttpRequest) -> dt.date:
+    value = request.GET.get("day") or request.POST.get("day") or ""
+    try:
+        parsed = parse_date(value)
+    except ValueError:
+        parsed = None
+    return parsed or timezone.localdate()
+
+
+def _week_response(
+    request: HtmxHttpRequest,
+    day: dt.date,
+    *,
+    form: TimeEntryForm | None = None,
+    error: str | None = None,
+    done: str | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The "My week" page, or its ``my-week`` fragment for htmx, for the week containing ``day``."""
+    locations = fleet_selectors.location_list(user=request.user)
+    context: dict[str, object] = {
+        "form": form or TimeEntryForm(locations=locations, initial={"work_date": day}),
+        "error": error,
+        "done": done,
+        "today": timezone.localdate(),
+    }
+    try:
+        week = time_selectors.week_view(user=request.user, day=day)
+    except DomainError as exc:
+        context["no_week"] = str(exc)
+    else:
+        context |= {
+            "week": week,
+            "previous_day": week.week_start - dt.timedelta(days=7),
+            "next_day": week.week_start + dt.timedelta(days=7),
+        }
+    template = f"{WEEK_TEMPLATE}#my-week" if is_partial(request) else WEEK_TEMPLATE
+    response = render(request, template, context, status=status)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def _back_to_week(request: HtmxHttpRequest, day: dt.date) -> HttpResponse:
+    return redirect(f"{reverse('staff:time_entry_week')}?day={day:%Y-%m-%d}")
+
+
+@require_GET
+@login_required
+def time_entry_week(request: HtmxHttpRequest) -> HttpResponse:
+    """My week: the quick log form, the week's entries and running totals."""
+    return _week_response(request, _day(request))
+
+
+@require_POST
+@login_required
+def time_entry_create(request: HtmxHttpRequest) -> HttpResponse:
+    locations = fleet_selectors.location_list(user=request.user)
+    form = TimeEntryForm(request.POST, locations=locations)
+    day = _day(request)
+    if form.is_valid():
+        data = form.cleaned_data
+        day = data["work_date"]
+        try:
+            timesheets.time_entry_create(
+                actor=request.user,
+                work_date=data["work_date"],
+                kind=data["kind"],
+                hours=data["hours"],
+                mileage=data["mileage"],
+                location_id=data["location"].pk if data["location"] else None,
+                note=data["note"],
+            )
+        except DomainError as exc:
+            domain_error_status(exc, form)
+        else:
+            if not request.htmx:
+                return _back_to_week(request, day)
+            fresh = TimeEntryForm(locations=locations, initial={"work_date": day, "kind": data["kind"]})
+            return _week_response(request, day, form=fresh, done="Logged.")
+    return _week_response(request, day, form=form)
+
+
+@require_POST
+@login_required
+def time_entry_delete(request: HtmxHttpRequest, entry_id: int) -> HttpResponse:
+    entry = time_selectors.time_entry_get(user=request.user, entry_id=entry_id)
+    if not staff_permissions.can_change_time_entry(request.user, entry):
+        raise PermissionDenied
+    day, error = entry.work_date, None
+    try:
+        timesheets.time_entry_delete(entry=entry, actor=request.user)
+    except DomainError as exc:
+        error = str(exc)
+    if not request.htmx and error is None:
+        return _back_to_week(request, day)
+    return _week_response(request, day, error=error, done=None if error else "Deleted.")
+
+
+@require_POST
+@login_required
+def timesheet_submit(request: HtmxHttpRequest, timesheet_id: int) -> HttpResponse:
+    timesheet = time_selectors.timesheet_get(user=request.user, timesheet_id=timesheet_id)
+    if not staff_permissions.can_submit_timesheet(request.user, timesheet):
+        raise PermissionDenied
+    form = TimesheetSubmitForm(request.POST)
+    error, status = None, 200
+    if form.is_valid():
+        try:
+            timesheets.timesheet_submit(
+                timesheet=timesheet,
+                actor=request.user,
+                expected_version=form.cleaned_data["version"],
+                comp_time_elected=form.cleaned_data["comp_time_elected"],
+            )
+        except DomainError as exc:
+            error, status = str(exc), domain_error_status(exc)
+        else:
+            if not request.htmx:
+                return _back_to_week(request, timesheet.week_start)
+    else:
+        error = "Reload the page and try again."
+    done = None if error else "Submitted to your supervisor."
+    return _week_response(request, timesheet.week_start, error=error, done=done, status=status)
+
+
+@require_GET
+@login_required
+def timesheet_team(request: HtmxHttpRequest) -> HttpResponse:
+    """Team timesheets: the weeks to review, overtime flags, sign-off, and licence expiries."""
+    if not staff_permissions.can_view_team_timesheets(request.user):
+        raise PermissionDenied
+    filters = request.GET.copy()
+    if "status" not in filters:
+        filters["status"] = TimesheetStatus.SUBMITTED
+    rows = time_selectors.team_timesheet_list(user=request.user, filters=filters)
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    query = filters.copy()
+    query.pop("page", None)
+    context = {
+        "page": page,
+        "status": filters.get("status", ""),
+        "statuses": TimesheetStatus.choices,
+        "query": query.urlencode(),
+        "is_admin": permissions.is_admin(request.user),
+        "licences": time_selectors.licence_expiring_for(supervisor=request.user),
+        "today": timezone.localdate(),
+    }
+    template = f"{TEAM_TEMPLATE}#team-timesheets" if is_partial(request) else TEAM_TEMPLATE
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def _decide(request: HtmxHttpRequest, timesheet_id: int, *, reopen: bool) -> HttpResponse:
+    timesheet = time_selectors.timesheet_get(user=request.user, timesheet_id=timesheet_id)
+    if not staff_permissions.can_sign_off_timesheet(request.user, timesheet):
+        raise PermissionDenied
+    form = TimesheetActionForm(request.POST)
+    error, status = None, 200
+    if not form.is_valid():
+        error = "Reload the page and try again."
+    else:
+        service = timesheets.timesheet_reopen if reopen else timesheets.timesheet_sign_off
+        try:
+            service(timesheet=timesheet, actor=request.user, expected_version=form.cleaned_data["version"])
+        except DomainError as exc:
+            error, status = str(exc), domain_error_status(exc)
+    if not request.htmx:
+        return redirect("staff:timesheet_detail", timesheet_id=timesheet.pk)
+    timesheet = time_selectors.timesheet_get(user=request.user, timesheet_id=timesheet.pk)
+    context = {"ts": timesheet, "row_error": error, "is_admin": permissions.is_admin(request.user)}
+    return render(request, f"{TEAM_TEMPLATE}#timesheet-row", context, status=status)
+
+
+@require_POST
+@login_required
+def timesheet_sign_off(request: HtmxHttpRequest, timesheet_id: int) -> HttpResponse:
+    return _decide(request, timesheet_id, reopen=False)
+
+
+@require_POST
+@login_required
+def timesheet_reopen(request: HtmxHttpRequest, timesheet_id: int) -> HttpResponse:
+    return _decide(request, timesheet_id, reopen=True)
+
+
+@require_GET
+@login_required
+def timesheet_detail(request: HtmxHttpRequest, timesheet_id: int) -> HttpResponse:
+    timesheet = time_selectors.timesheet_get(user=request.user, timesheet_id=timesheet_id)
+    context = {
+        "ts": timesheet,
+        "entries": time_selectors.timesheet_entries(timesheet=timesheet),
+        "can_decide": staff_permissions.can_sign_off_timesheet(request.user, timesheet),
+    }
+    return render(request, "staff/timesheet_detail.html", context)
+
+
+def _payroll_form(request: HtmxHttpRequest) -> PayrollExportForm:
+    if not staff_permissions.can_export_payroll(request.user):
+        raise PermissionDenied
+    if "date_from" in request.GET or "date_to" in request.GET:
+        return PayrollExportForm(request.GET)
+    today = timezone.localdate()
+    return PayrollExportForm({"date_from": today - dt.timedelta(days=35), "date_to": today})
+
+
+@require_GET
+@login_required
+def timesheet_payroll(request: HtmxHttpRequest) -> HttpResponse:
+    """Payroll: signed-off weeks in a date range, with a link to the same rows as CSV."""
+    form = _payroll_form(request)
+    rows: list[Timesheet] = []
+    if form.is_valid():
+        rows = list(time_selectors.payroll_timesheets(user=request.user, **form.cleaned_data))
+    context = {"form": form, "rows": rows, "query": request.GET.urlencode()}
+    return render(request, "staff/timesheet_payroll.html", context)
+
+
+@require_GET
+@login_required
+def timesheet_payroll_export(request: HtmxHttpRequest) -> HttpResponse | StreamingHttpResponse:
+    """Signed-off timesheets and mileage as CSV, streamed; 400 with the reason for bad dates."""
+    form = _payroll_form(request)
+    if not form.is_valid():
+        return HttpResponse(" ".join(str(m) for ms in form.errors.values() for m in ms), status=400)
+    timesheets_qs = time_selectors.payroll_timesheets(user=request.user, **form.cleaned_data)
+
+    class Echo:
+        def write(self, value: str) -> str:
+            return value
+
+    writer = csv.writer(Echo())
+
+    def rows() -> Iterator[str]:
+        yield writer.writerow(PAYROLL_HEADER)
+        for ts in timesheets_qs.iterator(chunk_size=500):
+            profile = getattr(ts.user, "profile", None)
+            yield writer.writerow(
+                [
+                    profile.employee_id if profile else "",
+                    ts.user.get_full_name() or ts.user.username,
+                    f"{ts.week_start:%Y-%m-%d}",
+                    ts.total_hours,
+                    ts.overtime_hours_approved,
+                    ts.overtime_hours_unapproved,
+                    ts.overtime_pay,
+                    ts.comp_time_hours,
+                    ts.mileage,
+                    ts.rule_id,
+                    f"{ts.rule.effective_from:%Y-%m-%d}",
+                ]
+            )
+
+    start, end = form.cleaned_data["date_from"], form.cleaned_data["date_to"]
+    response = StreamingHttpResponse(rows(), content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="payroll-{start:%Y%m%d}-{end:%Y%m%d}.csv"'
+    return response
