@@ -1,4 +1,4 @@
-"""Celery wrappers around forecasting.runs: the nightly run, a run's chunks and the stale sweep."""
+"""Celery wrappers around forecasting.services.runs: the nightly run, a run's chunks and the stale sweep."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The fleet as NumPy columns: which model each device is, where it lives, and when it came and went.
 
-Nothing is written here; :mod:`core.demo.history` finishes the devices once the tickets decide
+Nothing is written here; :mod:`demo.services.history` finishes the devices once the tickets decide
 which are in repair and which were beyond repair, then writes them.
 """
 

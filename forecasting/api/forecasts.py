@@ -1,4 +1,4 @@
-"""Forecast API: thin views over forecasting.runs and forecasting.selectors."""
+"""Forecast API: thin views over forecasting.services.runs and forecasting.selectors."""
 
 from __future__ import annotations
 

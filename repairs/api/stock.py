@@ -1,4 +1,4 @@
-"""Parts, stock and purchase order API: thin views over repairs.stock, repairs.purchasing and selectors."""
+"""Parts, stock and purchase order API: thin views over repairs.services (stock, purchasing) and selectors."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """The ticket workflow: the one table that says which status may follow which, and what the
 device's status is while its ticket is in each.
 
-Only ``repairs.tickets`` acts on this table; views and serializers ask it what to offer.
+Only ``repairs.services.tickets`` acts on this table; views and serializers ask it what to offer.
 
 The device's status follows the ticket: on the bench (new to repaired) it is *in repair*, at a
 vendor it is *at vendor*, beyond economical repair it is *retired*. When the ticket is returned

@@ -1,8 +1,8 @@
 """Every write to repair tickets: open, move through the workflow, assign, escalate, vendor details,
 loaners. Each writes one append-only TicketEvent and bumps the ticket's ``version``.
 
-The device follows its ticket (see ``repairs.workflow``): its status changes only through
-``fleet.services.device_change_status``, naming the ticket, so its custody timeline shows why.
+The device follows its ticket (see ``repairs.domain.workflow``): its status changes only through
+``fleet.services.devices.device_change_status``, naming the ticket, so its custody timeline shows why.
 """
 
 from __future__ import annotations
@@ -470,7 +470,7 @@ def ticket_loaner_check_out(*, ticket: Ticket, actor: User, loaner_code: str, bo
     """Hand a loaner from the pool to the device's user while the ticket is open.
 
     Raises DomainError for a code that matches no single device; the fleet's rules for the
-    loaner and the ticket otherwise (``fleet.services.loan_check_out``).
+    loaner and the ticket otherwise (``repairs.services.loans.loan_check_out``).
     """
     _require_work(actor, ticket)
     if ticket.status not in OPEN_TICKET_STATUSES:

@@ -1,4 +1,4 @@
-"""Input validation for the time and pay pages (rules live in accounts.timesheets)."""
+"""Input validation for the time and pay pages (rules live in staff.services.timesheets)."""
 
 from __future__ import annotations
 

@@ -71,7 +71,7 @@ class ServiceLevelTargetFactory(DjangoModelFactory[ServiceLevelTarget]):
     service_level = Decimal("0.900")
 
 
-# A deterministic stand-in for forecasting.engine.forecast ---------------------------------------
+# A deterministic stand-in for forecasting.domain.engine.forecast ---------------------------------------
 
 
 class FakeForecastResult:

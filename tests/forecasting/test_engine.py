@@ -182,7 +182,7 @@ class TestDistributions:
 
 
 def test_the_engine_imports_without_django() -> None:
-    code = "import sys, forecasting.engine; assert 'django' not in sys.modules, 'django imported'"
+    code = "import sys, forecasting.domain.engine; assert 'django' not in sys.modules, 'django imported'"
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
