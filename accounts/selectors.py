@@ -1,16 +1,11 @@
-"""Reads about people: roles, teams and what each role's home page shows."""
+"""Reads about people: their roles and their teams."""
 
 from __future__ import annotations
-
-from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
 
 from accounts.choices import Role
 from accounts.models import User
-
-if TYPE_CHECKING:
-    pass
 
 
 def user_roles(*, user: User) -> set[str]:
@@ -24,11 +19,3 @@ def user_roles(*, user: User) -> set[str]:
 
 def team_members(*, supervisor: User) -> QuerySet[User]:
     return User.objects.filter(profile__supervisor=supervisor, is_active=True)
-
-
-# Overtime ---------------------------------------------------------------------------------------
-
-
-# Time and pay ---------------------------------------------------------------------------------
-# Visibility mirrors accounts.permissions: own time; a supervisor's team; everything for an
-# administrator; procurement reads signed-off timesheets only (for payroll), never entries.
