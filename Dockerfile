@@ -10,7 +10,10 @@ COPY core ./core
 COPY accounts ./accounts
 COPY fleet ./fleet
 COPY repairs ./repairs
+COPY staff ./staff
 COPY forecasting ./forecasting
+COPY portal ./portal
+COPY demo ./demo
 COPY templates ./templates
 COPY static ./static
 COPY manage.py ./

@@ -9,3 +9,10 @@ class Role(models.TextChoices):
     PROCUREMENT = "procurement", "Procurement"
     SCHOOL_ADMIN = "school_admin", "School administrator"
     ADMIN = "admin", "Administrator"
+
+
+class LockoutKind(models.TextChoices):
+    """What a sign-in lockout holds: a username, or an address trying many usernames."""
+
+    USERNAME = "username", "Username"
+    ADDRESS = "ip_address", "Address"

@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import Q
 
 from accounts.choices import Role
-from core.models import TimeStampedModel
+from core.models import TimeStampedModel, track_history
 
 
 class UserQuerySet(models.QuerySet["User"]):
@@ -24,6 +24,7 @@ class AccountUserManager(UserManager.from_queryset(UserQuerySet)):  # type: igno
     pass
 
 
+@track_history(exclude=["password", "last_login"])
 class User(AbstractUser):
     """A person who signs in. Roles are Django groups named after :class:`Role`."""
 
@@ -46,6 +47,7 @@ class User(AbstractUser):
         return str(role) in cached
 
 
+@track_history()
 class StaffGrade(models.Model):
     """A step on the classification ladder (18 Intern, 20 ITSS I, 23 ITSS II, 25 ITSS III)."""
 
@@ -60,6 +62,7 @@ class StaffGrade(models.Model):
         return f"{self.grade} {self.title}"
 
 
+@track_history()
 class StaffProfile(TimeStampedModel):
     """Employment facts for a staff member: grade, supervisor, assigned schools, licence, pay."""
 

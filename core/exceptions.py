@@ -15,3 +15,12 @@ class DomainError(Exception):
 
 class ConflictError(DomainError):
     """The row changed under the caller (stale version, last unit taken): reload and retry."""
+
+
+class ServiceUnavailable(Exception):
+    """A service the operation needs (the task queue) is unreachable: the caller may try again soon.
+
+    Nothing half-done is left behind to block the retry. The API answers 503 with Retry-After.
+    """
+
+    retry_after_seconds = 30

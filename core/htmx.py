@@ -32,14 +32,30 @@ def render_page_or_fragment(
     return response
 
 
-def domain_error_status(exc: DomainError, form: BaseForm | None = None, *, field: str | None = None) -> int:
+def domain_error_status(
+    exc: DomainError,
+    form: BaseForm | None = None,
+    *,
+    field: str | None = None,
+    aliases: Mapping[str, str] | None = None,
+) -> int:
     """The status for a service's refusal: 409 for a ConflictError (reload and retry), else 200.
 
-    With a form, the message also becomes a form error: on the field the error names (its
-    optional ``field`` attribute) when the form has that field, else on ``field`` (None: a
-    non-field error).
+    With a form, the message also becomes a form error, shown beside the field the error names
+    (its ``field``, the service's argument name) when the form has it: under that name, under
+    ``aliases[name]`` when the form calls it otherwise, or without an ``_id`` suffix (a service's
+    ``location_id`` is a form's ``location`` choice). Otherwise it goes on ``field`` (None: a
+    non-field error, shown above the form).
     """
     if form is not None:
-        named = getattr(exc, "field", None)
-        form.add_error(named if named in form.fields else field, str(exc))
+        form.add_error(_form_field(form, getattr(exc, "field", None), aliases or {}) or field, str(exc))
     return 409 if isinstance(exc, ConflictError) else 200
+
+
+def _form_field(form: BaseForm, named: str | None, aliases: Mapping[str, str]) -> str | None:
+    if named is None:
+        return None
+    for candidate in (aliases.get(named), named, named.removesuffix("_id")):
+        if candidate in form.fields:
+            return candidate
+    return None

@@ -1,6 +1,39 @@
 """Shared model primitives."""
 
+from collections.abc import Callable, Sequence
+from typing import TypeVar
+
+import pghistory
 from django.db import models
+
+ModelT = TypeVar("ModelT", bound=type[models.Model])
+
+# Never copied into history: the timestamp every save moves (a save that changes nothing else
+# records no event). Each model adds its own secrets (a password hash) with ``exclude``.
+HISTORY_UNTRACKED = ("updated_at",)
+
+
+def track_history(*, exclude: Sequence[str] = (), model_name: str = "") -> Callable[[ModelT], ModelT]:
+    """Record every insert, update and delete of the model, by PostgreSQL triggers.
+
+    The rows land in ``<Model>History`` (table ``<app>_<model>history``), one snapshot per change
+    with the request's or task's context, so a change made with ``QuerySet.update``, in the admin
+    or in a shell is recorded too; ``obj.history`` lists them. Other databases keep the tables
+    but install no triggers (SQLite records nothing).
+    """
+
+    def decorate(model: ModelT) -> ModelT:
+        tracked: ModelT = pghistory.track(
+            pghistory.InsertEvent(),
+            pghistory.UpdateEvent(),
+            pghistory.DeleteEvent(),
+            exclude=[*HISTORY_UNTRACKED, *exclude],
+            model_name=model_name or f"{model.__name__}History",
+            obj_field=pghistory.ObjForeignKey(related_name="history", related_query_name="history"),
+        )(model)
+        return tracked
+
+    return decorate
 
 
 class TimeStampedModel(models.Model):

@@ -1,30 +1,73 @@
-from django.contrib import admin
+from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.template.response import TemplateResponse
+
+from accounts.models import User
+from core.admin import AppendOnlyAdminMixin, AuditedModelAdmin, run_service, service_action_form
 from fleet import models
+from fleet.choices import DeviceStatus
+from fleet.selectors import devices as device_selectors
+from fleet.services import devices as device_services
+
+# Moved only by the device services, each move with its custody event.
+DEVICE_CUSTODY_FIELDS = ["status", "location", "custodian", "assignee_kind", "assignee_id"]
+
+
+def _actor(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)  # the admin site lets only signed-in staff in
+    return request.user
 
 
 @admin.register(models.Manufacturer)
-class ManufacturerAdmin(admin.ModelAdmin):
+class ManufacturerAdmin(AuditedModelAdmin):
     list_display = ["name", "serial_regex", "serial_example"]
     search_fields = ["name"]
 
 
 @admin.register(models.DeviceModel)
-class DeviceModelAdmin(admin.ModelAdmin):
+class DeviceModelAdmin(AuditedModelAdmin):
     list_display = ["name", "manufacturer", "device_type", "aue_month", "warranty_months", "unit_price"]
     list_filter = ["manufacturer", "device_type"]
     search_fields = ["name", "model_codes", "google_names"]
 
 
 @admin.register(models.Location)
-class LocationAdmin(admin.ModelAdmin):
+class LocationAdmin(AuditedModelAdmin):
     list_display = ["code", "name", "kind", "cluster", "is_active"]
     list_filter = ["kind", "cluster", "is_active"]
     search_fields = ["code", "name"]
 
 
+class DeviceStatusForm(forms.Form):
+    to_status = forms.ChoiceField(label="New status", choices=DeviceStatus.choices)
+    reason = forms.CharField(
+        max_length=255, help_text="Kept on the device's custody timeline with your name."
+    )
+
+
+class DeviceMoveForm(forms.Form):
+    to_location = forms.ModelChoiceField(label="New location", queryset=models.Location.objects.none())
+    reason = forms.CharField(max_length=255, required=False)
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["to_location"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = device_selectors.location_list(user=user)
+
+
 @admin.register(models.Device)
-class DeviceAdmin(admin.ModelAdmin):
+class DeviceAdmin(AuditedModelAdmin):
+    """Status, place, holder and assignee move only through the actions below (the device
+    services), so each move writes its custody event with the admin as actor."""
+
     list_display = ["asset_tag", "serial", "model", "status", "location", "warranty_end"]
     list_filter = ["status", "manufacturer", "is_loaner"]
     # Prefix search: "^" keeps it on the asset tag and serial indexes at 250,000 devices.
@@ -32,11 +75,83 @@ class DeviceAdmin(admin.ModelAdmin):
     raw_id_fields = ["location", "custodian", "model"]
     list_select_related = ["model", "location"]
     show_full_result_count = False
+    actions = ["change_status", "move_to_location"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: models.Device | None = None) -> list[str]:
+        # A new device needs its first location (it starts in stock); after that only a move changes it.
+        custody = [name for name in DEVICE_CUSTODY_FIELDS if obj is not None or name != "location"]
+        return [*custody, "version"]
+
+    @admin.action(description="Change status…", permissions=["change"])
+    def change_status(
+        self, request: HttpRequest, queryset: QuerySet[models.Device]
+    ) -> TemplateResponse | None:
+        actor = _actor(request)
+
+        def apply(data: Mapping[str, Any]) -> None:
+            run_service(
+                self,
+                request,
+                queryset,
+                call=lambda device: device_services.device_change_status(
+                    device=device, actor=actor, to_status=data["to_status"], reason=data["reason"]
+                ),
+                fields=DEVICE_CUSTODY_FIELDS,
+                note=f"Reason: {data['reason']}",
+                done="Changed the status of",
+            )
+
+        return service_action_form(
+            self,
+            request,
+            queryset,
+            action="change_status",
+            form_class=DeviceStatusForm,
+            title="Change the status of devices",
+            submit="Change status",
+            apply=apply,
+        )
+
+    @admin.action(description="Move to another location…", permissions=["change"])
+    def move_to_location(
+        self, request: HttpRequest, queryset: QuerySet[models.Device]
+    ) -> TemplateResponse | None:
+        actor = _actor(request)
+
+        class Form(DeviceMoveForm):
+            def __init__(self, *args: Any, **kwargs: Any) -> None:
+                super().__init__(*args, user=actor, **kwargs)
+
+        def apply(data: Mapping[str, Any]) -> None:
+            run_service(
+                self,
+                request,
+                queryset,
+                call=lambda device: device_services.device_move(
+                    device=device, actor=actor, to_location=data["to_location"], reason=data["reason"]
+                ),
+                fields=DEVICE_CUSTODY_FIELDS,
+                note=f"Reason: {data['reason']}" if data["reason"] else "",
+                done="Moved",
+            )
+
+        return service_action_form(
+            self,
+            request,
+            queryset,
+            action="move_to_location",
+            form_class=Form,
+            title="Move devices to another location",
+            submit="Move",
+            apply=apply,
+        )
 
 
 @admin.register(models.CustodyEvent)
-class CustodyEventAdmin(admin.ModelAdmin):
-    list_display = ["device", "kind", "occurred_at", "actor", "from_location", "to_location"]
+class CustodyEventAdmin(AppendOnlyAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+    """Append-only: the history is written by services and never edited by hand."""
+
+    list_display = ["device", "kind", "occurred_at", "actor", "from_status", "to_status", "to_location"]
     list_filter = ["kind"]
     raw_id_fields = [
         "device",
@@ -50,18 +165,8 @@ class CustodyEventAdmin(admin.ModelAdmin):
     list_select_related = ["device", "actor", "from_location", "to_location"]
     show_full_result_count = False
 
-    # Append-only: the history is written by services and never edited by hand.
-    def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
-        return False
 
-    def has_delete_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
-        return False
-
-    def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
-        return False
-
-
-class LocationAuditScanInline(admin.TabularInline):
+class LocationAuditScanInline(admin.TabularInline):  # type: ignore[type-arg]
     model = models.LocationAuditScan
     fields = ["scanned_code", "device", "outcome", "scanned_at"]
     readonly_fields = ["scanned_code", "device", "outcome", "scanned_at"]
@@ -69,33 +174,45 @@ class LocationAuditScanInline(admin.TabularInline):
     extra = 0
     can_delete = False
 
-    def has_add_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest, obj: models.LocationAudit | None = None) -> bool:
         return False
 
 
 @admin.register(models.LocationAudit)
-class LocationAuditAdmin(admin.ModelAdmin):
+class LocationAuditAdmin(AuditedModelAdmin):
+    """Audits start and finish on the scan pages (one open audit per location); finishing here
+    goes through the same service, which writes the missing lines and the custody events."""
+
     list_display = ["location", "started_by", "started_at", "finished_at"]
     list_filter = ["location__kind"]
     raw_id_fields = ["location", "started_by"]
+    readonly_fields = ["location", "started_by", "started_at", "finished_at"]
     list_select_related = ["location", "started_by"]
     inlines = [LocationAuditScanInline]
+    actions = ["finish_audit"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.action(description="Finish the audit", permissions=["change"])
+    def finish_audit(self, request: HttpRequest, queryset: QuerySet[models.LocationAudit]) -> None:
+        actor = _actor(request)
+        run_service(
+            self,
+            request,
+            queryset,
+            call=lambda audit: device_services.location_audit_finish(audit=audit, actor=actor),
+            fields=["finished_at"],
+            done="Finished",
+        )
 
 
 @admin.register(models.LocationAuditScan)
-class LocationAuditScanAdmin(admin.ModelAdmin):
+class LocationAuditScanAdmin(AppendOnlyAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+    """Append-only: audit lines are written by services."""
+
     list_display = ["audit", "scanned_code", "device", "outcome", "scanned_at"]
     list_filter = ["outcome"]
     raw_id_fields = ["audit", "device"]
     list_select_related = ["audit", "device"]
     show_full_result_count = False
-
-    # Append-only: audit lines are written by services.
-    def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
-        return False
-
-    def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
-        return False

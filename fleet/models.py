@@ -12,7 +12,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db import models
 from django.db.models import Q
 
-from core.models import TimeStampedModel
+from core.models import TimeStampedModel, track_history
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -28,6 +28,7 @@ from fleet.choices import (
 )
 
 
+@track_history()
 class Manufacturer(models.Model):
     """A device maker (Acer, Dell, Lenovo). Serial formats are validated per manufacturer."""
 
@@ -42,6 +43,7 @@ class Manufacturer(models.Model):
         return self.name
 
 
+@track_history()
 class DeviceModel(TimeStampedModel):
     """A device model with its Auto Update Expiration month, warranty term and replacement price."""
 
@@ -106,6 +108,7 @@ class LocationQuerySet(models.QuerySet["Location"]):
         return self if scope is None else self.filter(scope)
 
 
+@track_history()
 class Location(TimeStampedModel):
     """A school, office, depot or vendor site. ``cluster`` groups schools for field staff."""
 
@@ -138,6 +141,7 @@ class DeviceQuerySet(models.QuerySet["Device"]):
         return self.exclude(status__in=[DeviceStatus.RETIRED, DeviceStatus.E_WASTE, DeviceStatus.LOST_STOLEN])
 
 
+@track_history()
 class Device(TimeStampedModel):
     """One physical device. A person it is assigned to appears only as a student or staff ID."""
 
@@ -208,6 +212,7 @@ class Device(TimeStampedModel):
         return self.aue_override or self.model.aue_date
 
 
+@track_history()
 class CustodyEvent(models.Model):
     """Append-only: one change of place, holder or status of a device. Written only by services."""
 
@@ -250,6 +255,7 @@ class CustodyEvent(models.Model):
         return f"{self.device_id} {self.kind} at {self.occurred_at:%Y-%m-%d %H:%M}"
 
 
+@track_history()
 class LocationAudit(TimeStampedModel):
     """A count of what is physically at a location, compared with what the records say.
 
@@ -281,6 +287,7 @@ class LocationAudit(TimeStampedModel):
         return self.finished_at is None
 
 
+@track_history()
 class LocationAuditScan(models.Model):
     """Append-only: one line of an audit.
 

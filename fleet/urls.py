@@ -1,6 +1,6 @@
 from django.urls import path
 
-from fleet.views import devices, imports, reports, scans
+from fleet.views import devices, history, imports, reports, scans
 
 app_name = "fleet"
 urlpatterns = [
@@ -9,6 +9,7 @@ urlpatterns = [
     path("devices/export.csv", devices.device_export, name="device_export"),
     path("devices/search/", devices.device_search, name="device_search"),
     path("devices/<int:device_id>/", devices.device_detail, name="device_detail"),
+    path("devices/<int:device_id>/history/", history.device_history, name="device_history"),
     path("devices/<int:device_id>/status/", devices.device_change_status, name="device_change_status"),
     path(
         "devices/<int:device_id>/vehicle/out/",

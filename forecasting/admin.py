@@ -1,16 +1,27 @@
 from django.contrib import admin
+from django.http import HttpRequest
 
+from core.admin import AuditedModelAdmin
 from forecasting import models
 
 
 @admin.register(models.ForecastRun)
-class ForecastRunAdmin(admin.ModelAdmin):
+class ForecastRunAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """A run is a record of what the forecast job did: its status and counts are the job's alone.
+    Runs start from the forecast pages ("Run now") or the nightly schedule, never here."""
+
     list_display = ["pk", "trigger", "status", "created_at", "finished_at", "part_count", "error_count"]
     list_filter = ["status", "trigger"]
 
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: models.ForecastRun | None = None) -> bool:
+        return False
+
 
 @admin.register(models.PartForecast)
-class PartForecastAdmin(admin.ModelAdmin):
+class PartForecastAdmin(AuditedModelAdmin):
     list_display = ["run", "part", "horizon_weeks", "point", "method", "reorder_point", "suggested_order"]
     list_filter = ["method"]
     raw_id_fields = ["run", "part"]
@@ -18,7 +29,7 @@ class PartForecastAdmin(admin.ModelAdmin):
 
 
 @admin.register(models.ReorderSuggestion)
-class ReorderSuggestionAdmin(admin.ModelAdmin):
+class ReorderSuggestionAdmin(AuditedModelAdmin):
     list_display = [
         "run",
         "part",
@@ -33,5 +44,5 @@ class ReorderSuggestionAdmin(admin.ModelAdmin):
 
 
 @admin.register(models.ServiceLevelTarget)
-class ServiceLevelTargetAdmin(admin.ModelAdmin):
+class ServiceLevelTargetAdmin(AuditedModelAdmin):
     list_display = ["category", "service_level"]

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from core.models import track_history
 from forecasting.choices import ForecastRunStatus, ForecastTrigger
 from repairs.choices import PartCategory
 
@@ -153,6 +154,7 @@ class ReorderSuggestion(models.Model):
         return f"Order {self.suggested_quantity} of {self.part_id} for {self.stock_location_id}"
 
 
+@track_history()
 class ServiceLevelTarget(models.Model):
     """The share of demand a part category should be served from stock; 95% where none is set."""
 

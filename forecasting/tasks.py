@@ -1,4 +1,5 @@
-"""Celery wrappers around forecasting.services.runs: the nightly run, a run's chunks and the stale sweep."""
+"""Celery wrappers around forecasting.services.runs: the nightly run and its one retry, a run's
+chunks and the stale sweep."""
 
 from __future__ import annotations
 
@@ -10,13 +11,17 @@ from django.db import OperationalError
 logger = logging.getLogger(__name__)
 
 
-@shared_task
+# A database error before the run exists retries the start once, five minutes on. A run that
+# exists and fails (not queued, worker lost, failed as a whole) is retried by
+# forecast_nightly_retry_task instead, so tonight's run gets one more attempt either way.
+@shared_task(autoretry_for=(OperationalError,), max_retries=1, default_retry_delay=5 * 60)
 def forecast_nightly_task(chunk_size: int | None = None) -> int | None:
-    """Start tonight's run (beat, 02:00 district time). Returns its id; None when one is running.
+    """Start tonight's run (beat, 02:00 district time). Returns its id; None when one is running
+    or it could not be queued.
 
     ``chunk_size`` overrides FORECAST_CHUNK_SIZE for this run (CI uses it to fan out a small demo).
     """
-    from core.exceptions import ConflictError
+    from core.exceptions import ConflictError, ServiceUnavailable
     from forecasting.choices import ForecastTrigger
     from forecasting.services import runs
 
@@ -25,7 +30,27 @@ def forecast_nightly_task(chunk_size: int | None = None) -> int | None:
     except ConflictError as exc:
         logger.warning("Nightly forecast skipped: %s", exc)
         return None
+    except ServiceUnavailable as exc:
+        logger.error("Nightly forecast not queued (it will be retried once): %s", exc)
+        return None
     return run.pk
+
+
+@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def forecast_nightly_retry_task() -> int | None:
+    """Start tonight's failed nightly run once more; returns its id, None when none is due."""
+    from core.exceptions import ConflictError, ServiceUnavailable
+    from forecasting.services import runs
+
+    try:
+        run = runs.forecast_nightly_retry()
+    except ConflictError as exc:
+        logger.warning("Nightly forecast retry skipped: %s", exc)
+        return None
+    except ServiceUnavailable as exc:
+        logger.error("Nightly forecast retry not queued: %s", exc)
+        return None
+    return None if run is None else run.pk
 
 
 @shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)

@@ -64,6 +64,7 @@ def navigation_for(*, user: User) -> list[NavItem]:
         ]
     entries += [
         (account_permissions.can_use_api(user), "API", "/api/docs/"),
+        (account_permissions.can_unlock_sign_ins(user), "Sign-in lockouts", reverse("accounts:lockout_list")),
         (account_permissions.can_use_admin(user), "Admin", "/admin/"),
     ]
     return [NavItem(label, url) for allowed, label, url in entries if allowed]

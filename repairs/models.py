@@ -10,7 +10,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db import models
 from django.db.models import Q
 
-from core.models import TimeStampedModel
+from core.models import TimeStampedModel, track_history
 from repairs.choices import (
     OPEN_TICKET_STATUSES,
     Coverage,
@@ -45,6 +45,7 @@ class TicketQuerySet(models.QuerySet["Ticket"]):
         return self.filter(location__in=Location.objects.visible_to(user).values("pk"))
 
 
+@track_history()
 class Ticket(TimeStampedModel):
     """A repair of one device from report to return. Status changes only through services."""
 
@@ -102,6 +103,7 @@ class Ticket(TimeStampedModel):
         return f"Ticket {self.pk} {self.get_symptom_display()} ({self.get_status_display()})"
 
 
+@track_history()
 class TicketEvent(models.Model):
     """Append-only: one event in a ticket's life (status change, assignment, part, note)."""
 
@@ -123,6 +125,7 @@ class TicketEvent(models.Model):
         return f"{self.ticket_id} {self.kind} {self.from_status} -> {self.to_status}"
 
 
+@track_history()
 class Vendor(TimeStampedModel):
     """A parts supplier or repair depot."""
 
@@ -138,6 +141,7 @@ class Vendor(TimeStampedModel):
         return self.name
 
 
+@track_history()
 class Part(TimeStampedModel):
     """A spare part SKU. ``is_demo`` marks invented numbers that must never be ordered."""
 
@@ -167,6 +171,7 @@ class Part(TimeStampedModel):
         return f"{self.part_number} {self.description}"
 
 
+@track_history()
 class StockLocation(TimeStampedModel):
     """Where parts are kept: the central depot, a school storeroom or a technician's kit."""
 
@@ -187,6 +192,7 @@ class StockLocation(TimeStampedModel):
         return self.name
 
 
+@track_history()
 class StockLevel(models.Model):
     """On-hand quantity of one part at one stock location; always equals its ledger sum."""
 
@@ -208,6 +214,7 @@ class StockLevel(models.Model):
         return f"{self.part_id}@{self.stock_location_id}: {self.on_hand}"
 
 
+@track_history()
 class StockMovement(models.Model):
     """Append-only ledger row: a signed quantity change of one part at one stock location."""
 
@@ -248,6 +255,7 @@ class StockMovement(models.Model):
         return f"{self.kind} {self.quantity:+d} of {self.part_id} at {self.stock_location_id}"
 
 
+@track_history()
 class PurchaseOrder(TimeStampedModel):
     """An order for parts from one vendor, received in full or in part into a stock location."""
 
@@ -273,6 +281,7 @@ class PurchaseOrder(TimeStampedModel):
         return self.number
 
 
+@track_history()
 class PurchaseOrderLine(models.Model):
     """One part on a purchase order; ``quantity_received`` grows with each receipt."""
 
@@ -297,6 +306,7 @@ class PurchaseOrderLine(models.Model):
         return f"{self.order_id}: {self.quantity_ordered} x {self.part_id}"
 
 
+@track_history()
 class Loan(TimeStampedModel):
     """A loaner device lent against a repair ticket; due back when the repaired device returns.
 

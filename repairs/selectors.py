@@ -14,6 +14,7 @@ from django.db.models import (
     Case,
     Count,
     DecimalField,
+    Exists,
     F,
     IntegerField,
     OuterRef,
@@ -27,9 +28,11 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, TruncMonth
 from django.http import Http404
 from django.utils import timezone
+from pghistory.models import Events
 
 from accounts.choices import Role
 from accounts.models import User
+from core import selectors as history
 from fleet.choices import SCHOOL_KINDS, CustodyEventKind, DeviceStatus
 from fleet.models import CustodyEvent, Device, Location
 from fleet.selectors.devices import device_life_facts
@@ -144,8 +147,10 @@ def ticket_for_parts_get(*, user: User | AnonymousUser, ticket_id: int) -> Ticke
     """A ticket for the parts endpoints; Http404 when missing or the user does not see stock."""
     from repairs import permissions
 
-    ticket = Ticket.objects.select_related("device").filter(pk=ticket_id).first()
-    if ticket is None or not permissions.can_view_stock(user):
+    if not permissions.can_view_stock(user):
+        raise Http404("No such ticket.")
+    ticket = Ticket.objects.visible_to(user).select_related("device").filter(pk=ticket_id).first()
+    if ticket is None:
         raise Http404("No such ticket.")
     return ticket
 
@@ -433,11 +438,16 @@ def turnaround_stats(
 
 
 def ticket_part_choices(*, ticket: Ticket) -> QuerySet[Part]:
-    """Active parts that fit the ticket's device model, with the total on hand everywhere."""
+    """The parts a ticket may be issued: every active part (what the service accepts), those that
+    fit the device's model first (``fits``; a misfit needs an override reason), each with the
+    total on hand everywhere."""
+    fitting = Part.compatible_models.through.objects.filter(
+        part=OuterRef("pk"), devicemodel=ticket.device.model_id
+    )
     return (
-        Part.objects.filter(is_active=True, compatible_models=ticket.device.model_id)
-        .annotate(total_on_hand=Coalesce(Sum("stock_levels__on_hand"), 0))
-        .order_by("category", "part_number")
+        Part.objects.filter(is_active=True)
+        .annotate(fits=Exists(fitting), total_on_hand=Coalesce(Sum("stock_levels__on_hand"), 0))
+        .order_by(F("fits").desc(), "category", "part_number")
     )
 
 
@@ -578,3 +588,20 @@ def ticket_for_loan(*, user: User | AnonymousUser, ticket_id: int) -> Ticket | N
     """The ticket a loaner is lent against, if it exists at a location the user sees."""
     tickets = Ticket.objects.filter(location__in=Location.objects.visible_to(user))
     return tickets.select_related("device").filter(pk=ticket_id).first()
+
+
+# History: every recorded change, field by field, newest first (admin edits and QuerySet.update
+# included). Fetch the object through its own selector first: these do not check visibility.
+
+
+def ticket_change_list(*, ticket: Ticket) -> QuerySet[Events]:
+    return history.history_of(ticket)
+
+
+def part_change_list(*, part: Part) -> QuerySet[Events]:
+    return history.history_of(part)
+
+
+def purchase_order_change_list(*, order: PurchaseOrder) -> QuerySet[Events]:
+    """The order's changes and its lines' (quantities ordered and received, unit costs)."""
+    return history.history_referencing(order, models=[PurchaseOrder, PurchaseOrderLine], where=Q())

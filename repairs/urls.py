@@ -1,5 +1,6 @@
 from django.urls import path
 
+from repairs.views import history as history_views
 from repairs.views import loans as loan_views
 from repairs.views import purchasing as purchasing_views
 from repairs.views import stock as stock_views
@@ -18,6 +19,7 @@ urlpatterns: list = [
     path("tickets/open/", ticket_views.ticket_open, name="ticket_open"),
     path("tickets/intake/", ticket_views.ticket_intake, name="ticket_intake"),
     path("tickets/<int:ticket_id>/", ticket_views.ticket_detail, name="ticket_detail"),
+    path("tickets/<int:ticket_id>/history/", history_views.ticket_history, name="ticket_history"),
     path("tickets/<int:ticket_id>/parts/issue/", ticket_views.ticket_issue_part, name="ticket_issue_part"),
     path("tickets/<int:ticket_id>/transition/", ticket_views.ticket_transition, name="ticket_transition"),
     path("tickets/<int:ticket_id>/assign/", ticket_views.ticket_assign, name="ticket_assign"),
@@ -37,6 +39,7 @@ urlpatterns: list = [
     # parts and stock
     path("parts/", stock_views.part_list, name="part_list"),
     path("parts/<int:part_id>/", stock_views.part_detail, name="part_detail"),
+    path("parts/<int:part_id>/history/", history_views.part_history, name="part_history"),
     path("stock/", stock_views.stock_list, name="stock_list"),
     path("stock/low/", stock_views.stock_low, name="stock_low"),
     path("stock/movements/", stock_views.stock_movement_list, name="stock_movement_list"),
@@ -50,6 +53,11 @@ urlpatterns: list = [
         "purchase-orders/<int:order_id>/",
         purchasing_views.purchase_order_detail,
         name="purchase_order_detail",
+    ),
+    path(
+        "purchase-orders/<int:order_id>/history/",
+        history_views.purchase_order_history,
+        name="purchase_order_history",
     ),
     path(
         "purchase-orders/<int:order_id>/send/",

@@ -14,7 +14,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 
-from core.models import TimeStampedModel
+from core.models import TimeStampedModel, track_history
 from staff.choices import (
     OvertimeRequestEventKind,
     OvertimeRequestStatus,
@@ -24,6 +24,7 @@ from staff.choices import (
 )
 
 
+@track_history()
 class OvertimeRule(TimeStampedModel):
     """Overtime eligibility and pay for a grade range, in force from ``effective_from`` on.
 
@@ -74,6 +75,7 @@ class OvertimeRule(TimeStampedModel):
         return f"Grades {self.grade_min}-{self.grade_max} {verdict} from {self.effective_from}"
 
 
+@track_history()
 class OvertimeDelegation(TimeStampedModel):
     """A supervisor names someone to decide their team's overtime for a period."""
 
@@ -103,6 +105,7 @@ class OvertimeRequestQuerySet(models.QuerySet["OvertimeRequest"]):
         return self.filter(status=OvertimeRequestStatus.PENDING)
 
 
+@track_history()
 class OvertimeRequest(TimeStampedModel):
     """A request to work overtime, decided by the requester's supervisor (or delegate, or admin)."""
 
@@ -152,6 +155,7 @@ class OvertimeRequest(TimeStampedModel):
         return f"{self.requester} {self.work_date} {self.expected_hours}h ({self.get_status_display()})"
 
 
+@track_history()
 class OvertimeRequestEvent(models.Model):
     """Append-only history of an overtime request: who did what under which rule version."""
 
@@ -172,6 +176,7 @@ class OvertimeRequestEvent(models.Model):
         return f"{self.request_id} {self.kind} by {self.actor_id}"
 
 
+@track_history()
 class TimeEntry(TimeStampedModel):
     """Hours one person logged for one day, of one kind."""
 
@@ -204,6 +209,7 @@ class TimeEntry(TimeStampedModel):
         return f"{self.user} {self.work_date} {self.kind} {self.hours}h"
 
 
+@track_history()
 class Timesheet(TimeStampedModel):
     """One person's workweek, computed from time entries under one overtime rule version."""
 

@@ -6,7 +6,6 @@ from django.utils import timezone
 from accounts.choices import Role
 from accounts.models import StaffProfile, User
 from accounts.permissions import has_any_role, is_admin
-from staff.choices import TimesheetStatus
 from staff.models import OvertimeDelegation, OvertimeRequest, TimeEntry, Timesheet
 
 
@@ -102,6 +101,16 @@ def _supervises(user: User | AnonymousUser, owner: User) -> bool:
     return profile is not None and profile.supervisor_id == user.pk
 
 
+def _stands_in_for_supervisor(user: User | AnonymousUser, owner: User) -> bool:
+    """True when ``user`` is the owner's supervisor's active delegate (never for their own time)."""
+    if user.pk == owner.pk:
+        return False
+    profile = getattr(owner, "profile", None)
+    if profile is None or profile.supervisor_id is None:
+        return False
+    return is_active_overtime_delegate(user, supervisor_id=profile.supervisor_id)
+
+
 def can_log_time(user: User | AnonymousUser, owner: User) -> bool:
     """Staff log their own time; an administrator may log or correct anyone's."""
     if not user.is_authenticated or not user.is_active:
@@ -113,18 +122,27 @@ def can_change_time_entry(user: User | AnonymousUser, entry: TimeEntry) -> bool:
     return can_log_time(user, entry.user)
 
 
+def can_view_pay(user: User | AnonymousUser, owner: User) -> bool:
+    """Pay is private: a person's time, timesheets and pay are seen by the person, their
+    supervisor, that supervisor's active delegate and administrators; no other role."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return (
+        user.pk == owner.pk
+        or is_admin(user)
+        or _supervises(user, owner)
+        or _stands_in_for_supervisor(user, owner)
+    )
+
+
 def can_view_time_entry(user: User | AnonymousUser, entry: TimeEntry) -> bool:
-    """Own entries; a supervisor's team's; an administrator sees all."""
-    return can_log_time(user, entry.user) or _supervises(user, entry.user)
+    """Own entries; the team's for their supervisor and the supervisor's delegate; all for admins."""
+    return can_view_pay(user, entry.user)
 
 
 def can_view_timesheet(user: User | AnonymousUser, timesheet: Timesheet) -> bool:
-    """Own weeks; the team's for their supervisor; all for admins; signed-off ones for procurement."""
-    if not user.is_authenticated or not user.is_active:
-        return False
-    if user.pk == timesheet.user_id or is_admin(user) or _supervises(user, timesheet.user):
-        return True
-    return timesheet.status == TimesheetStatus.SIGNED_OFF and has_any_role(user, Role.PROCUREMENT)
+    """Own weeks; the team's for their supervisor and the supervisor's delegate; all for admins."""
+    return can_view_pay(user, timesheet.user)
 
 
 def can_submit_timesheet(user: User | AnonymousUser, timesheet: Timesheet) -> bool:
@@ -144,4 +162,6 @@ def can_view_team_timesheets(user: User | AnonymousUser) -> bool:
 
 
 def can_export_payroll(user: User | AnonymousUser) -> bool:
-    return has_any_role(user, Role.PROCUREMENT, Role.ADMIN)
+    """The district payroll (every signed-off week and its pay): administrators only, since pay
+    is private to the person, their supervisor (and delegate) and administrators."""
+    return has_any_role(user, Role.ADMIN)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from staff.views import overtime, time
+from staff.views import history, overtime, time
 
 app_name = "staff"
 urlpatterns = [
@@ -10,6 +10,7 @@ urlpatterns = [
     path("time/entries/<int:entry_id>/delete/", time.time_entry_delete, name="time_entry_delete"),
     path("timesheets/", time.timesheet_team, name="timesheet_team"),
     path("timesheets/<int:timesheet_id>/", time.timesheet_detail, name="timesheet_detail"),
+    path("timesheets/<int:timesheet_id>/history/", history.timesheet_history, name="timesheet_history"),
     path("timesheets/<int:timesheet_id>/submit/", time.timesheet_submit, name="timesheet_submit"),
     path("timesheets/<int:timesheet_id>/sign-off/", time.timesheet_sign_off, name="timesheet_sign_off"),
     path("timesheets/<int:timesheet_id>/reopen/", time.timesheet_reopen, name="timesheet_reopen"),
@@ -37,4 +38,9 @@ urlpatterns = [
     path("overtime/delegations/", overtime.overtime_delegation_create, name="overtime_delegation_create"),
     path("overtime/rules/", overtime.overtime_rules, name="overtime_rules"),
     path("overtime/rules/add/", overtime.overtime_rule_create, name="overtime_rule_create"),
+    path(
+        "overtime/rules/<int:rule_id>/history/", history.overtime_rule_history, name="overtime_rule_history"
+    ),
+    # people: a person's account and staff profile changes (pay is private)
+    path("people/<int:user_id>/history/", history.person_history, name="person_history"),
 ]

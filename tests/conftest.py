@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import pytest
+from django.core.cache import caches
 from django.db import connection
 from django.test import Client
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 import config.celery
@@ -44,6 +45,14 @@ def celery_runs_tasks_in_process() -> Iterator[None]:
     app.conf.task_always_eager, app.conf.task_eager_propagates = True, True
     yield
     app.conf.task_always_eager, app.conf.task_eager_propagates = saved
+
+
+@pytest.fixture(autouse=True)
+def api_throttle_counts_start_at_zero() -> None:
+    """Each test starts with no API calls counted against it: SQLite hands a rolled-back user's id
+    to the next test's user, whose calls would otherwise add up with the last one's. (The
+    throttle cache is local memory in the test settings, so clearing it touches nothing else.)"""
+    caches["throttle"].clear()
 
 
 # Actors ---------------------------------------------------------------------------------------
@@ -128,11 +137,12 @@ def api_client() -> APIClient:
 
 @pytest.fixture
 def token_api_client(api_client: APIClient) -> Callable[[User], APIClient]:
-    """``token_api_client(user)`` returns ``api_client`` sending ``Authorization: Token <key>``."""
+    """``token_api_client(user)`` returns ``api_client`` sending ``Authorization: Token <key>``
+    (a knox token: hashed in the database)."""
 
     def _authenticate(user: User) -> APIClient:
-        token, _ = Token.objects.get_or_create(user=user)
-        api_client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        _, key = AuthToken.objects.create(user=user)
+        api_client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
         return api_client
 
     return _authenticate

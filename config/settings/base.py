@@ -6,10 +6,13 @@ Celery tasks executed eagerly in-process and a local-memory cache. ``DATABASE_UR
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+
+from config.settings.google_sign_in import google_sign_in
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -26,12 +29,18 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    # API tokens: stored as a hash, with an expiry (REST_KNOX below).
+    "knox",
+    # Sign-in lockout after repeated failures (AXES_* below).
+    "axes",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_filters",
     "django_htmx",
     "template_partials",
+    # Field-level history of every business model (PostgreSQL triggers; skipped on SQLite).
+    "pgtrigger",
+    "pghistory",
     # Ours, lowest layer first: each imports only the ones above it in this list.
     "core",
     "accounts",
@@ -45,16 +54,41 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy on every response (CONTENT_SECURITY_POLICY below).
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After authentication: every change in the request records its user, path and address.
+    "core.middleware.HistoryContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "core.middleware.DatabaseUnavailableMiddleware",
+    # After the session middleware: slides a signed-in session's idle expiry forward.
+    "core.middleware.SessionIdleRefreshMiddleware",
+    # Last: turns axes' lockout flag into the lockout page (AXES_LOCKOUT_CALLABLE).
+    "axes.middleware.AxesMiddleware",
 ]
+
+# Content-Security-Policy, enforced: scripts, styles and everything else come from this site's own
+# static files only. No inline <script>, style="" or on*="" handler, no eval (htmx runs with
+# allowEval off and without its injected indicator <style>: see base.html and static/js/app.js).
+# data: images are the icons in the Swagger UI and admin stylesheets.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -95,6 +129,27 @@ AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "portal:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
+# Axes first: it refuses a locked-out username or address before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+PASSWORD_RESET_TIMEOUT = int(os.environ.get("PASSWORD_RESET_TIMEOUT_HOURS", "24")) * 60 * 60
+
+# Sign-in lockout (django-axes): after AXES_FAILURE_LIMIT failures within the cool-off, the
+# username is locked, and so separately is the address (one address guessing many usernames),
+# until the cool-off has passed or an administrator unlocks it (the Sign-in lockouts page).
+# Failures are rows in the database, so the lockout holds with Redis down.
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "30")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_CALLABLE = "accounts.views.sessions.lockout"
+# Behind reverse proxies the client's address is the one the outermost proxy wrote into
+# X-Forwarded-For: set LOGIN_TRUSTED_PROXY_COUNT to their number (docker-compose.yml: 1), or
+# every failed sign-in would count against the proxy's own address and lock everyone out.
+LOGIN_TRUSTED_PROXY_COUNT = int(os.environ.get("LOGIN_TRUSTED_PROXY_COUNT", "0"))
+AXES_CLIENT_IP_CALLABLE = "accounts.views.sessions.client_address"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -121,6 +176,11 @@ STORAGES = {
 # Sessions live in the database: with Redis down, cache-backed sessions would turn every
 # logged-in page into a 500.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# A session ends after this long without a request (core.middleware.SessionIdleRefreshMiddleware
+# slides it forward at most every SESSION_REFRESH_SECONDS), and at browser close when the person
+# ticks "This is a shared computer" on the sign-in form.
+SESSION_COOKIE_AGE = int(os.environ.get("SESSION_IDLE_HOURS", "12")) * 60 * 60
+SESSION_REFRESH_SECONDS = 5 * 60
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
@@ -138,6 +198,9 @@ if REDIS_URL:
     DJANGO_REDIS_IGNORE_EXCEPTIONS = True
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# API throttle counts (core.api.throttles), kept apart so tests can reset them alone. With Redis
+# down the ignoring cache counts nothing and the API stays open rather than failing.
+CACHES["throttle"] = {**CACHES["default"], "KEY_PREFIX": "throttle", "LOCATION": REDIS_URL or "throttle"}
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "fleetdesk@localhost")
@@ -145,18 +208,52 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "fleetdesk@localhost")
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        # Knox tokens, sent as "Authorization: Token <key>" or "Bearer <key>".
+        "accounts.api.authentication.TokenAuthentication",
     ],
+    # Per caller: by user id when signed in, by address otherwise (429 with Retry-After).
+    "DEFAULT_THROTTLE_CLASSES": [
+        "core.api.throttles.AnonRateThrottle",
+        "core.api.throttles.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": os.environ.get("API_THROTTLE_ANON", "60/minute"),
+        "user": os.environ.get("API_THROTTLE_USER", "600/minute"),
+    },
     "DEFAULT_PERMISSION_CLASSES": [
         "rest_framework.permissions.IsAuthenticated",
         "accounts.permissions.HasAnyRole",
     ],
+    # JSON only: DRF's browsable pages need inline style, which the Content-Security-Policy refuses;
+    # people explore the API at /api/docs/.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "core.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "core.api.exceptions.exception_handler",
 }
+
+# API tokens (django-rest-knox): only a SHA-512 digest is stored; a token stops working after
+# API_TOKEN_TTL_DAYS, when revoked on the token page, or when its user is deactivated.
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(days=int(os.environ.get("API_TOKEN_TTL_DAYS", "90"))),
+    "TOKEN_LIMIT_PER_USER": int(os.environ.get("API_TOKEN_LIMIT_PER_USER", "10")),
+    "AUTO_REFRESH": False,
+}
+
+# Google sign-in (django-allauth) for existing district accounts, only when
+# GOOGLE_OAUTH_CLIENT_ID and GOOGLE_OAUTH_CLIENT_SECRET are set (config/settings/google_sign_in.py).
+_google = google_sign_in(os.environ)
+GOOGLE_SIGN_IN_ENABLED = _google.enabled
+GOOGLE_SIGN_IN_HOSTED_DOMAIN = _google.hosted_domain
+INSTALLED_APPS += _google.installed_apps
+MIDDLEWARE[-1:-1] = _google.middleware  # before AxesMiddleware, which stays last
+globals().update(_google.settings)
+if _google.enabled:
+    # "Sign in with Google" posts a form that is redirected to Google, and browsers hold the
+    # redirect of a form post to form-action.
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"].append("https://accounts.google.com")
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "FleetDesk API",
@@ -193,9 +290,22 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 30 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60}
+# Sending a task must fail within a second or two when Redis is down or hangs, so the request
+# answers 503 "try again" instead of hanging: short connect and socket timeouts on the broker and
+# the result backend, no publish retries (core.tasks.enqueue) and one quick reconnect attempt by
+# the result backend (its default, 20 attempts a second apart, held a request for 20 s).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 2 * 60 * 60,
+    "socket_connect_timeout": 1,
+    "socket_timeout": 2,
+}
 CELERY_BROKER_CONNECTION_TIMEOUT = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 1
+CELERY_REDIS_SOCKET_TIMEOUT = 2
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
+    "retry_policy": {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2},
+}
 CELERY_RESULT_EXPIRES = 24 * 60 * 60
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
@@ -209,17 +319,27 @@ CELERY_BEAT_SCHEDULE = {
         "task": "forecasting.tasks.forecast_nightly_task",
         "schedule": crontab(hour=2, minute=0),
     },
-    # Every 10 minutes: fail forecast runs whose worker stopped sending heartbeats.
+    # Every minute: fail forecast runs whose worker stopped sending heartbeats, so a lost worker
+    # is noticed within FORECAST_STALE_AFTER_MINUTES.
     "forecast-runs-sweep-stale": {
         "task": "forecasting.tasks.forecast_runs_sweep_task",
-        "schedule": crontab(minute="*/10"),
+        "schedule": crontab(minute="*"),
+    },
+    # Every 2 minutes: start tonight's nightly forecast once more if its first attempt failed.
+    "forecast-nightly-retry": {
+        "task": "forecasting.tasks.forecast_nightly_retry_task",
+        "schedule": crontab(minute="*/2"),
     },
 }
 
+# History (pghistory): each change is stamped with the moment it was made, not the start of its
+# transaction, so changes within one request keep their order.
+PGHISTORY_CREATED_AT_FUNCTION = "clock_timestamp()"
+
 # Parts forecast: parts per Celery chunk, and how long a run may go without a heartbeat before
-# the sweep marks it failed (a worker killed mid-run).
+# the sweep marks it failed (a worker killed mid-run). A working chunk beats every 30 seconds.
 FORECAST_CHUNK_SIZE = int(os.environ.get("FORECAST_CHUNK_SIZE", "100"))
-FORECAST_STALE_AFTER_MINUTES = int(os.environ.get("FORECAST_STALE_AFTER_MINUTES", "30"))
+FORECAST_STALE_AFTER_MINUTES = int(os.environ.get("FORECAST_STALE_AFTER_MINUTES", "4"))
 
 LOGGING = {
     "version": 1,

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from fleet.api import devices as views
+from fleet.api import history as history_views
 from fleet.api import imports as import_views
 
 urlpatterns = [
@@ -9,6 +10,11 @@ urlpatterns = [
     path("devices/", views.DeviceListApi.as_view(), name="device-list"),
     path("devices/<int:device_id>/", views.DeviceDetailApi.as_view(), name="device-detail"),
     path("devices/<int:device_id>/custody/", views.DeviceCustodyListApi.as_view(), name="device-custody"),
+    path(
+        "devices/<int:device_id>/history/",
+        history_views.DeviceHistoryListApi.as_view(),
+        name="device-history",
+    ),
     # imports
     path("devices/import/", import_views.DeviceImportApi.as_view(), name="device-import"),
     # scans and loaners

@@ -11,8 +11,10 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from pghistory.models import Events
 
 from accounts.models import User
+from core import selectors as history
 from fleet.choices import AuditScanOutcome, LocationKind
 from fleet.domain import lifecycle
 from fleet.filters import DeviceFilterSet, normalise_identifier, warranty_state
@@ -303,3 +305,9 @@ def location_audit_report(*, audit: LocationAudit) -> AuditReport:
         unexpected=by_outcome[AuditScanOutcome.UNEXPECTED],
         unknown=by_outcome[AuditScanOutcome.UNKNOWN],
     )
+
+
+def device_change_list(*, device: Device) -> QuerySet[Events]:
+    """Every recorded change of the device, field by field, newest first (admin edits and
+    ``QuerySet.update`` included). Fetch ``device`` through :func:`device_get` first."""
+    return history.history_of(device)

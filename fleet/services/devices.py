@@ -102,9 +102,11 @@ def device_change_status(
     _require_change(actor)
     locked = _lock(device, expected_version)
     if locked.status == to_status:
-        raise DomainError(f"The device is already {DeviceStatus(to_status).label.lower()}.")
+        raise DomainError(
+            f"The device is already {DeviceStatus(to_status).label.lower()}.", field="to_status"
+        )
     if not lifecycle.can_move(locked.status, to_status):
-        raise DomainError(lifecycle.refusal(locked.status, to_status))
+        raise DomainError(lifecycle.refusal(locked.status, to_status), field="to_status")
     before = _snapshot(locked)
     locked.status = to_status
     if to_status not in lifecycle.WITH_A_PERSON and to_status != DeviceStatus.IN_REPAIR:
@@ -131,7 +133,7 @@ def device_move(
     if locked.status in lifecycle.GONE:
         raise DomainError(f"A device that is {locked.get_status_display().lower()} cannot be moved.")
     if locked.location_id == to_location.pk and locked.custodian_id is None:
-        raise DomainError(f"The device is already at {to_location.name}.")
+        raise DomainError(f"The device is already at {to_location.name}.", field="to_location")
     before = _snapshot(locked)
     locked.location, locked.custodian = to_location, None
     _save(locked)
@@ -156,9 +158,13 @@ def device_assign(
     _require_change(actor)
     assignee_id = assignee_id.strip()
     if assignee_kind not in (AssigneeKind.STUDENT, AssigneeKind.STAFF):
-        raise DomainError("Choose whether the device goes to a student or a staff member.")
+        raise DomainError(
+            "Choose whether the device goes to a student or a staff member.", field="assignee_kind"
+        )
     if not assignee_id.isalnum() or len(assignee_id) > 20:
-        raise DomainError("Give the person's student or staff ID (letters and digits only, no names).")
+        raise DomainError(
+            "Give the person's student or staff ID (letters and digits only, no names).", field="assignee_id"
+        )
     locked = _lock(device, expected_version)
     if locked.status != DeviceStatus.DEPLOYED and not lifecycle.can_move(
         locked.status, DeviceStatus.DEPLOYED
@@ -300,7 +306,9 @@ def location_audit_start(*, location: Location, actor: User, notes: str = "") ->
     # constraint on open audits is the backstop.
     Location.objects.select_for_update().get(pk=location.pk)
     if LocationAudit.objects.filter(location=location, finished_at__isnull=True).exists():
-        raise DomainError(f"An audit of {location.name} is already open: continue that one.")
+        raise DomainError(
+            f"An audit of {location.name} is already open: continue that one.", field="location"
+        )
     audit = LocationAudit(location=location, started_by=actor, started_at=timezone.now(), notes=notes)
     audit.full_clean(validate_constraints=False)
     audit.save()
@@ -326,7 +334,7 @@ def location_audit_scan(*, audit: LocationAudit, actor: User, code: str) -> Loca
     _require_change(actor)
     code = normalise_identifier(code)
     if not code:
-        raise DomainError("Scan an asset tag or serial.")
+        raise DomainError("Scan an asset tag or serial.", field="code")
     locked = _lock_open_audit(audit)
     device = selectors.device_find_exact(user=actor, identifier=code)
     if device is None:
@@ -337,7 +345,9 @@ def location_audit_scan(*, audit: LocationAudit, actor: User, code: str) -> Loca
         outcome = AuditScanOutcome.PRESENT if expected else AuditScanOutcome.UNEXPECTED
         already = locked.scans.filter(device=device).exists()
     if already:
-        raise DomainError(f"{device.asset_tag if device else code} was already scanned in this audit.")
+        raise DomainError(
+            f"{device.asset_tag if device else code} was already scanned in this audit.", field="code"
+        )
     scan = LocationAuditScan(
         audit=locked, device=device, scanned_code=code, scanned_at=timezone.now(), outcome=outcome
     )
@@ -387,7 +397,10 @@ def borrower_id_clean(borrower_id: str) -> str:
     """A borrower is named by student or staff ID only. Raises DomainError for anything else."""
     value = borrower_id.strip()
     if not value or not value.isalnum() or len(value) > 20:
-        raise DomainError("Give the borrower's student or staff ID (letters and digits only, no names).")
+        raise DomainError(
+            "Give the borrower's student or staff ID (letters and digits only, no names).",
+            field="borrower_id",
+        )
     return value
 
 

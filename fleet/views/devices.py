@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 
 from django.contrib.auth.decorators import login_required
@@ -11,12 +10,14 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.views import HtmxHttpRequest
 from core.exceptions import DomainError
 from core.htmx import domain_error_status, is_partial, render_page_or_fragment
+from core.services import exports
 from fleet import permissions
 from fleet.choices import DeviceStatus
 from fleet.domain.lifecycle import ALLOWED_TRANSITIONS
@@ -66,20 +67,22 @@ def device_export(request: HtmxHttpRequest) -> StreamingHttpResponse:
     _require_view(request)
     devices = selectors.device_list(user=request.user, filters=request.GET)
     show_assignee = permissions.can_see_assignee(request.user)
-    header = ["asset_tag", "serial", "manufacturer", "model", "device_type", "status", "location"]
+    header: list[object] = [
+        "asset_tag",
+        "serial",
+        "manufacturer",
+        "model",
+        "device_type",
+        "status",
+        "location",
+    ]
     header += ["aue_date", "warranty_end", "warranty_state", "purchase_date", "purchase_order_number"]
     header += ["assignee_kind", "assignee_id"] if show_assignee else []
 
-    class Echo:
-        def write(self, value: str) -> str:
-            return value
-
-    writer = csv.writer(Echo())
-
-    def rows() -> Iterator[str]:
-        yield writer.writerow(header)
+    def rows() -> Iterator[list[object]]:
+        yield header
         for device in devices.iterator(chunk_size=2000):
-            row = [
+            row: list[object] = [
                 device.asset_tag,
                 device.serial,
                 device.manufacturer.name,
@@ -87,19 +90,17 @@ def device_export(request: HtmxHttpRequest) -> StreamingHttpResponse:
                 device.model.device_type,
                 device.status,
                 device.location.code,
-                device.aue_date or "",
-                device.warranty_end or "",
+                device.aue_date,
+                device.warranty_end,
                 warranty_state(device.warranty_end),
-                device.purchase_date or "",
+                device.purchase_date,
                 device.purchase_order_number,
             ]
             if show_assignee:
                 row += [device.assignee_kind, device.assignee_id]
-            yield writer.writerow(row)
+            yield row
 
-    response = StreamingHttpResponse(rows(), content_type="text/csv")
-    response["Content-Disposition"] = 'attachment; filename="devices.csv"'
-    return response
+    return exports.csv_streaming_response(rows(), filename=f"devices-{timezone.localdate():%Y-%m-%d}.csv")
 
 
 @require_GET
@@ -225,7 +226,9 @@ def device_vehicle_check_in(request: HtmxHttpRequest, device_id: int) -> HttpRes
                 reason=form.cleaned_data["reason"],
             )
         except DomainError as exc:
-            error = str(exc)
+            domain_error_status(exc, form)
+            # Said above the form unless it shows beside the field it names ("" still re-renders).
+            error = " ".join(str(message) for message in form.non_field_errors())
     else:
         error = "Choose where the device is checked in."
     return _custody_response(request, device, form, error)

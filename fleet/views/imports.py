@@ -86,7 +86,7 @@ def device_import(request: HtmxHttpRequest) -> HttpResponse:
                 default_location=location.code if location else "",
             )
         except DomainError as exc:
-            domain_error_status(exc, form, field="file")
+            domain_error_status(exc, form, field="file", aliases={"location": "default_location"})
         else:
             return _render(request, "preview", {"report": preview.report, "token": preview.token})
     return _render(request, "form", {"form": form})

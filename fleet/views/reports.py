@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
@@ -11,6 +9,7 @@ from django.views.decorators.http import require_GET
 
 from accounts.views import HtmxHttpRequest
 from core.htmx import render_page_or_fragment
+from core.services import exports
 from fleet import permissions
 from fleet.forms import AuePlanFilterForm
 from fleet.selectors import reports
@@ -41,16 +40,13 @@ def readiness_report(request: HtmxHttpRequest) -> HttpResponse:
 def readiness_export(request: HtmxHttpRequest) -> HttpResponse:
     _require_reports(request)
     report = _readiness(request)
-    response = HttpResponse(content_type="text/csv")
-    response["Content-Disposition"] = f'attachment; filename="readiness-{report.today:%Y%m%d}.csv"'
-    writer = csv.writer(response)
     header = ["code", "school", "active", "deployed", "in_service", "share_in_service", "in_repair"]
-    writer.writerow([*header, "past_aue", "loaners_out"])
+    rows: list[list[object]] = [[*header, "past_aue", "loaners_out"]]
     for row in [*report.rows, report.total]:
         share = "" if row.share_in_service is None else f"{row.share_in_service:.4f}"
         figures = [row.active, row.deployed, row.in_service, share, row.in_repair, row.past_aue]
-        writer.writerow([row.code, row.name, *figures, row.loaners_out])
-    return response
+        rows.append([row.code, row.name, *figures, row.loaners_out])
+    return exports.csv_response(rows, filename=f"readiness-{report.today:%Y%m%d}.csv")
 
 
 def _aue_plan(request: HtmxHttpRequest) -> tuple[AuePlanFilterForm, reports.AuePlan | None]:
@@ -91,13 +87,10 @@ def aue_plan_export(request: HtmxHttpRequest) -> HttpResponse:
     if plan is None:
         errors = " ".join(str(error) for error in form.non_field_errors())
         return HttpResponse(errors or "Check the filters.", status=400)
-    response = HttpResponse(content_type="text/csv")
-    filename = f"aue-plan-{plan.from_year}-{plan.to_year + 1}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    writer = csv.writer(response)
-    writer.writerow(["school_year", "school", "model", "devices", "unit_price", "replacement_cost"])
-    for row in plan.rows:
-        writer.writerow(
-            [row.school_year_label, row.location_name, row.model_name, row.devices, row.unit_price, row.cost]
-        )
-    return response
+    header = ["school_year", "school", "model", "devices", "unit_price", "replacement_cost"]
+    rows: list[list[object]] = [list(header)]
+    rows += [
+        [row.school_year_label, row.location_name, row.model_name, row.devices, row.unit_price, row.cost]
+        for row in plan.rows
+    ]
+    return exports.csv_response(rows, filename=f"aue-plan-{plan.from_year}-{plan.to_year + 1}.csv")

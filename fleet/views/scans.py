@@ -8,8 +8,6 @@ scan sends along, so the server can refuse a double scan and count without a ses
 
 from __future__ import annotations
 
-import csv
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -22,7 +20,8 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.views import HtmxHttpRequest
 from core.exceptions import DomainError
-from core.htmx import is_partial
+from core.htmx import domain_error_status, is_partial
+from core.services import exports
 from fleet import permissions
 from fleet.choices import LocationKind
 from fleet.forms import ScanForm
@@ -341,7 +340,8 @@ def location_audit_scan(request: HtmxHttpRequest, audit_id: int) -> HttpResponse
     if form.is_valid():
         try:
             scan = services.location_audit_scan(audit=audit, actor=request.user, code=code)
-        except DomainError as exc:
+        except DomainError as exc:  # shown under the scan box, the one field of this screen
+            domain_error_status(exc, form)
             error = str(exc)
     else:
         error = "Scan an asset tag or serial."
@@ -388,25 +388,11 @@ def location_audit_export(request: HtmxHttpRequest, audit_id: int) -> HttpRespon
     _require_change(request)
     audit = selectors.location_audit_get(user=request.user, audit_id=audit_id)
     report = selectors.location_audit_report(audit=audit)
-    response = HttpResponse(content_type="text/csv")
-    filename = f"audit-{audit.location.code}-{audit.started_at:%Y%m%d}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    writer = csv.writer(response)
-    writer.writerow(
-        [
-            "outcome",
-            "asset_tag",
-            "serial",
-            "model",
-            "recorded_location",
-            "status",
-            "scanned_code",
-            "scanned_at",
-        ]
-    )
+    header = ["outcome", "asset_tag", "serial", "model", "recorded_location", "status", "scanned_code"]
+    rows: list[list[object]] = [[*header, "scanned_at"]]
     for line in report.lines:
         device = line.device
-        writer.writerow(
+        rows.append(
             [
                 line.outcome,
                 device.asset_tag if device else "",
@@ -418,4 +404,5 @@ def location_audit_export(request: HtmxHttpRequest, audit_id: int) -> HttpRespon
                 line.scanned_at.isoformat() if line.scanned_at else "",
             ]
         )
-    return response
+    filename = f"audit-{audit.location.code}-{audit.started_at:%Y%m%d}.csv"
+    return exports.csv_response(rows, filename=filename)

@@ -60,6 +60,10 @@ class ForecastRunListApi(ListAPIView):
         responses={
             202: ForecastRunOutputSerializer,
             409: OpenApiResponse(description="A run is already pending or running."),
+            503: OpenApiResponse(
+                description="The task queue is unreachable: no run was started (nothing is left "
+                "pending). Try again after Retry-After seconds."
+            ),
         },
     )
     def post(self, request: Request) -> Response:

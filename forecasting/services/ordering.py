@@ -40,7 +40,7 @@ def purchase_orders_from_suggestions(
         raise PermissionDenied
     ids = sorted(set(suggestion_ids))
     if not ids:
-        raise DomainError("Choose at least one suggested line to order.")
+        raise DomainError("Choose at least one suggested line to order.", field="suggestion")
     suggestions = list(
         ReorderSuggestion.objects.select_for_update(of=("self",))
         .filter(pk__in=ids)
@@ -52,7 +52,7 @@ def purchase_orders_from_suggestions(
     if vendor is not None:
         suggestions = [s for s in suggestions if s.part.vendor_id == vendor.pk]
         if not suggestions:
-            raise DomainError(f"Choose at least one suggested line for {vendor.name}.")
+            raise DomainError(f"Choose at least one suggested line for {vendor.name}.", field="suggestion")
     latest = selectors.latest_run()
     stale = [s for s in suggestions if latest is None or s.run_id != latest.pk]
     if stale:
@@ -64,13 +64,17 @@ def purchase_orders_from_suggestions(
         raise ConflictError(f"{_names(ordered)}: already on a purchase order.")
     demo = [s for s in suggestions if s.part.is_demo]
     if demo:
-        raise DomainError(f"{_names(demo)}: demo part numbers are invented and cannot be ordered.")
+        raise DomainError(
+            f"{_names(demo)}: demo part numbers are invented and cannot be ordered.", field="suggestion"
+        )
     no_vendor = [s for s in suggestions if s.part.vendor is None]
     if no_vendor:
-        raise DomainError(f"{_names(no_vendor)}: no vendor on the part; set one in the catalogue first.")
+        raise DomainError(
+            f"{_names(no_vendor)}: no vendor on the part; set one in the catalogue first.", field="suggestion"
+        )
     nothing = [s for s in suggestions if s.suggested_quantity < 1]
     if nothing:
-        raise DomainError(f"{_names(nothing)}: nothing to order.")
+        raise DomainError(f"{_names(nothing)}: nothing to order.", field="suggestion")
 
     groups: dict[tuple[Vendor, StockLocation], list[ReorderSuggestion]] = defaultdict(list)
     for suggestion in suggestions:

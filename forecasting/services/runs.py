@@ -12,6 +12,13 @@ forecasts its parts with that model, so results do not depend on how parts are c
 A part the engine fails on is retried alone and, failing again, recorded with its error. A chunk
 that keeps failing on the database (retries exhausted) leaves the run running until the stale
 sweep fails it.
+
+Nothing waits long on a lost worker or an unreachable queue. A run whose job cannot be queued is
+failed at once and the start raises ServiceUnavailable (503 "try again"), so it never holds the
+one-active-run rule. A working run refreshes ``heartbeat_at`` within each chunk (at most every
+HEARTBEAT_EVERY), so the sweep, which beat runs every minute, fails a run whose worker died within
+FORECAST_STALE_AFTER_MINUTES (a few minutes). Tonight's nightly run gets one more attempt when its
+first fails in any of these ways (``forecast_nightly_retry``).
 """
 
 from __future__ import annotations
@@ -29,13 +36,11 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F, Min, Q
-from django.db.models.functions import Coalesce
 from django.utils import timezone
-from kombu.exceptions import OperationalError as BrokerError
 
 from accounts.models import User
 from core import tasks as core_tasks
-from core.exceptions import ConflictError
+from core.exceptions import ConflictError, ServiceUnavailable
 from forecasting import permissions
 from forecasting.choices import ForecastRunStatus, ForecastTrigger
 from forecasting.domain import engine, reorder
@@ -51,7 +56,11 @@ MAX_HISTORY_WEEKS = 260
 HOLDOUT_WEEKS = 13
 TOTAL_QUANTILES = (0.5, 0.8, 0.9, 0.95)
 DEFAULT_CHUNK_SIZE = 100
-DEFAULT_STALE_AFTER_MINUTES = 30
+DEFAULT_STALE_AFTER_MINUTES = 4
+# How often a working chunk writes its heartbeat: well inside the stale threshold.
+HEARTBEAT_EVERY = dt.timedelta(seconds=30)
+NIGHTLY_ATTEMPTS = 2
+NOT_QUEUED_MESSAGE = "Not started: the task queue was unreachable."
 ACTIVE_STATUSES = (ForecastRunStatus.PENDING, ForecastRunStatus.RUNNING)
 # Serialises run starts on PostgreSQL (two clicks at once must not start two runs).
 _START_LOCK_KEY = 5_000_501
@@ -80,16 +89,54 @@ def forecast_run_start(*, actor: User | None, trigger: str, chunk_size: int | No
     worker stopped are swept to failed first. A nightly run is one per local night: starting it
     again the same night resets that run, whose rows the job then replaces.
 
-    Raises PermissionDenied for a person who may not run forecasts and ConflictError while
-    another run is pending or running.
+    Raises PermissionDenied for a person who may not run forecasts, ConflictError while
+    another run is pending or running, and ServiceUnavailable (when the transaction commits: at
+    once outside one) when the job cannot be queued; that run is then already failed, so the
+    caller may try again straight away.
     """
     if actor is not None and not permissions.can_run_forecast(actor):
         raise PermissionDenied
     if trigger not in ForecastTrigger.values:
         raise ValueError(f"Unknown forecast trigger {trigger!r}.")
+    return _start(actor=actor, trigger=trigger, chunk_size=chunk_size, attempt=1)
+
+
+def forecast_nightly_retry(*, now: dt.datetime | None = None) -> ForecastRun | None:
+    """Start tonight's nightly run once more when its first attempt failed, and return it.
+
+    Any failure counts: the job could not be queued, its worker was lost (the sweep failed it)
+    or the run failed as a whole. Only the newest run is considered, on the day it ran: a run
+    started since then, by hand, makes the retry moot. A second failure stays failed. Returns
+    None when there is nothing to retry; raises ServiceUnavailable like ``forecast_run_start``.
+    """
+    now = now or timezone.now()
+    newest = ForecastRun.objects.order_by("-created_at", "-pk").first()
+    if (
+        newest is None
+        or newest.trigger != ForecastTrigger.NIGHTLY
+        or newest.status != ForecastRunStatus.FAILED
+        or newest.run_date != timezone.localdate(now)
+        or _attempt(newest) >= NIGHTLY_ATTEMPTS
+    ):
+        return None
+    logger.warning("Nightly forecast run %s failed (%s); retrying it once.", newest.pk, newest.error_message)
+    chunk_size = newest.parameters.get("chunk_size")
+    return _start(
+        actor=None,
+        trigger=ForecastTrigger.NIGHTLY,
+        chunk_size=int(chunk_size) if chunk_size else None,
+        attempt=_attempt(newest) + 1,
+    )
+
+
+def _attempt(run: ForecastRun) -> int:
+    return int(run.parameters.get("attempt") or 1)
+
+
+def _start(*, actor: User | None, trigger: str, chunk_size: int | None, attempt: int) -> ForecastRun:
     forecast_runs_sweep_stale()
     try:
-        run = _create_or_reset_run(actor=actor, trigger=trigger, chunk_size=chunk_size)
+        run = _create_or_reset_run(actor=actor, trigger=trigger, chunk_size=chunk_size, attempt=attempt)
     except IntegrityError as exc:  # the other half of a race on the nightly unique date
         raise ConflictError("Tonight's forecast run was just started by someone else.") from exc
     run_id = run.pk
@@ -98,7 +145,9 @@ def forecast_run_start(*, actor: User | None, trigger: str, chunk_size: int | No
 
 
 @transaction.atomic
-def _create_or_reset_run(*, actor: User | None, trigger: str, chunk_size: int | None = None) -> ForecastRun:
+def _create_or_reset_run(
+    *, actor: User | None, trigger: str, chunk_size: int | None = None, attempt: int = 1
+) -> ForecastRun:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_START_LOCK_KEY])
@@ -115,18 +164,22 @@ def _create_or_reset_run(*, actor: User | None, trigger: str, chunk_size: int | 
     run.started_at = run.finished_at = run.heartbeat_at = None
     run.part_count = run.parts_done = run.error_count = 0
     run.error_message = ""
-    run.parameters = {"chunk_size": max(1, chunk_size or chunk_size_setting())}
+    run.parameters = {"chunk_size": max(1, chunk_size or chunk_size_setting()), "attempt": attempt}
     run.full_clean(validate_constraints=False)
     run.save()
     return run
 
 
 def _enqueue(run_id: int) -> None:
-    """Send the job; a broker outage is logged and the stale sweep fails the run later."""
+    """Send the run's job. When it cannot be sent the run is failed at once (it must not block
+    the next start until the sweep) and ServiceUnavailable tells the caller to try again."""
     try:
         core_tasks.enqueue("forecasting.tasks.forecast_run_task", run_id)
-    except BrokerError:
-        logger.exception("Could not enqueue forecast run %s; the sweep will mark it failed.", run_id)
+    except ServiceUnavailable as exc:
+        forecast_run_fail(run_id=run_id, message=NOT_QUEUED_MESSAGE)
+        raise ServiceUnavailable(
+            "The task queue is unreachable, so the forecast could not start. Try again in a minute."
+        ) from exc
 
 
 def forecast_runs_sweep_stale(*, now: dt.datetime | None = None) -> int:
@@ -137,18 +190,41 @@ def forecast_runs_sweep_stale(*, now: dt.datetime | None = None) -> int:
     """
     now = now or timezone.now()
     cutoff = now - stale_after()
-    stale = ForecastRun.objects.filter(status__in=ACTIVE_STATUSES).annotate(
-        last_seen=Coalesce("heartbeat_at", "started_at", "created_at")
+    # Coalesce(heartbeat_at, started_at, created_at) < cutoff, spelt out so the UPDATE itself
+    # checks it: a run whose worker is preparing it holds its row, and PostgreSQL re-checks the
+    # condition once that commits with a fresh heartbeat, instead of failing a live run.
+    quiet = (
+        Q(heartbeat_at__lt=cutoff)
+        | Q(heartbeat_at__isnull=True, started_at__lt=cutoff)
+        | Q(heartbeat_at__isnull=True, started_at__isnull=True, created_at__lt=cutoff)
     )
-    stale_ids = list(stale.filter(last_seen__lt=cutoff).values_list("pk", flat=True))
-    if not stale_ids:
-        return 0
     minutes = int(stale_after().total_seconds() // 60)
-    return ForecastRun.objects.filter(pk__in=stale_ids, status__in=ACTIVE_STATUSES).update(
+    return ForecastRun.objects.filter(quiet, status__in=ACTIVE_STATUSES).update(
         status=ForecastRunStatus.FAILED,
         finished_at=now,
         error_message=f"Worker stopped: no progress for {minutes} minutes.",
     )
+
+
+class _Heartbeat:
+    """Tells the sweep a run's worker is alive: writes ``heartbeat_at`` when called, at most once
+    every HEARTBEAT_EVERY, so the long steps of a chunk (engine, backtest, per-part loops) can
+    call it as often as they like."""
+
+    def __init__(self, run_id: int) -> None:
+        self.run_id = run_id
+        self.last = timezone.now()
+
+    def __call__(self) -> None:
+        now = timezone.now()
+        if now - self.last < HEARTBEAT_EVERY:
+            return
+        ForecastRun.objects.filter(pk=self.run_id, status=ForecastRunStatus.RUNNING).update(heartbeat_at=now)
+        self.last = now
+
+
+def _no_beat() -> None:
+    pass
 
 
 # Executing ------------------------------------------------------------------------------------
@@ -162,6 +238,8 @@ def forecast_run_prepare(*, run_id: int, chunk_size: int | None = None) -> list[
     by an earlier delivery of the same job).
     """
     now = timezone.now()
+    # A sign of life before the pooled fit, which may take a while under the row lock below.
+    ForecastRun.objects.filter(pk=run_id, status__in=ACTIVE_STATUSES).update(heartbeat_at=now)
     with transaction.atomic():
         run = ForecastRun.objects.select_for_update().filter(pk=run_id, status__in=ACTIVE_STATUSES).first()
         if run is None:
@@ -176,8 +254,9 @@ def forecast_run_prepare(*, run_id: int, chunk_size: int | None = None) -> list[
         models = _fit_models(part_ids=part_ids, history_end=history_end, weeks=history_weeks)
         ReorderSuggestion.objects.filter(run=run).delete()
         PartForecast.objects.filter(run=run).delete()
+        attempt = _attempt(run)
         run.status = ForecastRunStatus.RUNNING
-        run.started_at = run.heartbeat_at = now
+        run.started_at, run.heartbeat_at = now, timezone.now()
         run.finished_at = None
         run.history_end = history_end
         run.part_count, run.parts_done, run.error_count = len(part_ids), 0, 0
@@ -188,6 +267,7 @@ def forecast_run_prepare(*, run_id: int, chunk_size: int | None = None) -> list[
             "holdout_weeks": HOLDOUT_WEEKS,
             "review_weeks": reorder.REVIEW_WEEKS,
             "chunk_size": chunk_size,
+            "attempt": attempt,
             **models,
         }
         run.save()
@@ -206,7 +286,7 @@ def forecast_chunk_compute(*, run_id: int, part_ids: Sequence[int]) -> int:
     if run is None or not part_ids:
         return 0
     try:
-        forecasts, suggestions = _chunk_rows(run, list(part_ids))
+        forecasts, suggestions = _chunk_rows(run, list(part_ids), beat=_Heartbeat(run_id))
         return _chunk_write(run, list(part_ids), forecasts, suggestions)
     except Exception as exc:
         if not _is_transient(exc):
@@ -361,6 +441,7 @@ def _run_engine(
     exposure: np.ndarray,
     covariates: np.ndarray,
     model: engine.PooledModel | None = None,
+    beat: Callable[[], None] = _no_beat,
 ) -> _EngineOutput:
     """Forecast all rows at once; when that fails, row by row so one bad part fails alone."""
     rows = list(range(history.shape[0]))
@@ -380,6 +461,7 @@ def _run_engine(
         )
     good, errors = [], {}
     for i in rows:
+        beat()
         try:
             engine.forecast(
                 history[i : i + 1],
@@ -395,6 +477,7 @@ def _run_engine(
             good.append(i)
     if not good:
         return _EngineOutput(None, {}, errors)
+    beat()
     result = engine.forecast(
         history[good],
         horizon=horizon,
@@ -406,11 +489,14 @@ def _run_engine(
     return _EngineOutput(result, {i: n for n, i in enumerate(good)}, errors)
 
 
-def _chunk_rows(run: ForecastRun, part_ids: list[int]) -> tuple[list[PartForecast], list[ReorderSuggestion]]:
+def _chunk_rows(
+    run: ForecastRun, part_ids: list[int], *, beat: Callable[[], None] = _no_beat
+) -> tuple[list[PartForecast], list[ReorderSuggestion]]:
     assert run.history_end is not None
     horizon = int(run.parameters.get("horizon_weeks", HORIZON_WEEKS))
     weeks = int(run.parameters.get("history_weeks", MAX_HISTORY_WEEKS))
     data = demand.demand_load(part_ids=part_ids, history_end=run.history_end, weeks=weeks, horizon=horizon)
+    beat()
     season = season_length_for(data.history.shape[1])
     out = _run_engine(
         data.history,
@@ -419,8 +505,11 @@ def _chunk_rows(run: ForecastRun, part_ids: list[int]) -> tuple[list[PartForecas
         exposure=data.exposure,
         covariates=data.covariates,
         model=_stored_model(run, "model"),
+        beat=beat,
     )
-    backtest = _backtest(data, season_length=season, model=_stored_model(run, "backtest_model"))
+    beat()
+    backtest = _backtest(data, season_length=season, model=_stored_model(run, "backtest_model"), beat=beat)
+    beat()
     context = _planning_context(data.parts, run)
 
     lead_weeks = {p.pk: reorder.lead_time_weeks(p.lead_time_days) for p in data.parts}
@@ -434,6 +523,7 @@ def _chunk_rows(run: ForecastRun, part_ids: list[int]) -> tuple[list[PartForecas
     forecasts: list[PartForecast] = []
     suggestions: list[ReorderSuggestion] = []
     for i, part in enumerate(data.parts):
+        beat()
         error = out.errors.get(i)
         if error is None and out.result is not None:
             try:
@@ -478,7 +568,11 @@ def _chunk_rows(run: ForecastRun, part_ids: list[int]) -> tuple[list[PartForecas
 
 
 def _backtest(
-    data: demand.DemandData, *, season_length: int, model: engine.PooledModel | None = None
+    data: demand.DemandData,
+    *,
+    season_length: int,
+    model: engine.PooledModel | None = None,
+    beat: Callable[[], None] = _no_beat,
 ) -> dict[int, dict[str, Any]]:
     """Hold the last weeks out, forecast them from the rest and score the forecast per part."""
     history = data.history
@@ -493,6 +587,7 @@ def _backtest(
         exposure=data.exposure[:, :weeks],
         covariates=data.covariates[:weeks],
         model=model,
+        beat=beat,
     )
     if out.result is None:
         return {}

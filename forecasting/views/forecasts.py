@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -19,8 +18,9 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.views import HtmxHttpRequest
-from core.exceptions import ConflictError, DomainError
+from core.exceptions import ConflictError, DomainError, ServiceUnavailable
 from core.htmx import domain_error_status, is_partial, render_page_or_fragment
+from core.services import exports
 from forecasting import permissions
 from forecasting.choices import ForecastTrigger
 from forecasting.filters import PartForecastFilterSet, ReorderSuggestionFilterSet
@@ -74,11 +74,14 @@ class ForecastRow:
         return [str(model) for model in self.forecast.part.compatible_models.all()]
 
 
-def _panel_context(run: ForecastRun | None, *, conflict: bool = False) -> dict[str, object]:
+def _panel_context(
+    run: ForecastRun | None, *, conflict: bool = False, unavailable: str = ""
+) -> dict[str, object]:
     return {
         "active": run,
         "polling": run is not None and run.status in runs.ACTIVE_STATUSES,
         "conflict": conflict,
+        "unavailable": unavailable,
     }
 
 
@@ -115,7 +118,11 @@ def forecast_list(request: HtmxHttpRequest) -> HttpResponse:
 @require_POST
 @login_required
 def forecast_run_create(request: HtmxHttpRequest) -> HttpResponse:
-    """Start a run now; htmx gets the progress panel, a plain form post goes back to the table."""
+    """Start a run now; htmx gets the progress panel, a plain form post goes back to the table.
+
+    With the task queue down the run is not started (nothing is left pending): htmx gets the
+    panel saying to try again, a plain form post a 503 page saying the same.
+    """
     if not permissions.can_run_forecast(request.user):
         raise PermissionDenied
     conflict = False
@@ -123,6 +130,13 @@ def forecast_run_create(request: HtmxHttpRequest) -> HttpResponse:
         run: ForecastRun | None = runs.forecast_run_start(actor=request.user, trigger=ForecastTrigger.MANUAL)
     except ConflictError:
         conflict, run = True, selectors.active_run()
+    except ServiceUnavailable as exc:
+        context = _panel_context(None, unavailable=str(exc))
+        if is_partial(request):  # 200: htmx swaps only successful responses
+            return render(request, "forecasting/forecast_run_progress.html#run-panel", context)
+        response = render(request, "forecasting/forecast_run_progress.html", context, status=503)
+        response["Retry-After"] = str(exc.retry_after_seconds)
+        return response
     if is_partial(request):
         # 200 even on a conflict: htmx swaps only successful responses, and the panel says why.
         return render(
@@ -190,37 +204,26 @@ def _suggestions(request: HtmxHttpRequest) -> tuple[ReorderSuggestionFilterSet, 
     return filterset, filterset.qs if filterset.is_valid() else rows.none()
 
 
-def _csv_cell(value: object) -> object:
-    """Text a spreadsheet would run as a formula is quoted; numbers stay numbers."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return f"'{value}"
-    return value
-
-
 def _suggestions_csv(suggestions: QuerySet[ReorderSuggestion]) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = (
-        f'attachment; filename="suggested-orders-{timezone.localdate():%Y-%m-%d}.csv"'
-    )
-    writer = csv.writer(response)
-    writer.writerow(CSV_HEADER)
+    rows: list[list[object]] = [list(CSV_HEADER)]
     for group in reports.group_by_vendor(suggestions):
         for line in group.lines:
             s = line.suggestion
-            cells = [
-                group.vendor.name if group.vendor else "",
-                s.part.part_number,
-                s.part.description,
-                s.stock_location.name,
-                s.suggested_quantity,
-                line.unit_cost,
-                line.total,
-                s.reorder_point,
-                s.on_hand,
-                s.on_order,
-            ]
-            writer.writerow([_csv_cell(cell) for cell in cells])
-    return response
+            rows.append(
+                [
+                    group.vendor.name if group.vendor else "",
+                    s.part.part_number,
+                    s.part.description,
+                    s.stock_location.name,
+                    s.suggested_quantity,
+                    line.unit_cost,
+                    line.total,
+                    s.reorder_point,
+                    s.on_hand,
+                    s.on_order,
+                ]
+            )
+    return exports.csv_response(rows, filename=f"suggested-orders-{timezone.localdate():%Y-%m-%d}.csv")
 
 
 def _suggestions_page(

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -16,6 +14,7 @@ from django.views.decorators.http import require_GET
 
 from accounts.views import HtmxHttpRequest
 from core.htmx import render_page_or_fragment
+from core.services import exports
 from fleet.selectors import reports
 from forecasting import permissions
 from forecasting.selectors import refresh
@@ -76,17 +75,5 @@ def refresh_plan(request: HtmxHttpRequest) -> HttpResponse | StreamingHttpRespon
 
 
 def _csv(plan: refresh.RefreshPlan) -> StreamingHttpResponse:
-    class Echo:
-        def write(self, value: str) -> str:
-            return value
-
-    writer = csv.writer(Echo())
-
-    def rows() -> Iterator[str]:
-        for row in refresh.csv_rows(plan):
-            yield writer.writerow(row)
-
-    response = StreamingHttpResponse(rows(), content_type="text/csv")
     filename = f"refresh-plan-{plan.first_year}-{plan.last_year + 1}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return exports.csv_streaming_response(refresh.csv_rows(plan), filename=filename)

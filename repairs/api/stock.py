@@ -70,9 +70,12 @@ class TicketPartsApi(APIView):
 
     class InputSerializer(serializers.Serializer):
         action = serializers.ChoiceField(choices=["issue", "return"])
-        part = serializers.PrimaryKeyRelatedField(queryset=Part.objects.all())
+        part = serializers.PrimaryKeyRelatedField(
+            queryset=Part.objects.all(),
+            help_text="An active part to issue (a misfit needs ``override_reason``); any part to return.",
+        )
         stock_location = serializers.PrimaryKeyRelatedField(queryset=StockLocation.objects.all())
-        quantity = serializers.IntegerField(min_value=1, max_value=1000, default=1)
+        quantity = serializers.IntegerField(min_value=1, max_value=stock.MAX_ISSUE_QUANTITY, default=1)
         override_reason = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
 
     @extend_schema(responses=StockMovementOutputSerializer(many=True))

@@ -12,7 +12,7 @@ from accounts.models import User
 from fleet.models import Location
 from repairs.choices import Coverage, DamageCause, Priority, Symptom, TicketStatus
 from repairs.models import Part, StockLocation, Vendor
-from repairs.services import tickets
+from repairs.services import stock, tickets
 
 
 class TicketOpenForm(forms.Form):
@@ -126,7 +126,7 @@ class TicketPartIssueForm(forms.Form):
 
     part = forms.ModelChoiceField(queryset=Part.objects.none())
     stock_location = forms.ModelChoiceField(queryset=StockLocation.objects.none(), label="From")
-    quantity = forms.IntegerField(min_value=1, max_value=20, initial=1)
+    quantity = forms.IntegerField(min_value=1, max_value=stock.MAX_ISSUE_QUANTITY, initial=1)
     override_reason = forms.CharField(
         max_length=255, required=False, label="Override reason (part does not fit)"
     )

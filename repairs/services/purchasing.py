@@ -63,21 +63,24 @@ def purchase_order_create(
     """
     _require_buyer(actor)
     if not lines:
-        raise DomainError("An order needs at least one line.")
+        raise DomainError("An order needs at least one line.", field="lines")
     seen: set[int] = set()
     for line in lines:
         if line.part.is_demo:
             raise DomainError(
-                f"{line.part.part_number}: DEMO- part numbers are invented for the demo: never order them."
+                f"{line.part.part_number}: DEMO- part numbers are invented for the demo: never order them.",
+                field="lines",
             )
         if not line.part.is_active:
-            raise DomainError(f"{line.part.part_number} is no longer active.")
+            raise DomainError(f"{line.part.part_number} is no longer active.", field="lines")
         if line.part.pk in seen:
-            raise DomainError(f"{line.part.part_number} is on the order twice: use one line per part.")
+            raise DomainError(
+                f"{line.part.part_number} is on the order twice: use one line per part.", field="lines"
+            )
         if line.quantity < 1:
-            raise DomainError(f"{line.part.part_number}: order at least 1.")
+            raise DomainError(f"{line.part.part_number}: order at least 1.", field="lines")
         if line.unit_cost < 0:
-            raise DomainError(f"{line.part.part_number}: the unit cost cannot be negative.")
+            raise DomainError(f"{line.part.part_number}: the unit cost cannot be negative.", field="lines")
         seen.add(line.part.pk)
     # A unique placeholder until the primary key gives the order its number.
     order = PurchaseOrder(
@@ -131,7 +134,7 @@ def purchase_order_receive(
     if order.status not in RECEIVABLE_STATUSES:
         raise DomainError(f"{order.number} is {order.get_status_display().lower()}: nothing to receive.")
     if not receipts:
-        raise DomainError("Enter a quantity received for at least one line.")
+        raise DomainError("Enter a quantity received for at least one line.", field="lines")
     lines = {
         line.pk: line
         for line in PurchaseOrderLine.objects.select_for_update()
@@ -142,16 +145,17 @@ def purchase_order_receive(
     for receipt in receipts:
         line = lines.get(receipt.line.pk)
         if line is None:
-            raise DomainError("That line belongs to another order.")
+            raise DomainError("That line belongs to another order.", field="lines")
         outstanding = line.quantity_ordered - line.quantity_received
         if receipt.quantity < 1:
-            raise DomainError(f"{line.part.part_number}: receive at least 1.")
+            raise DomainError(f"{line.part.part_number}: receive at least 1.", field="lines")
         if receipt.quantity > outstanding:
             raise ConflictError(
-                f"{line.part.part_number}: only {outstanding} of {line.quantity_ordered} are still to come."
+                f"{line.part.part_number}: only {outstanding} of {line.quantity_ordered} are still to come.",
+                field="lines",
             )
         if receipt.unit_cost < 0:
-            raise DomainError(f"{line.part.part_number}: the unit cost cannot be negative.")
+            raise DomainError(f"{line.part.part_number}: the unit cost cannot be negative.", field="lines")
         line.quantity_received += receipt.quantity
         PurchaseOrderLine.objects.filter(pk=line.pk).update(
             quantity_received=F("quantity_received") + receipt.quantity

@@ -33,11 +33,14 @@ from repairs.models import (
 )
 
 HARVESTABLE_DEVICE_STATUSES = (DeviceStatus.RETIRED, DeviceStatus.E_WASTE)
+# One ticket repairs one device: 20 of a part covers any real repair (a keyboard's worth of keys)
+# while a slip of the thumb cannot empty a depot onto one ticket. The form and the API use it too.
+MAX_ISSUE_QUANTITY = 20
 
 
 def _check_quantity(quantity: int) -> None:
     if quantity < 1:
-        raise DomainError("Quantity must be at least 1.")
+        raise DomainError("Quantity must be at least 1.", field="quantity")
 
 
 def _level(*, part: Part, stock_location: StockLocation) -> StockLevel:
@@ -65,7 +68,9 @@ def _decrease(*, part: Part, stock_location: StockLocation, quantity: int) -> No
             .values_list("on_hand", flat=True)
             .first()
         ) or 0
-        raise ConflictError(f"Not enough {part.part_number} at {stock_location}: {on_hand} on hand.")
+        raise ConflictError(
+            f"Not enough {part.part_number} at {stock_location}: {on_hand} on hand.", field="quantity"
+        )
 
 
 def _record(
@@ -125,14 +130,20 @@ def stock_issue_to_ticket(
 ) -> StockMovement:
     """Issue parts from a stock location to an open ticket.
 
-    The part must fit the ticket's device model unless ``override_reason`` says why it is used
-    anyway. Raises PermissionDenied for roles that do not move stock, DomainError for a closed
-    ticket or a misfit without a reason, and ConflictError when not enough is on hand (including
-    when someone else just took the last unit).
+    The part must be active (a discontinued part is no longer issued, even from stock left on a
+    shelf; naming ``part``) and fit the ticket's device model unless ``override_reason`` says why
+    it is used anyway; at most ``MAX_ISSUE_QUANTITY`` at a time (naming ``quantity``). Raises
+    PermissionDenied for roles that do not move stock, DomainError for a closed ticket or a
+    misfit without a reason, and ConflictError when not enough is on hand (including when
+    someone else just took the last unit).
     """
     if not permissions.can_move_stock(actor):
         raise PermissionDenied
     _check_quantity(quantity)
+    if quantity > MAX_ISSUE_QUANTITY:
+        raise DomainError(f"Issue at most {MAX_ISSUE_QUANTITY} at a time to one ticket.", field="quantity")
+    if not part.is_active:
+        raise DomainError(f"{part.part_number} is no longer active: it is not issued.", field="part")
     override_reason = override_reason.strip()
     if ticket.status not in OPEN_TICKET_STATUSES:
         raise DomainError(
@@ -142,7 +153,8 @@ def stock_issue_to_ticket(
     fits = part_fits_model(part=part, model_id=device_model_id)
     if not fits and not override_reason:
         raise DomainError(
-            f"{part.part_number} does not fit this device's model: give an override reason to use it anyway."
+            f"{part.part_number} does not fit this device's model: give an override reason to use it anyway.",
+            field="override_reason",
         )
     _decrease(part=part, stock_location=stock_location, quantity=quantity)
     movement = _record(
@@ -192,7 +204,8 @@ def stock_return_from_ticket(
     outstanding = ticket_net_issued(ticket=ticket, part=part)
     if quantity > outstanding:
         raise DomainError(
-            f"Only {outstanding} x {part.part_number} issued to ticket {ticket.pk} can be returned."
+            f"Only {outstanding} x {part.part_number} issued to ticket {ticket.pk} can be returned.",
+            field="quantity",
         )
     _increase(part=part, stock_location=stock_location, quantity=quantity)
     movement = _record(
@@ -233,7 +246,7 @@ def stock_transfer(
         raise PermissionDenied
     _check_quantity(quantity)
     if from_location.pk == to_location.pk:
-        raise DomainError("Choose two different stock locations.")
+        raise DomainError("Choose two different stock locations.", field="to_location")
     source = _level(part=part, stock_location=from_location)
     target = _level(part=part, stock_location=to_location)
     list(StockLevel.objects.select_for_update().filter(pk__in=[source.pk, target.pk]).order_by("pk"))
@@ -273,9 +286,9 @@ def stock_adjust(
         raise PermissionDenied
     reason = reason.strip()
     if not reason:
-        raise DomainError("An adjustment needs a reason.")
+        raise DomainError("An adjustment needs a reason.", field="reason")
     if quantity == 0:
-        raise DomainError("An adjustment changes the count: give a non-zero quantity.")
+        raise DomainError("An adjustment changes the count: give a non-zero quantity.", field="quantity")
     if quantity > 0:
         _increase(part=part, stock_location=stock_location, quantity=quantity)
     else:
@@ -304,10 +317,11 @@ def stock_harvest(
     _check_quantity(quantity)
     if source_device.status not in HARVESTABLE_DEVICE_STATUSES:
         raise DomainError(
-            f"{source_device.asset_tag} is not retired: parts are harvested from retired devices only."
+            f"{source_device.asset_tag} is not retired: parts are harvested from retired devices only.",
+            field="source_device",
         )
     if not part_fits_model(part=part, model_id=source_device.model_id):
-        raise DomainError(f"{part.part_number} does not fit {source_device.asset_tag}'s model.")
+        raise DomainError(f"{part.part_number} does not fit {source_device.asset_tag}'s model.", field="part")
     _increase(part=part, stock_location=stock_location, quantity=quantity)
     return _record(
         part=part,

@@ -206,7 +206,7 @@ def tickets_open_bulk(
         raise PermissionDenied
     cleaned = [code.strip() for code in codes if code.strip()]
     if not cleaned:
-        raise DomainError("Scan at least one device.")
+        raise DomainError("Scan at least one device.", field="codes")
     if len(cleaned) > MAX_INTAKE_CODES:
         raise DomainError(f"At most {MAX_INTAKE_CODES} devices in one intake.", field="codes")
     _require_location(reporter, location)
@@ -265,18 +265,22 @@ def ticket_transition(
 
     Raises PermissionDenied for roles that may not work tickets, ConflictError when
     ``expected_version`` is stale, DomainError for any other refusal (nothing is written),
-    naming ``labour_minutes`` when they are not between 0 and one day.
+    naming the input at fault: ``to_status`` for a move the workflow refuses, ``note`` for a
+    reopen without one, the first missing of ``labour_minutes``, ``problem_summary`` and
+    ``resolution_summary`` for a close, ``labour_minutes`` out of 0 to one day.
     """
     _require_work(actor, ticket)
     if to_status not in TicketStatus.values:
-        raise DomainError(f"{to_status!r} is not a ticket status.")
+        raise DomainError(f"{to_status!r} is not a ticket status.", field="to_status")
     _require_labour(labour_minutes)
     locked = _lock(ticket, expected_version)
     from_status = locked.status
     if from_status == to_status:
-        raise DomainError(f"The ticket is already {TicketStatus(to_status).label.lower()}.")
+        raise DomainError(
+            f"The ticket is already {TicketStatus(to_status).label.lower()}.", field="to_status"
+        )
     if not workflow.can_move(from_status, to_status):
-        raise DomainError(workflow.refusal(from_status, to_status))
+        raise DomainError(workflow.refusal(from_status, to_status), field="to_status")
     fields = ["status"]
     if labour_minutes is not None:
         locked.labour_minutes = labour_minutes
@@ -292,7 +296,7 @@ def ticket_transition(
     now = timezone.now()
 
     if reopen and not note:
-        raise DomainError("Say why the ticket is reopened.")
+        raise DomainError("Say why the ticket is reopened.", field="note")
     if to_status == TicketStatus.AT_VENDOR:
         if locked.vendor_id is None and not locked.vendor_reference:
             raise DomainError("Record the vendor or its RMA or dispatch reference before sending it.")
@@ -304,18 +308,23 @@ def ticket_transition(
         fields.append("vendor_returned_at")
     if to_status == TicketStatus.CLOSED:
         missing = [
-            label
-            for label, value in (
-                ("labour minutes", locked.labour_minutes is not None),
-                ("the problem summary", bool(locked.problem_summary)),
-                ("the resolution summary", bool(locked.resolution_summary)),
+            (field, label)
+            for field, label, value in (
+                ("labour_minutes", "labour minutes", locked.labour_minutes is not None),
+                ("problem_summary", "the problem summary", bool(locked.problem_summary)),
+                ("resolution_summary", "the resolution summary", bool(locked.resolution_summary)),
             )
             if not value
         ]
         if missing:
-            raise DomainError("To close the ticket, record " + ", ".join(missing) + ".")
+            # The message lists every gap; the error names the first, where the form shows it.
+            message = "To close the ticket, record " + ", ".join(label for _, label in missing) + "."
+            raise DomainError(message, field=missing[0][0])
     if to_status == TicketStatus.BEYOND_REPAIR and not locked.resolution_summary:
-        raise DomainError("Say in the resolution summary why the device is beyond economical repair.")
+        raise DomainError(
+            "Say in the resolution summary why the device is beyond economical repair.",
+            field="resolution_summary",
+        )
     if to_status in workflow.FINISHED:
         locked.closed_at = now
         fields.append("closed_at")
@@ -370,9 +379,11 @@ def ticket_assign(
     if locked.status in workflow.FINISHED:
         raise DomainError("A finished ticket cannot be reassigned: reopen it first.")
     if assignee is not None and not permissions.can_be_assigned_tickets(assignee):
-        raise DomainError(f"{assignee} does not take repair tickets.")
+        raise DomainError(f"{assignee} does not take repair tickets.", field="assignee")
     if (assignee.pk if assignee else None) == locked.assignee_id:
-        raise DomainError("The ticket is already assigned to them." if assignee else "Nobody has it.")
+        raise DomainError(
+            "The ticket is already assigned to them." if assignee else "Nobody has it.", field="assignee"
+        )
     locked.assignee = assignee
     _save(locked, ["assignee"])
     note = f"Assigned to {assignee}" if assignee is not None else "Unassigned"
@@ -422,7 +433,9 @@ def ticket_update_vendor(
     _require_work(actor, ticket)
     locked = _lock(ticket, expected_version)
     if shipped_at and vendor_returned_at and vendor_returned_at < shipped_at:
-        raise DomainError("The device cannot come back from the vendor before it was shipped.")
+        raise DomainError(
+            "The device cannot come back from the vendor before it was shipped.", field="vendor_returned_at"
+        )
     locked.vendor = vendor
     locked.vendor_reference = vendor_reference.strip()
     locked.coverage = coverage
@@ -477,7 +490,7 @@ def ticket_loaner_check_out(*, ticket: Ticket, actor: User, loaner_code: str, bo
         raise DomainError("A loaner goes out only against an open ticket.")
     loaner = fleet_selectors.device_find_exact(user=actor, identifier=loaner_code)
     if loaner is None:
-        raise DomainError("No single device has this asset tag or serial.")
+        raise DomainError("No single device has this asset tag or serial.", field="code")
     loan = loan_services.loan_check_out(loaner=loaner, ticket=ticket, borrower_id=borrower_id, actor=actor)
     _event(ticket, kind=TicketEventKind.NOTE, actor=actor, note=f"Loaner {loaner.asset_tag} handed out")
     return loan

@@ -92,6 +92,10 @@ def loan_check_out(request: HtmxHttpRequest, location_id: int) -> HttpResponse:
             form.add_error(
                 "code", f"No single device has the asset tag or serial “{form.cleaned_data['code']}”."
             )
+        elif loaner.location_id != location.pk:
+            # The page lends from this school's pool only: a loaner is looked up where it is shown.
+            form.add_error("code", f"{loaner.asset_tag} is not in the loaner pool of {location.name}.")
+            loaner = None
         if ticket is not None and loaner is not None:
             try:
                 loan = loan_services.loan_check_out(

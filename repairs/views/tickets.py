@@ -196,6 +196,12 @@ def _form_error(form: Any) -> str:
     return " ".join(f"{field}: {' '.join(errors)}" for field, errors in form.errors.items())
 
 
+def _panel_error(form: Any) -> str | None:
+    """What the panel says above its forms: the errors no visible field shows beside itself."""
+    beside = {field.name for field in form.visible_fields()}
+    return " ".join(m for name, errors in form.errors.items() if name not in beside for m in errors) or None
+
+
 def _action(
     request: HtmxHttpRequest,
     ticket_id: int,
@@ -204,18 +210,22 @@ def _action(
     run: Callable[[Ticket, dict[str, Any]], None],
 ) -> HttpResponse:
     """Shared by the ticket's actions: validate (when there is a form), call the service, then go
-    back to the ticket, or re-render the actions panel with the refusal (409 for a stale version)."""
+    back to the ticket, or re-render the actions panel with the refusal (409 for a stale version):
+    beside the field it names, else above the forms."""
     ticket = selectors.ticket_get(user=request.user, ticket_id=ticket_id)
     _require_work(request, ticket)
-    status, error = 200, None
+    status, refused, error = 200, True, None
     if form is None or form.is_valid():
         try:
             run(ticket, form.cleaned_data if form is not None else {})
         except DomainError as exc:
-            error, status = str(exc), domain_error_status(exc)
-    else:
+            status = domain_error_status(exc, form)
+            error = str(exc) if form is None else _panel_error(form)
+        else:
+            refused = False
+    else:  # the panel sums up what to fix; each field also shows its own
         error = _form_error(form)
-    if error is None:
+    if not refused:
         url = reverse("repairs:ticket_detail", args=[ticket.pk])
         return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
     ticket = selectors.ticket_get(user=request.user, ticket_id=ticket_id)
@@ -343,8 +353,8 @@ def ticket_open(request: HtmxHttpRequest) -> HttpResponse:
             else:
                 try:
                     ticket = tickets.ticket_open(device=device, reporter=request.user, **data)
-                except DomainError as exc:
-                    domain_error_status(exc, form)
+                except DomainError as exc:  # the scanned device's state: shown beside the scan
+                    domain_error_status(exc, form, field="code")
                 else:
                     url = reverse("repairs:ticket_detail", args=[ticket.pk])
                     return HttpResponseClientRedirect(url) if request.htmx else redirect(url)

@@ -55,7 +55,9 @@ class OvertimeRequestOutputSerializer(serializers.ModelSerializer):
     requester: serializers.StringRelatedField[User] = serializers.StringRelatedField()
     requester_id = serializers.IntegerField(read_only=True)
     location_id = serializers.IntegerField(read_only=True, allow_null=True)
-    decided_by: serializers.StringRelatedField[User] = serializers.StringRelatedField()
+    decided_by: serializers.StringRelatedField[User] = serializers.StringRelatedField(
+        allow_null=True, help_text="Who approved or denied it; null while nobody has."
+    )
     decided_by_id = serializers.IntegerField(read_only=True, allow_null=True)
     rule = OvertimeRuleOutputSerializer()
     tickets: serializers.PrimaryKeyRelatedField[Ticket] = serializers.PrimaryKeyRelatedField(

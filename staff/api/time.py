@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import signed_in_user
+from fleet.selectors import devices as fleet_selectors
 from staff import permissions as staff_permissions
 from staff.api.serializers import TimeEntryOutputSerializer, TimesheetOutputSerializer
 from staff.choices import TimeEntryKind
@@ -27,7 +28,10 @@ class TimeEntryInputSerializer(serializers.Serializer):
     work_date = serializers.DateField()
     kind = serializers.ChoiceField(choices=TimeEntryKind.choices)
     hours = serializers.DecimalField(
-        max_digits=4, decimal_places=2, min_value=Decimal("0.01"), max_value=Decimal("24")
+        max_digits=4,
+        decimal_places=2,
+        min_value=timesheets.MIN_ENTRY_HOURS,
+        max_value=timesheets.MAX_DAY_HOURS,
     )
     mileage = serializers.DecimalField(
         max_digits=4,
@@ -37,14 +41,21 @@ class TimeEntryInputSerializer(serializers.Serializer):
         required=False,
         allow_null=True,
     )
-    location_id = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    location_id = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        help_text="An active location you can see (the form's choices).",
+    )
     note = serializers.CharField(max_length=200, required=False, allow_blank=True)
 
     def validate_location_id(self, value: int | None) -> int | None:
-        from fleet.models import Location
-
-        if value is not None and not Location.objects.filter(pk=value).exists():
-            raise serializers.ValidationError("No such location.")
+        """Looked up among the caller's own choices, as every related object a write names is."""
+        request = self.context.get("request")
+        if value is None or request is None:
+            return value
+        if not fleet_selectors.location_list(user=request.user).filter(pk=value).exists():
+            raise serializers.ValidationError(f"Location {value} is not an active location you can choose.")
         return value
 
 
@@ -67,7 +78,7 @@ class TimeEntryListApi(ListAPIView):
 
     @extend_schema(request=InputSerializer, responses={201: TimeEntryOutputSerializer})
     def post(self, request: Request) -> Response:
-        serializer = self.InputSerializer(data=request.data)
+        serializer = self.InputSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         entry = timesheets.time_entry_create(actor=signed_in_user(request), **serializer.validated_data)
         return Response(TimeEntryOutputSerializer(entry).data, status=status.HTTP_201_CREATED)
@@ -89,6 +100,8 @@ class TimeEntryDetailApi(APIView):
         entry = time_selectors.time_entry_get(user=signed_in_user(request), entry_id=entry_id)
         if not staff_permissions.can_change_time_entry(request.user, entry):
             raise PermissionDenied
+        # No request in the context: the service checks the location only when it changes, so an
+        # entry made at a site that has since closed can still be corrected.
         serializer = self.InputSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         entry = timesheets.time_entry_update(
@@ -106,8 +119,9 @@ class TimeEntryDetailApi(APIView):
 
 
 class TimesheetListApi(ListAPIView):
-    """Timesheets the caller may see: own; team for supervisors; all for admins; signed-off
-    weeks for procurement. Filters: ``status``, ``week_start``, ``week_from``, ``week_to``, ``user``."""
+    """Timesheets the caller may see (pay is private): own; the team's for their supervisor and
+    the supervisor's active delegate; all for admins. Filters: ``status``, ``week_start``,
+    ``week_from``, ``week_to``, ``user``."""
 
     serializer_class = TimesheetOutputSerializer
     filterset_class = TimesheetFilterSet

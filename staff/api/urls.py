@@ -1,6 +1,6 @@
 from django.urls import path
 
-from staff.api import overtime, time
+from staff.api import history, overtime, time
 
 urlpatterns: list = [
     # time entries and weekly timesheets
@@ -8,6 +8,11 @@ urlpatterns: list = [
     path("time-entries/<int:entry_id>/", time.TimeEntryDetailApi.as_view(), name="time-entry-detail"),
     path("timesheets/", time.TimesheetListApi.as_view(), name="timesheet-list"),
     path("timesheets/<int:timesheet_id>/", time.TimesheetDetailApi.as_view(), name="timesheet-detail"),
+    path(
+        "timesheets/<int:timesheet_id>/history/",
+        history.TimesheetHistoryListApi.as_view(),
+        name="timesheet-history",
+    ),
     path(
         "timesheets/<int:timesheet_id>/submit/",
         time.TimesheetSubmitApi.as_view(),
@@ -25,6 +30,11 @@ urlpatterns: list = [
     ),
     # overtime rules, requests and decisions
     path("overtime-rules/", overtime.OvertimeRuleListApi.as_view(), name="overtime-rule-list"),
+    path(
+        "overtime-rules/<int:rule_id>/history/",
+        history.OvertimeRuleHistoryListApi.as_view(),
+        name="overtime-rule-history",
+    ),
     path("overtime-requests/", overtime.OvertimeRequestListApi.as_view(), name="overtime-request-list"),
     path(
         "overtime-requests/<int:request_id>/",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -13,12 +12,15 @@ from django.utils import timezone
 
 from fleet.models import Location
 from staff.choices import TimeEntryKind
+from staff.services import timesheets
 
 
 class TimeEntryForm(forms.Form):
     work_date = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}))
     kind = forms.ChoiceField(choices=TimeEntryKind.choices, initial=TimeEntryKind.REGULAR)
-    hours = forms.DecimalField(min_value=Decimal("0.25"), max_value=24, decimal_places=2)
+    hours = forms.DecimalField(
+        min_value=timesheets.MIN_ENTRY_HOURS, max_value=timesheets.MAX_DAY_HOURS, decimal_places=2
+    )
     mileage = forms.DecimalField(
         required=False, min_value=0, max_value=500, decimal_places=1, label="Miles driven"
     )

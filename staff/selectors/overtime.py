@@ -141,3 +141,11 @@ def overtime_delegations_given(*, supervisor: User) -> QuerySet[OvertimeDelegati
         .select_related("delegate")
         .order_by("starts_on", "pk")
     )
+
+
+def overtime_rule_get(*, rule_id: int) -> OvertimeRule:
+    """One rule version (every role reads the rule table). Raises Http404 when there is none."""
+    rule = OvertimeRule.objects.filter(pk=rule_id).first()
+    if rule is None:
+        raise Http404("No such overtime rule.")
+    return rule

@@ -1,7 +1,8 @@
 """Reads about time and pay.
 
-Visibility mirrors staff.permissions: own time; a supervisor's team; everything for an
-administrator; procurement reads signed-off timesheets only (for payroll), never entries.
+Visibility mirrors staff.permissions.can_view_pay (pay is private): own time; a supervisor's team,
+also for the supervisor's active delegate; everything for an administrator. No other role reads
+anyone's time, timesheets or pay.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from accounts.models import StaffProfile, User
 from staff import permissions as staff_permissions
 from staff.choices import TimeEntryKind, TimesheetStatus
 from staff.models import (
+    OvertimeDelegation,
     OvertimeRule,
     TimeEntry,
     Timesheet,
@@ -53,14 +55,28 @@ class WeekView:
         return self.timesheet is None or self.timesheet.status == TimesheetStatus.OPEN
 
 
-def _time_entries_visible(*, user: User) -> QuerySet[TimeEntry]:
-    entries = TimeEntry.objects.select_related("user", "location").order_by("-work_date", "pk")
+def _pay_visible(*, user: User) -> Q | None:
+    """Whose time and pay ``user`` sees, as a filter on the owner (None: everyone's).
+
+    Their own; their team's when they supervise; the team of each supervisor whose delegation
+    to them covers today (the delegate stands in for the supervisor); everyone's for admins.
+    """
     if account_permissions.is_admin(user):
-        return entries
+        return None
     visible = Q(user=user)
     if account_permissions.has_any_role(user, Role.SUPERVISOR):
         visible |= Q(user__profile__supervisor=user)
-    return entries.filter(visible)
+    today = timezone.localdate()
+    delegators = OvertimeDelegation.objects.filter(
+        delegate=user, starts_on__lte=today, ends_on__gte=today
+    ).values("supervisor")
+    return visible | Q(user__profile__supervisor__in=delegators)
+
+
+def _time_entries_visible(*, user: User) -> QuerySet[TimeEntry]:
+    entries = TimeEntry.objects.select_related("user", "location").order_by("-work_date", "pk")
+    visible = _pay_visible(user=user)
+    return entries if visible is None else entries.filter(visible)
 
 
 def time_entry_list(*, user: User, filters: Mapping[str, str] | None = None) -> QuerySet[TimeEntry]:
@@ -102,19 +118,13 @@ def week_view(*, user: User, day: dt.date) -> WeekView:
 
 def _timesheets_visible(*, user: User) -> QuerySet[Timesheet]:
     timesheets = Timesheet.objects.select_related("user", "user__profile", "rule", "signed_off_by")
-    if account_permissions.is_admin(user):
-        return timesheets
-    visible = Q(user=user)
-    if account_permissions.has_any_role(user, Role.SUPERVISOR):
-        visible |= Q(user__profile__supervisor=user)
-    if account_permissions.has_any_role(user, Role.PROCUREMENT):
-        visible |= Q(status=TimesheetStatus.SIGNED_OFF)
-    return timesheets.filter(visible)
+    visible = _pay_visible(user=user)
+    return timesheets if visible is None else timesheets.filter(visible)
 
 
 def timesheet_list(*, user: User, filters: Mapping[str, str] | None = None) -> QuerySet[Timesheet]:
-    """Timesheets the user may see: own; team for supervisors; all for admins; signed-off for
-    procurement. Newest week first."""
+    """Timesheets the user may see: own; the team's for their supervisor and the supervisor's
+    active delegate; all for admins. Newest week first."""
     from staff.filters import TimesheetFilterSet
 
     timesheets = _timesheets_visible(user=user).order_by("-week_start", "user__last_name", "pk")
@@ -160,12 +170,15 @@ def licence_expiring_for(*, supervisor: User, today: dt.date | None = None) -> Q
 def payroll_timesheets(*, user: User, date_from: dt.date, date_to: dt.date) -> QuerySet[Timesheet]:
     """Signed-off timesheets whose week starts between the two dates (inclusive), for export.
 
-    Raises PermissionDenied for anyone but procurement and administrators.
+    Raises PermissionDenied for anyone but administrators; the rows are narrowed to the weeks the
+    user may see all the same, so pay never reaches a caller through this selector alone.
     """
     if not staff_permissions.can_export_payroll(user):
         raise PermissionDenied
     return (
-        Timesheet.objects.filter(status=TimesheetStatus.SIGNED_OFF, week_start__range=(date_from, date_to))
+        _timesheets_visible(user=user)
+        .filter(status=TimesheetStatus.SIGNED_OFF, week_start__range=(date_from, date_to))
+        .select_related(None)
         .select_related("user", "user__profile", "rule")
         .order_by("week_start", "user__profile__employee_id", "pk")
     )

@@ -81,10 +81,11 @@ def overtime_rule_create(
     if effective_from < today:
         raise DomainError(
             f"A rule cannot start in the past ({effective_from:%Y-%m-%d}): it would change the rule "
-            f"behind decisions already made. Choose {today:%Y-%m-%d} or later."
+            f"behind decisions already made. Choose {today:%Y-%m-%d} or later.",
+            field="effective_from",
         )
     if grade_min > grade_max:
-        raise DomainError("The lowest grade must not be above the highest grade.")
+        raise DomainError("The lowest grade must not be above the highest grade.", field="grade_min")
     clash = (
         OvertimeRule.objects.filter(
             effective_from=effective_from, grade_min__lte=grade_max, grade_max__gte=grade_min
@@ -95,7 +96,8 @@ def overtime_rule_create(
     if clash is not None:
         raise DomainError(
             f"A rule for grades {grade_range(clash.grade_min, clash.grade_max)} already starts on "
-            f"{effective_from:%Y-%m-%d}. Choose another date or grade range."
+            f"{effective_from:%Y-%m-%d}. Choose another date or grade range.",
+            field="effective_from",
         )
     rule = OvertimeRule(
         effective_from=effective_from,
@@ -119,7 +121,8 @@ def overtime_rule_create(
     except IntegrityError as exc:  # a concurrent twin got in first: the unique constraint holds
         raise DomainError(
             f"A rule for grades {grade_range(grade_min, grade_max)} already starts on "
-            f"{effective_from:%Y-%m-%d}."
+            f"{effective_from:%Y-%m-%d}.",
+            field="effective_from",
         ) from exc
     return rule
 
@@ -145,7 +148,8 @@ def overtime_request_create(
     16, and when the date is past and the request is not flagged as an emergency. Emergencies are
     accepted after the fact and stay flagged until the supervisor reviews them. A request may
     name only the requester's own open tickets and an active location they can see (DomainError
-    naming ``tickets`` or ``location``). Nothing is written when it raises.
+    naming ``tickets`` or ``location``; ``expected_hours`` and ``work_date`` for theirs). Nothing
+    is written when it raises.
     """
     rule = rules.rule_for_user(user=requester, on=work_date)
     if not rule.eligible:
@@ -154,11 +158,14 @@ def overtime_request_create(
             f"Grade {grade.grade} ({grade.title}) is not eligible for overtime under {describe_rule(rule)}."
         )
     if not Decimal("0") < expected_hours <= MAX_EXPECTED_HOURS:
-        raise DomainError(f"Expected hours must be more than 0 and at most {MAX_EXPECTED_HOURS}.")
+        raise DomainError(
+            f"Expected hours must be more than 0 and at most {MAX_EXPECTED_HOURS}.", field="expected_hours"
+        )
     if work_date < timezone.localdate() and not is_emergency:
         raise DomainError(
             f"{work_date:%Y-%m-%d} is in the past: overtime is requested before the work. "
-            "If it was emergency work, flag the request as an emergency; your supervisor will review it."
+            "If it was emergency work, flag the request as an emergency; your supervisor will review it.",
+            field="work_date",
         )
     if (
         location is not None
@@ -238,7 +245,9 @@ def overtime_request_deny(
     comment raises DomainError.
     """
     if not comment.strip():
-        raise DomainError("Say why the overtime is denied: the comment is sent to the requester.")
+        raise DomainError(
+            "Say why the overtime is denied: the comment is sent to the requester.", field="comment"
+        )
     locked = _lock_for_decision(overtime_request, decided_by=decided_by, expected_version=expected_version)
     return _decide(
         locked,
@@ -320,18 +329,18 @@ def overtime_delegation_create(
     if not staff_permissions.can_delegate_overtime(supervisor):
         raise PermissionDenied("Only a supervisor names a delegate.")
     if delegate.pk == supervisor.pk:
-        raise DomainError("Name someone else: you already decide your team's overtime.")
+        raise DomainError("Name someone else: you already decide your team's overtime.", field="delegate")
     if not delegate.is_active:
-        raise DomainError(f"{delegate} has no active account.")
+        raise DomainError(f"{delegate} has no active account.", field="delegate")
     if not overtime_selectors.overtime_delegates_for(supervisor=supervisor).filter(pk=delegate.pk).exists():
         raise DomainError(
             f"{delegate} is neither a supervisor nor an administrator: only they decide overtime.",
             field="delegate",
         )
     if ends_on < starts_on:
-        raise DomainError("The delegation must end on or after the day it starts.")
+        raise DomainError("The delegation must end on or after the day it starts.", field="ends_on")
     if ends_on < timezone.localdate():
-        raise DomainError("The delegation period is already over.")
+        raise DomainError("The delegation period is already over.", field="ends_on")
     delegation = OvertimeDelegation(
         supervisor=supervisor, delegate=delegate, starts_on=starts_on, ends_on=ends_on
     )

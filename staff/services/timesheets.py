@@ -63,6 +63,8 @@ from staff.selectors import rules
 ZERO = Decimal("0")
 CENT = Decimal("0.01")
 MAX_DAY_HOURS = Decimal("24")
+# A quarter of an hour is the smallest time payroll pays: the form, the API and this service agree.
+MIN_ENTRY_HOURS = Decimal("0.25")
 MAX_MILEAGE = Decimal("500")
 WORKED_KINDS = frozenset(
     {TimeEntryKind.REGULAR, TimeEntryKind.TRAVEL, TimeEntryKind.ON_CALL, TimeEntryKind.EMERGENCY}
@@ -297,21 +299,24 @@ def _validate_entry(
     exclude_pk: int | None = None,
 ) -> None:
     if kind not in TimeEntryKind.values:
-        raise DomainError(f"Unknown kind of time: {kind}.")
-    if not ZERO < hours <= MAX_DAY_HOURS:
-        raise DomainError("Hours must be more than 0 and at most 24.")
+        raise DomainError(f"Unknown kind of time: {kind}.", field="kind")
+    if not MIN_ENTRY_HOURS <= hours <= MAX_DAY_HOURS:
+        raise DomainError(
+            f"Hours must be at least {MIN_ENTRY_HOURS} (a quarter of an hour) and at most 24.", field="hours"
+        )
     if mileage is not None:
         if kind != TimeEntryKind.TRAVEL:
-            raise DomainError("Mileage goes only on travel between sites.")
+            raise DomainError("Mileage goes only on travel between sites.", field="mileage")
         if not ZERO <= mileage <= MAX_MILEAGE:
-            raise DomainError(f"Mileage must be between 0 and {MAX_MILEAGE} miles.")
+            raise DomainError(f"Mileage must be between 0 and {MAX_MILEAGE} miles.", field="mileage")
     others = TimeEntry.objects.filter(user=owner, work_date=work_date)
     if exclude_pk is not None:
         others = others.exclude(pk=exclude_pk)
     logged = others.aggregate(total=Sum("hours"))["total"] or ZERO
     if logged + hours > MAX_DAY_HOURS:
         raise DomainError(
-            f"{work_date:%a %d %b} would have {logged + hours} hours logged: a day has at most 24."
+            f"{work_date:%a %d %b} would have {logged + hours} hours logged: a day has at most 24.",
+            field="hours",
         )
 
 
@@ -327,14 +332,16 @@ def _require_location(*, actor: User, location_id: int | None) -> None:
 def _require_past(work_date: dt.date) -> None:
     """Checked before anything else, so a far-off date never reaches the week arithmetic."""
     if work_date > timezone.localdate():
-        raise DomainError("You cannot log time for a day that has not started yet.")
+        raise DomainError("You cannot log time for a day that has not started yet.", field="work_date")
 
 
-def _require_open(timesheet: Timesheet) -> None:
+def _require_open(timesheet: Timesheet, *, field: str | None = None) -> None:
+    """``field`` names the input that chose the week (the day logged), when one did."""
     if timesheet.status != TimesheetStatus.OPEN:
         raise DomainError(
             f"The week of {timesheet.week_start:%d %b %Y} is {timesheet.get_status_display().lower()}: "
-            "its time can no longer change."
+            "its time can no longer change.",
+            field=field,
         )
 
 
@@ -352,9 +359,10 @@ def time_entry_create(
 ) -> TimeEntry:
     """Log hours for one day; ``owner`` defaults to the actor (only an admin logs for others).
 
-    Rules: 0 < hours ≤ 24 and at most 24 hours on one day; mileage only on travel, 0-500;
+    Rules: 0.25 ≤ hours ≤ 24 and at most 24 hours on one day; mileage only on travel, 0-500;
     not for a future day; not in a submitted or signed-off week; the location, if any, active
-    and visible to the actor (DomainError naming ``location_id``). Recomputes the week.
+    and visible to the actor. A refusal about one input names it (``work_date``, ``kind``,
+    ``hours``, ``mileage``, ``location_id``). Recomputes the week.
     Raises PermissionDenied or DomainError.
     """
     owner = owner or actor
@@ -363,7 +371,7 @@ def time_entry_create(
     _require_past(work_date)
     _require_location(actor=actor, location_id=location_id)
     timesheet = _locked_week(user=owner, day=work_date)
-    _require_open(timesheet)
+    _require_open(timesheet, field="work_date")
     _validate_entry(owner=owner, work_date=work_date, kind=kind, hours=hours, mileage=mileage)
     entry = TimeEntry(
         user=owner,
@@ -405,7 +413,7 @@ def time_entry_update(*, entry: TimeEntry, actor: User, **changes: object) -> Ti
         entry.mileage = None
     _require_past(entry.work_date)
     new_week = _locked_week(user=entry.user, day=entry.work_date)
-    _require_open(new_week)
+    _require_open(new_week, field="work_date" if "work_date" in changes else None)
     _validate_entry(
         owner=entry.user,
         work_date=entry.work_date,

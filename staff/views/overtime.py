@@ -143,9 +143,17 @@ def _queue_context(
 
 
 def _row_response(
-    request: HtmxHttpRequest, overtime_request: OvertimeRequest, *, error: str = "", status: int = 200
+    request: HtmxHttpRequest,
+    overtime_request: OvertimeRequest,
+    *,
+    error: str = "",
+    status: int = 200,
+    form: OvertimeDecisionForm | None = None,
 ) -> HttpResponse:
-    """The decided row re-rendered in place (htmx), or back to the queue with a message."""
+    """The decided row re-rendered in place (htmx), or back to the queue with a message.
+
+    With the refused ``form``, its errors show in the row: beside the comment when the refusal
+    names it, else above the buttons."""
     if not request.htmx:
         if error:
             messages.error(request, error)
@@ -153,7 +161,8 @@ def _row_response(
     overtime_request = overtime_selectors.overtime_request_get(
         user=request.user, request_id=overtime_request.pk
     )
-    context = {"item": overtime_request, "row_error": error}
+    row_error = " ".join(str(m) for m in form.non_field_errors()) if form is not None else error
+    context = {"item": overtime_request, "row_error": row_error, "form": form}
     return render(request, "staff/overtime_request_queue.html#overtime-row", context, status=status)
 
 
@@ -171,7 +180,8 @@ def _decide(request: HtmxHttpRequest, request_id: int, *, approve: bool) -> Http
             comment=form.cleaned_data["comment"],
         )
     except DomainError as exc:
-        return _row_response(request, overtime_request, error=str(exc), status=domain_error_status(exc))
+        status = domain_error_status(exc, form)
+        return _row_response(request, overtime_request, error=str(exc), status=status, form=form)
     return _row_response(request, overtime_request)
 
 

@@ -49,6 +49,7 @@ def test_navigation_for_admin_includes_admin_site(admin_user: User):
         "Forecast accuracy",
         "Refresh plan",
         "API",
+        "Sign-in lockouts",
         "Admin",
     ]
 
@@ -61,7 +62,6 @@ def test_navigation_for_procurement_shows_devices_and_reports_but_no_scanning(pr
         "Devices",
         "Reports",
         "Tickets",
-        "Payroll",
         "Parts",
         "Purchasing",
         "Forecast",

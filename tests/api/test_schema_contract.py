@@ -19,7 +19,7 @@ from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiJsonRenderer
 from hypothesis import HealthCheck, settings
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from schemathesis import Case
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
@@ -57,8 +57,8 @@ def keep_the_test_connection() -> Iterator[None]:
 def auth_headers() -> dict[str, str]:
     """A token for a user holding every role, so no operation is refused for want of one."""
     user = UserFactory.create(username="contract", roles=list(Role), is_staff=True)
-    token = Token.objects.create(user=user)
-    return {"Authorization": f"Token {token.key}"}
+    _, key = AuthToken.objects.create(user=user)
+    return {"Authorization": f"Token {key}"}
 
 
 def test_served_schema_is_the_one_under_test(client, auth_headers: dict[str, str]):

@@ -12,7 +12,8 @@ from django.core.management import call_command
 from django.db import IntegrityError
 from django.test import Client
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
+from knox.crypto import hash_token
+from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from accounts.choices import Role
@@ -158,13 +159,15 @@ def test_me_for_superuser_returns_every_role(api_client: APIClient, superuser: U
     assert api_client.get(ME_URL).json()["roles"] == sorted(Role.values)
 
 
-def test_drf_create_token_command_creates_token_for_user(technician: User):
+def test_create_api_token_command_prints_a_token_that_only_its_digest_is_stored_for(technician: User):
     out = io.StringIO()
 
-    call_command("drf_create_token", "technician", stdout=out)
+    call_command("create_api_token", "technician", stdout=out, stderr=io.StringIO())
 
-    token = Token.objects.get(user=technician)
-    assert token.key in out.getvalue()
+    key = out.getvalue().strip()
+    token = AuthToken.objects.get(user=technician)
+    assert token.digest == hash_token(key) != key
+    assert token.expiry is not None
 
 
 # Schema and docs ------------------------------------------------------------------------------

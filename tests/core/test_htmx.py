@@ -79,3 +79,40 @@ def test_domain_error_status_conflict_error_is_409_with_the_message_on_the_form(
 def test_domain_error_status_without_a_form_only_gives_the_status():
     assert domain_error_status(DomainError("No.")) == 200
     assert domain_error_status(ConflictError("Stale.")) == 409
+
+
+class EntryForm(forms.Form):
+    location = forms.CharField()
+    default_location = forms.CharField(required=False)
+
+
+def _entry_form() -> EntryForm:
+    form = EntryForm({"location": "X"})
+    assert form.is_valid()
+    return form
+
+
+def test_domain_error_status_service_id_argument_goes_on_the_form_choice_without_the_suffix():
+    form = _entry_form()
+
+    domain_error_status(DomainError("Closed site.", field="location_id"), form)
+
+    assert form.errors == {"location": ["Closed site."]}
+
+
+def test_domain_error_status_alias_maps_the_service_name_to_the_form_field():
+    form = _entry_form()
+
+    domain_error_status(
+        DomainError("No such code.", field="location"), form, aliases={"location": "default_location"}
+    )
+
+    assert form.errors == {"default_location": ["No such code."]}
+
+
+def test_domain_error_status_conflict_naming_a_field_is_409_beside_that_field():
+    form = _entry_form()
+
+    status = domain_error_status(ConflictError("Only 2 on hand.", field="location"), form)
+
+    assert (status, form.errors) == (409, {"location": ["Only 2 on hand."]})

@@ -1,10 +1,14 @@
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 
 import pytest
 from celery import Celery
+from django.contrib.auth.models import Group
 
 import config.celery
 from core import tasks
+from core.exceptions import ServiceUnavailable
+from tests.core.celery_support import UNREACHABLE_URL, celery_using
 
 pytestmark = pytest.mark.django_db
 
@@ -42,3 +46,28 @@ def test_beat_schedule_names_only_registered_tasks():
 
 def test_session_clear_expired_task_runs_the_service(celery_app: Celery):
     assert tasks.session_clear_expired_task.delay().get(timeout=5) == 0
+
+
+def test_enqueue_with_the_queue_unreachable_raises_service_unavailable_at_once():
+    started = time.monotonic()
+    with celery_using(UNREACHABLE_URL), pytest.raises(ServiceUnavailable) as refused:
+        tasks.enqueue("core.tasks.ping_task", "x")
+
+    assert time.monotonic() - started < 3
+    assert str(refused.value) == tasks.QUEUE_DOWN_MESSAGE
+
+
+def test_enqueue_in_eager_mode_lets_the_tasks_own_errors_through(celery_app: Celery):
+    with pytest.raises(TypeError):  # ping_task takes one argument: a bug, not an outage
+        tasks.enqueue("core.tasks.ping_task")
+
+
+def test_enqueue_on_commit_with_the_queue_unreachable_keeps_the_write_and_logs(
+    django_capture_on_commit_callbacks: Callable, caplog: pytest.LogCaptureFixture
+):
+    with celery_using(UNREACHABLE_URL), django_capture_on_commit_callbacks(execute=True):
+        Group.objects.create(name="written before the send")
+        tasks.enqueue_on_commit("core.tasks.ping_task", "x")
+
+    assert Group.objects.filter(name="written before the send").exists()
+    assert "core.tasks.ping_task('x',) was not queued; the committed change stands." in caplog.messages

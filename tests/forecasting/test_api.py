@@ -1,7 +1,8 @@
-"""Forecast API: who may read and run, filters, 202/409 on starting a run, query counts."""
+"""Forecast API: who may read and run, filters, 202/409/503 on starting a run, query counts."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from decimal import Decimal
 
@@ -12,7 +13,9 @@ from rest_framework.test import APIClient
 from accounts.models import User
 from forecasting.choices import ForecastRunStatus, ForecastTrigger
 from forecasting.models import ForecastRun, PartForecast
+from forecasting.services import runs
 from repairs.choices import PartCategory
+from tests.core.celery_support import UNREACHABLE_URL, celery_using
 from tests.fleet.factories import DeviceModelFactory
 from tests.forecasting.factories import ForecastRunFactory, PartForecastFactory, ReorderSuggestionFactory
 from tests.repairs.factories import PartFactory, PurchaseOrderFactory, StockLocationFactory, VendorFactory
@@ -100,6 +103,30 @@ def test_run_post_while_a_run_is_active_returns_409(
     assert response.status_code == 409
     assert response.json()["detail"] == f"Forecast run {active.pk} is still running."
     assert ForecastRun.objects.count() == 1
+
+
+# The job is sent when the request's write commits (and the role groups are restored after).
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_run_post_with_the_task_queue_unreachable_returns_503_at_once_and_holds_nothing(
+    api_client: APIClient, procurement: User
+):
+    api_client.force_authenticate(procurement)
+
+    with celery_using(UNREACHABLE_URL):
+        started = time.monotonic()
+        response = api_client.post("/api/forecast-runs/")
+        seconds = time.monotonic() - started
+
+    assert response.status_code == 503
+    assert response.json() == {
+        "detail": "The task queue is unreachable, so the forecast could not start. Try again in a minute."
+    }
+    assert response["Retry-After"] == "30"
+    assert seconds < 3
+    run = ForecastRun.objects.get()
+    assert (run.status, run.error_message) == (ForecastRunStatus.FAILED, runs.NOT_QUEUED_MESSAGE)
+    # Nothing pending or running is left: the next Run now, with the queue back, is accepted.
+    assert api_client.post("/api/forecast-runs/").status_code == 202
 
 
 def test_run_post_ignores_its_body_even_when_malformed(

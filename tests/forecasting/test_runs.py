@@ -13,11 +13,11 @@ import numpy as np
 import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied
+from django.test import override_settings
 from django.utils import timezone
-from kombu.exceptions import OperationalError as BrokerError
 
 from accounts.models import User
-from core.exceptions import ConflictError
+from core.exceptions import ConflictError, ServiceUnavailable
 from forecasting.choices import ForecastRunStatus, ForecastTrigger
 from forecasting.domain import engine
 from forecasting.models import ForecastRun, PartForecast, ReorderSuggestion
@@ -30,6 +30,7 @@ from repairs.choices import (
     StockMovementKind,
 )
 from repairs.models import Part, StockLocation
+from tests.core.celery_support import UNREACHABLE_URL, celery_using
 from tests.forecasting.factories import ForecastRunFactory, ServiceLevelTargetFactory, fake_forecast
 from tests.repairs.factories import (
     PartFactory,
@@ -118,17 +119,47 @@ def test_run_start_runs_the_job_eagerly_without_a_broker(
     )
 
 
-def test_run_start_with_the_broker_down_leaves_the_run_pending_for_the_sweep(
+def test_run_start_with_the_task_queue_unreachable_fails_the_run_at_once_and_raises(
     procurement: User, django_capture_on_commit_callbacks: Callable
 ):
     with (
-        mock.patch("forecasting.tasks.forecast_run_task.apply_async", side_effect=BrokerError("down")),
+        celery_using(UNREACHABLE_URL),
+        pytest.raises(ServiceUnavailable) as refused,
         django_capture_on_commit_callbacks(execute=True),
     ):
         run = runs.forecast_run_start(actor=procurement, trigger=ForecastTrigger.MANUAL)
 
+    assert str(refused.value) == (
+        "The task queue is unreachable, so the forecast could not start. Try again in a minute."
+    )
     run.refresh_from_db()
-    assert run.status == ForecastRunStatus.PENDING
+    assert (run.status, run.finished_at, run.error_message) == (
+        ForecastRunStatus.FAILED,
+        timezone.now(),
+        "Not started: the task queue was unreachable.",
+    )
+    # Nothing holds the one-active-run rule: the next start, with the queue back, is accepted.
+    with django_capture_on_commit_callbacks(execute=False):
+        again = runs.forecast_run_start(actor=procurement, trigger=ForecastTrigger.MANUAL)
+    assert again.status == ForecastRunStatus.PENDING
+
+
+def test_nightly_start_with_the_task_queue_unreachable_leaves_tonights_run_failed(
+    django_capture_on_commit_callbacks: Callable,
+):
+    with (
+        celery_using(UNREACHABLE_URL),
+        pytest.raises(ServiceUnavailable),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        runs.forecast_run_start(actor=None, trigger=ForecastTrigger.NIGHTLY)
+
+    run = ForecastRun.objects.get()
+    assert (run.status, run.run_date, run.parameters["attempt"]) == (
+        ForecastRunStatus.FAILED,
+        dt.date(2026, 3, 4),
+        1,
+    )
 
 
 def test_run_start_by_a_role_that_may_not_run_raises(supervisor: User):
@@ -148,7 +179,7 @@ def test_run_start_while_another_run_is_active_raises_conflict(procurement: User
 
 def test_run_start_sweeps_a_stale_run_first(procurement: User):
     stale = ForecastRunFactory.create(
-        status=ForecastRunStatus.RUNNING, heartbeat_at=timezone.now() - dt.timedelta(minutes=31)
+        status=ForecastRunStatus.RUNNING, heartbeat_at=timezone.now() - dt.timedelta(minutes=5)
     )
 
     run = runs.forecast_run_start(actor=procurement, trigger=ForecastTrigger.MANUAL)
@@ -176,9 +207,10 @@ def test_nightly_start_again_the_same_night_reuses_that_run(django_capture_on_co
 @pytest.mark.parametrize(
     ("status", "minutes_ago", "swept"),
     [
-        (ForecastRunStatus.RUNNING, 31, True),
-        (ForecastRunStatus.RUNNING, 29, False),
-        (ForecastRunStatus.PENDING, 45, True),
+        (ForecastRunStatus.RUNNING, 5, True),
+        (ForecastRunStatus.RUNNING, 3, False),
+        (ForecastRunStatus.PENDING, 5, True),
+        (ForecastRunStatus.PENDING, 3, False),
         (ForecastRunStatus.SUCCEEDED, 600, False),
     ],
 )
@@ -196,11 +228,145 @@ def test_sweep_fails_active_runs_without_a_recent_heartbeat(status: str, minutes
 
 def test_sweep_falls_back_to_creation_time_for_a_run_that_never_started():
     run = ForecastRunFactory.create(status=ForecastRunStatus.PENDING)
-    ForecastRun.objects.filter(pk=run.pk).update(created_at=timezone.now() - dt.timedelta(hours=1))
+    ForecastRun.objects.filter(pk=run.pk).update(created_at=timezone.now() - dt.timedelta(minutes=5))
 
     assert runs.forecast_runs_sweep_stale() == 1
     run.refresh_from_db()
-    assert run.error_message == "Worker stopped: no progress for 30 minutes."
+    assert run.error_message == "Worker stopped: no progress for 4 minutes."
+
+
+def test_sweep_falls_back_to_the_start_time_before_the_first_heartbeat():
+    started = ForecastRunFactory.create(
+        status=ForecastRunStatus.RUNNING, started_at=timezone.now() - dt.timedelta(minutes=5)
+    )
+    fresh = ForecastRunFactory.create(status=ForecastRunStatus.PENDING)
+    ForecastRun.objects.filter(pk=fresh.pk).update(
+        created_at=timezone.now() - dt.timedelta(minutes=10),
+        started_at=timezone.now() - dt.timedelta(minutes=1),
+    )
+
+    assert runs.forecast_runs_sweep_stale() == 1
+    assert ForecastRun.objects.get(pk=started.pk).status == ForecastRunStatus.FAILED
+    assert ForecastRun.objects.get(pk=fresh.pk).status == ForecastRunStatus.PENDING
+
+
+@override_settings(FORECAST_STALE_AFTER_MINUTES=4)
+def test_a_long_chunk_keeps_its_heartbeat_fresh_so_the_sweep_leaves_it_running(
+    depot: StockLocation, monkeypatch: pytest.MonkeyPatch
+):
+    parts = PartFactory.create_batch(2)
+    for part in parts:
+        used_weekly(part, depot)
+    run = ForecastRunFactory.create(trigger=ForecastTrigger.MANUAL)
+    calls = 0
+
+    with time_machine.travel(NOW, tick=False) as clock:
+
+        def slow_forecast(*args: Any, **kwargs: Any) -> Any:
+            """Each engine call takes three minutes, and the first (all parts at once) fails, so the
+            chunk retries part by part: ten minutes in all, longer than the stale threshold."""
+            nonlocal calls
+            calls += 1
+            clock.shift(dt.timedelta(minutes=3))
+            assert runs.forecast_runs_sweep_stale() == 0  # the sweep, every minute meanwhile
+            if calls == 1:
+                raise ValueError("too big at once")
+            return fake_forecast(*args, **kwargs)
+
+        chunks = runs.forecast_run_prepare(run_id=run.pk, chunk_size=2)
+        monkeypatch.setattr(engine, "forecast", slow_forecast)
+        assert chunks is not None
+        assert runs.forecast_chunk_compute(run_id=run.pk, part_ids=chunks[0]) == 2
+
+    assert calls == 4
+    run.refresh_from_db()
+    assert (run.status, run.parts_done, run.error_count) == (ForecastRunStatus.RUNNING, 2, 0)
+    assert run.heartbeat_at == NOW + dt.timedelta(minutes=12)
+
+
+# The nightly retry ------------------------------------------------------------------------------
+
+
+def failed_nightly(*, attempt: int = 1, on: dt.date = dt.date(2026, 3, 4)) -> ForecastRun:
+    return ForecastRunFactory.create(
+        trigger=ForecastTrigger.NIGHTLY,
+        run_date=on,
+        status=ForecastRunStatus.FAILED,
+        error_message="Worker stopped: no progress for 4 minutes.",
+        parameters={"chunk_size": 7, "attempt": attempt},
+    )
+
+
+def test_nightly_retry_restarts_tonights_failed_run_as_its_second_attempt(
+    django_capture_on_commit_callbacks: Callable,
+):
+    failed = failed_nightly()
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        retried = runs.forecast_nightly_retry()
+
+    assert retried is not None and retried.pk == failed.pk
+    retried.refresh_from_db()
+    assert (retried.status, retried.error_message, retried.parameters) == (
+        ForecastRunStatus.PENDING,
+        "",
+        {"chunk_size": 7, "attempt": 2},
+    )
+    assert len(callbacks) == 1  # its job is queued
+
+
+def test_nightly_retry_runs_the_second_attempt_to_the_end(
+    depot: StockLocation, fake_engine: None, django_capture_on_commit_callbacks: Callable
+):
+    used_weekly(PartFactory.create(), depot)
+    failed_nightly()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        runs.forecast_nightly_retry()
+
+    run = ForecastRun.objects.get()
+    assert (run.status, run.parts_done, run.parameters["attempt"]) == (ForecastRunStatus.SUCCEEDED, 1, 2)
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["second attempt failed too", "failed yesterday", "manual run since", "succeeded", "still running"],
+)
+def test_nightly_retry_does_nothing_when_no_retry_is_due(case: str):
+    if case == "second attempt failed too":
+        failed_nightly(attempt=2)
+    elif case == "failed yesterday":
+        failed_nightly(on=dt.date(2026, 3, 3))
+    elif case == "manual run since":
+        failed_nightly()
+        ForecastRunFactory.create(trigger=ForecastTrigger.MANUAL, status=ForecastRunStatus.SUCCEEDED)
+    elif case == "succeeded":
+        ForecastRunFactory.create(run_date=dt.date(2026, 3, 4), status=ForecastRunStatus.SUCCEEDED)
+    else:
+        ForecastRunFactory.create(
+            run_date=dt.date(2026, 3, 4), status=ForecastRunStatus.RUNNING, heartbeat_at=timezone.now()
+        )
+    before = list(ForecastRun.objects.values_list("pk", "status", "parameters").order_by("pk"))
+
+    assert runs.forecast_nightly_retry() is None
+    assert list(ForecastRun.objects.values_list("pk", "status", "parameters").order_by("pk")) == before
+
+
+def test_nightly_retry_of_a_run_that_cannot_be_queued_again_leaves_it_failed_for_good(
+    django_capture_on_commit_callbacks: Callable,
+):
+    failed = failed_nightly()
+
+    with (
+        celery_using(UNREACHABLE_URL),
+        pytest.raises(ServiceUnavailable),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        runs.forecast_nightly_retry()
+
+    failed.refresh_from_db()
+    assert (failed.status, failed.parameters["attempt"]) == (ForecastRunStatus.FAILED, 2)
+    assert runs.forecast_nightly_retry() is None
 
 
 # Executing -----------------------------------------------------------------------------------------

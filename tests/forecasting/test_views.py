@@ -19,6 +19,7 @@ from forecasting.choices import ForecastRunStatus, ForecastTrigger
 from forecasting.models import ForecastRun, PartForecast, ReorderSuggestion
 from repairs.choices import PartCategory
 from repairs.models import Part, PurchaseOrder
+from tests.core.celery_support import UNREACHABLE_URL, celery_using
 from tests.fleet.factories import DeviceModelFactory
 from tests.forecasting.factories import ForecastRunFactory, PartForecastFactory, ReorderSuggestionFactory
 from tests.repairs.factories import PartFactory, PurchaseOrderFactory, StockLocationFactory, VendorFactory
@@ -360,6 +361,30 @@ def test_run_now_conflict_without_htmx_redirects_with_a_warning(login, procureme
 
     assert "A forecast is already running." in response.content.decode()
     assert ForecastRun.objects.count() == 1
+
+
+# The job is sent when the request's write commits (and the role groups are restored after).
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_run_now_with_the_task_queue_unreachable_says_try_again_and_holds_nothing(login, procurement):
+    client = login(procurement)
+
+    with celery_using(UNREACHABLE_URL):
+        plain = client.post(reverse("forecasting:forecast_run_create"))
+        button = client.post(reverse("forecasting:forecast_run_create"), headers=HTMX)
+
+    message = "The task queue is unreachable, so the forecast could not start. Try again in a minute."
+    assert plain.status_code == 503  # a plain form post: a page saying so
+    assert plain["Retry-After"] == "30"
+    assert message in plain.content.decode() and "<h1>Forecast run not started</h1>" in plain.content.decode()
+    assert button.status_code == 200  # htmx swaps only a 200: the panel says so
+    body = button.content.decode()
+    assert body.lstrip().startswith('<section id="run-panel"')
+    assert f'<p class="error" role="alert">{message}' in body
+    assert "hx-trigger" not in body  # nothing to poll
+    # Both runs failed at once; none blocks the next Run now.
+    assert list(ForecastRun.objects.values_list("status", flat=True)) == ["failed", "failed"]
+    assert client.post(reverse("forecasting:forecast_run_create"), headers=HTMX).status_code == 200
+    assert ForecastRun.objects.filter(status__in=["pending", "running", "succeeded"]).count() == 1
 
 
 def test_run_progress_of_a_running_run_keeps_polling(login, supervisor):

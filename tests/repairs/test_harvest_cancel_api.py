@@ -49,7 +49,7 @@ def test_stock_harvest_api_from_a_device_in_service_is_400(token_api_client: Cli
     response = token_api_client(technician).post("/api/stock/harvest/", payload, format="json")
 
     assert response.status_code == 400
-    assert "not retired" in response.json()["detail"]
+    assert "not retired" in response.json()["source_device"][0]
     assert not StockMovement.objects.exists()
 
 

@@ -129,6 +129,38 @@ def test_stock_issue_with_non_positive_quantity_raises(part, depot, technician, 
         )
 
 
+def test_stock_issue_above_the_cap_raises_naming_quantity(part, depot, technician):
+    _stocked(part, depot, 50, technician)
+    ticket = _fitting_ticket(part)
+
+    with pytest.raises(DomainError) as refused:
+        stock.stock_issue_to_ticket(
+            ticket=ticket,
+            part=part,
+            stock_location=depot,
+            actor=technician,
+            quantity=stock.MAX_ISSUE_QUANTITY + 1,
+        )
+
+    assert refused.value.field == "quantity"
+    assert _on_hand(part, depot) == 50
+
+
+def test_stock_issue_of_an_inactive_part_raises_naming_part_but_it_can_come_back(part, depot, technician):
+    _stocked(part, depot, 2, technician)
+    ticket = _fitting_ticket(part)
+    stock.stock_issue_to_ticket(ticket=ticket, part=part, stock_location=depot, actor=technician)
+    Part.objects.filter(pk=part.pk).update(is_active=False)
+    part.refresh_from_db()
+
+    with pytest.raises(DomainError) as refused:
+        stock.stock_issue_to_ticket(ticket=ticket, part=part, stock_location=depot, actor=technician)
+    stock.stock_return_from_ticket(ticket=ticket, part=part, stock_location=depot, actor=technician)
+
+    assert refused.value.field == "part"
+    assert _on_hand(part, depot) == 2
+
+
 def test_stock_return_from_ticket_up_to_net_issued(part, depot, technician):
     _stocked(part, depot, 3, technician)
     ticket = _fitting_ticket(part)

@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import User
 from repairs.choices import PurchaseOrderStatus, StockMovementKind
-from repairs.models import StockLevel
+from repairs.models import Part, StockLevel, StockMovement
 from repairs.services import stock
 from tests.repairs.factories import (
     PartFactory,
@@ -150,7 +150,7 @@ def test_ticket_parts_api_issue_then_return(token_api_client: Client, technician
     assert StockLevel.objects.get(part=part).on_hand == 1
 
 
-def test_ticket_parts_api_when_out_of_stock_is_409_with_message(token_api_client: Client, technician, fitted):
+def test_ticket_parts_api_out_of_stock_is_409_naming_quantity(token_api_client: Client, technician, fitted):
     ticket, part, depot = fitted
     StockLevel.objects.filter(part=part).update(on_hand=0)
     stock_body = {"action": "issue", "part": part.pk, "stock_location": depot.pk}
@@ -160,7 +160,7 @@ def test_ticket_parts_api_when_out_of_stock_is_409_with_message(token_api_client
     )
 
     assert response.status_code == 409
-    assert response.json() == {"detail": f"Not enough {part.part_number} at Central depot: 0 on hand."}
+    assert response.json() == {"quantity": [f"Not enough {part.part_number} at Central depot: 0 on hand."]}
 
 
 def test_ticket_parts_api_misfit_without_override_is_400(token_api_client: Client, technician, fitted):
@@ -172,7 +172,31 @@ def test_ticket_parts_api_misfit_without_override_is_400(token_api_client: Clien
         f"/api/tickets/{other_ticket.pk}/parts/", body, format="json"
     )
 
-    assert response.status_code == 400 and "does not fit" in response.json()["detail"]
+    assert response.status_code == 400 and "does not fit" in response.json()["override_reason"][0]
+
+
+def test_ticket_parts_api_issue_of_an_inactive_part_is_400_naming_part(
+    token_api_client: Client, technician, fitted
+):
+    """The ticket page offers active parts only; the API refuses the others (the service's rule)."""
+    ticket, part, depot = fitted
+    Part.objects.filter(pk=part.pk).update(is_active=False)
+    body = {"action": "issue", "part": part.pk, "stock_location": depot.pk}
+
+    response = token_api_client(technician).post(f"/api/tickets/{ticket.pk}/parts/", body, format="json")
+
+    assert response.status_code == 400 and list(response.json()) == ["part"]
+    assert not StockMovement.objects.filter(ticket=ticket).exists()
+
+
+def test_ticket_parts_api_quantity_above_the_page_cap_is_400(token_api_client: Client, technician, fitted):
+    ticket, part, depot = fitted
+    body = {"action": "issue", "part": part.pk, "stock_location": depot.pk}
+    body["quantity"] = stock.MAX_ISSUE_QUANTITY + 1
+
+    response = token_api_client(technician).post(f"/api/tickets/{ticket.pk}/parts/", body, format="json")
+
+    assert response.status_code == 400 and list(response.json()) == ["quantity"]
 
 
 def test_ticket_parts_api_invalid_input_is_400_with_field_errors(
@@ -245,7 +269,7 @@ def test_purchase_order_api_demo_part_is_400_with_message(token_api_client: Clie
 
     response = token_api_client(procurement).post("/api/purchase-orders/", body, format="json")
 
-    assert response.status_code == 400 and "never order them" in response.json()["detail"]
+    assert response.status_code == 400 and "never order them" in response.json()["lines"][0]
 
 
 def test_purchase_order_api_invalid_input_is_400_with_field_errors(token_api_client: Client, procurement):
@@ -266,7 +290,7 @@ def test_purchase_order_api_over_receipt_is_409(token_api_client: Client, procur
         f"/api/purchase-orders/{line.order_id}/receive/", body, format="json"
     )
 
-    assert response.status_code == 409 and "only 1 of 1" in response.json()["detail"]
+    assert response.status_code == 409 and "only 1 of 1" in response.json()["lines"][0]
 
 
 def test_purchase_order_api_missing_is_404(token_api_client: Client, procurement):

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import pytest
 from django.db import connection
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from accounts.models import User
@@ -84,7 +84,7 @@ def test_stock_issue_last_unit_concurrently_exactly_one_succeeds(technician: Use
 def test_stock_issue_last_unit_through_the_api_one_gets_201_the_other_409(technician: User):
     part, depot, tickets = _last_unit(technician)
     other = UserFactory.create(username="technician2", roles=["technician"])
-    tokens = [Token.objects.create(user=user).key for user in (technician, other)]
+    tokens = [AuthToken.objects.create(user=user)[1] for user in (technician, other)]
 
     def post(i: int) -> tuple[int, dict[str, object]]:
         client = APIClient()
@@ -101,6 +101,6 @@ def test_stock_issue_last_unit_through_the_api_one_gets_201_the_other_409(techni
     statuses = sorted(result[0] for result in results)  # type: ignore[index]
     assert statuses == [201, 409], results
     loser = next(result for result in results if result[0] == 409)  # type: ignore[index]
-    assert loser[1] == {"detail": f"Not enough {part.part_number} at Central depot: 0 on hand."}  # type: ignore[index]
+    assert loser[1] == {"quantity": [f"Not enough {part.part_number} at Central depot: 0 on hand."]}  # type: ignore[index]
     assert StockLevel.objects.get(part=part, stock_location=depot).on_hand == 0
     assert StockMovement.objects.filter(part=part, kind=StockMovementKind.ISSUED).count() == 1

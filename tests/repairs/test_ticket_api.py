@@ -232,7 +232,7 @@ def test_ticket_transition_refused_by_the_workflow_is_400(
     ticket = TicketFactory.create()
     response = _transition(token_api_client(technician), ticket, to_status="closed", version=1)
     assert response.status_code == 400
-    assert "cannot become closed" in response.json()["detail"]
+    assert "cannot become closed" in response.json()["to_status"][0]
 
 
 def test_ticket_transition_with_bad_input_gives_field_errors(

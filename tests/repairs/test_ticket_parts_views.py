@@ -11,10 +11,10 @@ from django.urls import reverse
 
 from accounts.models import User
 from repairs.choices import PartCategory, StockMovementKind, TicketStatus
-from repairs.models import StockLevel, StockMovement, Ticket
+from repairs.models import Part, StockLevel, StockMovement, Ticket
 from repairs.services import stock
 from tests.fleet.factories import DeviceFactory
-from tests.repairs.factories import PartFactory, StockLocationFactory, TicketFactory
+from tests.repairs.factories import PartFactory, StockLevelFactory, StockLocationFactory, TicketFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -80,11 +80,12 @@ def test_ticket_issue_part_beyond_stock_rerenders_actions_with_409(
     assert not StockMovement.objects.filter(ticket=ticket).exists()
 
 
-def test_ticket_issue_part_not_in_the_fitting_list_is_a_form_error(
+def test_ticket_issue_part_that_does_not_fit_without_a_reason_is_refused(
     technician: User, login: Callable[[User], Client], screen_ticket: tuple[Ticket, int, int]
 ):
     ticket, _, depot_id = screen_ticket
     misfit = PartFactory.create()
+    StockLevelFactory.create(part=misfit, stock_location_id=depot_id, on_hand=3)
 
     response = login(technician).post(
         reverse("repairs:ticket_issue_part", args=[ticket.pk]),
@@ -92,7 +93,51 @@ def test_ticket_issue_part_not_in_the_fitting_list_is_a_form_error(
     )
 
     assert response.status_code == 200
-    assert "part:" in response.content.decode()
+    assert "does not fit this device&#x27;s model" in response.content.decode()
+    assert not StockMovement.objects.filter(ticket=ticket).exists()
+
+
+def test_ticket_issue_part_that_does_not_fit_with_a_reason_is_issued(
+    technician: User, login: Callable[[User], Client], screen_ticket: tuple[Ticket, int, int]
+):
+    """The form offers every active part, as the API does: a misfit goes out with its reason."""
+    ticket, _, depot_id = screen_ticket
+    misfit = PartFactory.create()
+    StockLevelFactory.create(part=misfit, stock_location_id=depot_id, on_hand=3)
+
+    response = login(technician).post(
+        reverse("repairs:ticket_issue_part", args=[ticket.pk]),
+        {"part": misfit.pk, "stock_location": depot_id, "quantity": 1, "override_reason": "Same panel"},
+    )
+
+    assert response.status_code == 302
+    assert StockMovement.objects.get(ticket=ticket).reason == "Override: Same panel"
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [({"is_active": False}, "part"), ({}, "quantity")],
+    ids=["inactive part", "over the quantity cap"],
+)
+def test_ticket_issue_part_refuses_what_the_api_refuses(
+    technician: User,
+    login: Callable[[User], Client],
+    screen_ticket: tuple[Ticket, int, int],
+    change: dict[str, object],
+    field: str,
+):
+    ticket, part_id, depot_id = screen_ticket
+    Part.objects.filter(pk=part_id).update(**change)
+    StockLevel.objects.filter(part_id=part_id).update(on_hand=100)
+    quantity = stock.MAX_ISSUE_QUANTITY + (1 if field == "quantity" else 0)
+
+    response = login(technician).post(
+        reverse("repairs:ticket_issue_part", args=[ticket.pk]),
+        {"part": part_id, "stock_location": depot_id, "quantity": quantity},
+    )
+
+    assert response.status_code == 200
+    assert f"{field}:" in response.content.decode()
     assert not StockMovement.objects.filter(ticket=ticket).exists()
 
 

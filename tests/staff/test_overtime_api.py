@@ -19,6 +19,7 @@ from tests.accounts.factories import (
     StaffProfileFactory,
     UserFactory,
 )
+from tests.core.celery_support import UNREACHABLE_URL, celery_using
 from tests.fleet.factories import LocationFactory
 from tests.repairs.factories import TicketFactory
 
@@ -102,7 +103,7 @@ def test_overtime_rule_create_backdated_is_400(
     )
 
     assert response.status_code == 400
-    assert "cannot start in the past" in response.json()["detail"]
+    assert "cannot start in the past" in response.json()["effective_from"][0]
 
 
 def test_overtime_rule_create_by_supervisor_is_403(
@@ -279,6 +280,25 @@ def test_overtime_request_approve_by_supervisor_emails_requester(
     assert response.status_code == 200
     assert (response.json()["status"], response.json()["version"]) == ("approved", 2)
     assert mail.outbox[0].to == [team_member.email]
+
+
+# The decision commits inside the request, as in production (the role groups are restored after).
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_overtime_request_approve_with_the_task_queue_unreachable_keeps_the_decision(
+    api_client: APIClient, supervisor: User, team_member: User, caplog: pytest.LogCaptureFixture
+):
+    made = pending_for(team_member)
+    api_client.force_authenticate(supervisor)
+
+    with celery_using(UNREACHABLE_URL):
+        response = api_client.post(f"{REQUESTS}{made.pk}/approve/", {"version": 1}, format="json")
+
+    # The email is lost, not the decision: it stands, and the supervisor sees it made.
+    assert response.status_code == 200
+    made.refresh_from_db()
+    assert (made.status, made.decided_by) == (OvertimeRequestStatus.APPROVED, supervisor)
+    assert mail.outbox == []
+    assert f"staff.tasks.overtime_decision_notify_task({made.pk},) was not queued" in caplog.text
 
 
 def test_overtime_request_approve_by_delegate_is_allowed(

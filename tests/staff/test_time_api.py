@@ -80,6 +80,18 @@ def test_time_entry_create_with_field_errors_is_400(
     assert set(response.json()) == {"work_date", "kind", "hours"}
 
 
+@pytest.mark.parametrize("hours", ["0.01", "0.24"])
+def test_time_entry_below_a_quarter_hour_is_400_as_on_the_page(
+    token_api_client: Callable[[User], APIClient], technician: User, hours: str
+):
+    response = token_api_client(technician).post(
+        ENTRIES, {"work_date": "2026-10-05", "kind": "regular", "hours": hours}, format="json"
+    )
+
+    assert response.status_code == 400 and list(response.json()) == ["hours"]
+    assert not TimeEntry.objects.exists()
+
+
 def test_time_entry_create_refused_by_a_rule_is_400(
     token_api_client: Callable[[User], APIClient], technician: User
 ):
@@ -88,7 +100,7 @@ def test_time_entry_create_refused_by_a_rule_is_400(
     )
 
     assert response.status_code == 400
-    assert "only on travel" in response.json()["detail"]
+    assert "only on travel" in response.json()["mileage"][0]
 
 
 def test_time_entry_create_at_inactive_location_is_400_naming_location_id(
@@ -196,7 +208,7 @@ def test_timesheet_list_and_detail_visibility(
     assert [t["id"] for t in token_api_client(supervisor).get(SHEETS).json()["results"]] == [ts.pk]
     assert token_api_client(technician).get(SHEETS).json()["results"] == []
     assert token_api_client(technician).get(f"{SHEETS}{ts.pk}/").status_code == 404
-    assert token_api_client(procurement).get(f"{SHEETS}{ts.pk}/").status_code == 404  # not signed off yet
+    assert token_api_client(procurement).get(f"{SHEETS}{ts.pk}/").status_code == 404
     body = token_api_client(supervisor).get(f"{SHEETS}{ts.pk}/").json()
     assert (body["overtime_hours_unapproved"], body["overtime_pay"], body["overtime_eligible"]) == (
         "5.00",

@@ -335,7 +335,7 @@ def test_timesheet_detail_visible_to_owner_and_supervisor_not_to_others(
 # Payroll -----------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("actor", ["technician", "supervisor", "school_admin", "no_role_user"])
+@pytest.mark.parametrize("actor", ["technician", "supervisor", "procurement", "school_admin", "no_role_user"])
 def test_payroll_denied_to_other_roles(
     request: pytest.FixtureRequest, login: Callable[[User], Client], actor: str
 ):
@@ -346,7 +346,7 @@ def test_payroll_denied_to_other_roles(
 
 
 def test_payroll_export_csv_has_signed_off_weeks_only(
-    supervisor: User, procurement: User, login: Callable[[User], Client]
+    supervisor: User, admin_user: User, login: Callable[[User], Client]
 ):
     mia = member(supervisor, rate="24.80", name="Mia")
     ts = submitted_week(mia)
@@ -356,7 +356,7 @@ def test_payroll_export_csv_has_signed_off_weeks_only(
         actor=mia, work_date=dt.date(2026, 10, 12), kind="travel", hours=D("1"), mileage=D("7.5")
     )
 
-    response = login(procurement).get(EXPORT_URL, {"date_from": "2026-10-01", "date_to": "2026-10-31"})
+    response = login(admin_user).get(EXPORT_URL, {"date_from": "2026-10-01", "date_to": "2026-10-31"})
 
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv"
@@ -391,8 +391,8 @@ def test_payroll_export_csv_has_signed_off_weeks_only(
     ]
 
 
-def test_payroll_export_with_bad_range_is_400(procurement: User, login: Callable[[User], Client]):
-    response = login(procurement).get(EXPORT_URL, {"date_from": "2026-10-31", "date_to": "2026-10-01"})
+def test_payroll_export_with_bad_range_is_400(admin_user: User, login: Callable[[User], Client]):
+    response = login(admin_user).get(EXPORT_URL, {"date_from": "2026-10-31", "date_to": "2026-10-01"})
 
     assert response.status_code == 400
 

@@ -77,7 +77,7 @@ def _default_location(code: str, *, actor: User | None) -> Location | None:
     locations = Location.objects.all() if actor is None else Location.objects.visible_to(actor)
     location = locations.filter(code__iexact=code.strip()).first()
     if location is None:
-        raise DomainError(f"There is no location with the code {code.strip()!r}.")
+        raise DomainError(f"There is no location with the code {code.strip()!r}.", field="location")
     if not location.is_active:
         raise DomainError(
             f"{location.name} ({location.code}) is no longer active: choose an active default location.",
