@@ -8,6 +8,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+import pghistory.models
+from django.apps import apps
 from django.contrib.auth.models import Group
 from django.db import connection, models, transaction
 from django.db.models import ProtectedError
@@ -243,6 +245,12 @@ def clear_demo_data() -> None:
     and the demo users (PostgreSQL truncates, which is much faster at district size)."""
     demo_users = User.objects.filter(email__endswith=f"@{DEMO_EMAIL_DOMAIN}")
     tables = [model._meta.db_table for model in DEMO_TABLES]
+    # Their change history goes too: ids restart at 1, and old history must not attach to new rows.
+    tables += [
+        model._meta.db_table
+        for model in apps.get_models()
+        if issubclass(model, pghistory.models.Event) and model.pgh_tracked_model in DEMO_TABLES
+    ]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             quoted = ", ".join(connection.ops.quote_name(table) for table in tables)
