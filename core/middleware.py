@@ -1,6 +1,7 @@
 """Turns a database outage into a 503 the client can retry, instead of a 500; records who made
 each change for the history of every model."""
 
+import json
 import logging
 import time
 from collections.abc import Callable
@@ -83,4 +84,42 @@ class SessionIdleRefreshMiddleware:
         now = int(time.time())
         if now - int(session.get("_refreshed_at", 0)) >= settings.SESSION_REFRESH_SECONDS:
             session["_refreshed_at"] = now  # marks it modified: SessionMiddleware saves it
+        return response
+
+
+class HtmxMessagesMiddleware:
+    """Hands the messages of an htmx request to the page that made it, in an HX-Trigger header.
+
+    A view that answers htmx with a fragment still says what it did with ``messages.success``;
+    without this the message would wait for the next full page. app.js shows each one. Redirects
+    (and HX-Redirect/HX-Refresh answers) keep their messages for the page they lead to.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if not getattr(request, "htmx", False) or getattr(request.htmx, "boosted", False):
+            return response
+        if 300 <= response.status_code < 400 or any(
+            header in response for header in ("HX-Redirect", "HX-Refresh", "HX-Location")
+        ):
+            return response
+        storage = getattr(request, "_messages", None)
+        if storage is None:
+            return response
+        pending = [{"level": message.level_tag, "text": str(message)} for message in storage]
+        if not pending:
+            return response
+        triggers: dict[str, object] = {}
+        existing = response.get("HX-Trigger")
+        if existing:
+            try:
+                loaded = json.loads(existing)
+                triggers = loaded if isinstance(loaded, dict) else {}
+            except ValueError:
+                triggers = {name.strip(): None for name in existing.split(",") if name.strip()}
+        triggers["messages"] = pending
+        response["HX-Trigger"] = json.dumps(triggers)
         return response

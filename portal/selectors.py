@@ -27,6 +27,49 @@ from staff.models import (
 class NavItem:
     label: str
     url: str
+    group: str = ""
+
+
+@dataclass(frozen=True)
+class NavGroup:
+    """A top-level menu entry: one link, or a dropdown of the group's links."""
+
+    label: str
+    items: list[NavItem]
+
+
+# Each page's place in the compact menu: the bar shows one entry per group (a dropdown when the
+# group holds more than one page the user may open), so no role's menu wraps at 1280 px.
+NAV_GROUPS = {
+    "Devices": "Devices",
+    "Scan": "Devices",
+    "Loaners": "Devices",
+    "Reports": "Devices",
+    "Import": "Devices",
+    "Tickets": "Repairs",
+    "Parts": "Repairs",
+    "Purchasing": "Repairs",
+    "Forecast": "Forecast",
+    "Suggested orders": "Forecast",
+    "Forecast accuracy": "Forecast",
+    "Refresh plan": "Forecast",
+    "My week": "Time",
+    "Overtime": "Time",
+    "Approvals": "Time",
+    "Timesheets": "Time",
+    "Payroll": "Time",
+    "API": "Admin",
+    "Sign-in lockouts": "Admin",
+    "Admin": "Admin",
+}
+
+
+def navigation_groups(items: list[NavItem]) -> list[NavGroup]:
+    """The flat navigation folded into the menu's groups, in first-appearance order."""
+    groups: dict[str, list[NavItem]] = {}
+    for item in items:
+        groups.setdefault(item.group or item.label, []).append(item)
+    return [NavGroup(label, members) for label, members in groups.items()]
 
 
 def navigation_for(*, user: User) -> list[NavItem]:
@@ -67,7 +110,7 @@ def navigation_for(*, user: User) -> list[NavItem]:
         (account_permissions.can_unlock_sign_ins(user), "Sign-in lockouts", reverse("accounts:lockout_list")),
         (account_permissions.can_use_admin(user), "Admin", "/admin/"),
     ]
-    return [NavItem(label, url) for allowed, label, url in entries if allowed]
+    return [NavItem(label, url, NAV_GROUPS.get(label, "")) for allowed, label, url in entries if allowed]
 
 
 def home_summary(*, user: User) -> dict[str, object]:
@@ -98,7 +141,7 @@ def home_summary(*, user: User) -> dict[str, object]:
             list(user.profile.locations.values_list("pk", flat=True)) if hasattr(user, "profile") else []
         )
         schools = Location.objects.filter(pk__in=school_ids).annotate(
-            device_count=Count("devices"),
+            device_count=Count("devices", distinct=True),
             open_tickets=Count("tickets", filter=Q(tickets__status__in=OPEN_TICKET_STATUSES), distinct=True),
         )
         blocks[Role.SCHOOL_ADMIN] = {"schools": list(schools)}

@@ -38,6 +38,10 @@ INSTALLED_APPS = [
     "django_filters",
     "django_htmx",
     "template_partials",
+    # Bootstrap 5's CSS and JS as static files (django-bootstrap-static), and its form rendering.
+    "bootstrap",
+    "django_bootstrap5",
+    "django.contrib.humanize",
     # Field-level history of every business model (PostgreSQL triggers; skipped on SQLite).
     "pgtrigger",
     "pghistory",
@@ -66,6 +70,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # After the messages and htmx middleware: an htmx answer carries its messages (HX-Trigger).
+    "core.middleware.HtmxMessagesMiddleware",
     "core.middleware.DatabaseUnavailableMiddleware",
     # After the session middleware: slides a signed-in session's idle expiry forward.
     "core.middleware.SessionIdleRefreshMiddleware",
@@ -106,6 +112,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "portal.context_processors.navigation",
             ],
+            # The interface's formatting filters (money, duration, count, day) on every page.
+            "builtins": ["core.templatetags.ui"],
         },
     },
 ]
@@ -162,6 +170,23 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = "America/New_York"
 USE_I18N = True
 USE_TZ = True
+# One date format on every page (ISO, as date inputs and the API use), hours in 24 h.
+FORMAT_MODULE_PATH = ["config.formats"]
+# Money on screen: the district's currency (amounts are kept as decimals without one).
+CURRENCY_SYMBOL = "$"
+
+# Bootstrap's alert classes for the message levels; error becomes "danger".
+from django.contrib.messages import constants as _message_levels  # noqa: E402
+
+MESSAGE_TAGS = {_message_levels.ERROR: "danger", _message_levels.DEBUG: "secondary"}
+
+# Forms rendered by django-bootstrap5: every field with its label, help text and error.
+BOOTSTRAP5 = {
+    "css_url": None,
+    "javascript_url": None,
+    "set_placeholder": False,
+    "server_side_validation": True,
+}
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"

@@ -36,11 +36,133 @@ document.addEventListener("htmx:configRequest", (event) => {
   }
 });
 
-// data-swap-conflict: htmx 2 does not swap 4xx responses, but a stale decision (409) answers
-// with the row and its message, which should replace the row like a success does.
+// Every failure is shown. htmx 2 swaps no 4xx/5xx response by itself, so without this a refusal
+// (a 409 "not enough stock", a 403, a 500) would leave the screen as it was, saying nothing.
+// - A fragment answered with 400, 409 or 422 is the form or row re-rendered with its message
+//   beside the field at fault: it replaces the old one, as a success would.
+// - Anything else (a full error page, an empty body) leaves the page alone and puts the message
+//   in place: at the top of the form that was sent, or in the page's messages.
+const SWAP_ERROR_FRAGMENTS = new Set([400, 409, 422]);
+
+function isFullPage(text) {
+  return /^\s*<!doctype/i.test(text) || /<html[\s>]/i.test(text);
+}
+
+function messageForStatus(status) {
+  if (status === 0) {
+    return "Could not reach FleetDesk: check the connection and try again. Nothing was saved.";
+  }
+  if (status === 403) {
+    return "You may not do this: your role does not allow it. Nothing was saved.";
+  }
+  if (status === 404) {
+    return "Not found: it may have been removed. Reload the page. Nothing was saved.";
+  }
+  if (status === 409) {
+    return "Someone changed this in the meantime. Reload the page and try again; nothing was saved.";
+  }
+  if (status === 413) {
+    return "That is too large to send. Nothing was saved.";
+  }
+  if (status === 429) {
+    return "Too many requests: wait a minute and try again. Nothing was saved.";
+  }
+  if (status === 503) {
+    return "FleetDesk is busy or a service is down: try again in a minute. Nothing was saved.";
+  }
+  return "Something went wrong, nothing was saved. Try again; if it keeps failing, tell your IT administrator.";
+}
+
+function messageFromResponse(text, status) {
+  if (text && text.trim()) {
+    const doc = new DOMParser().parseFromString(text, "text/html");
+    const found = doc.querySelector("[data-error-message]") || doc.querySelector("[role=alert]");
+    if (found && found.textContent.trim()) {
+      return found.textContent.trim().replace(/\s+/g, " ");
+    }
+    if (!isFullPage(text) && text.length < 300 && !/[<>]/.test(text)) {
+      return text.trim();
+    }
+  }
+  return messageForStatus(status);
+}
+
+function alertElement(level, text) {
+  const box = document.createElement("div");
+  box.className = `alert alert-${level} alert-dismissible fade show`;
+  box.setAttribute("role", level === "danger" || level === "warning" ? "alert" : "status");
+  box.append(document.createTextNode(text));
+  const close = document.createElement("button");
+  close.type = "button";
+  close.className = "btn-close";
+  close.setAttribute("data-bs-dismiss", "alert");
+  close.setAttribute("aria-label", "Dismiss");
+  box.append(close);
+  return box;
+}
+
+function showMessage(level, text, near) {
+  const form = near && near.closest ? near.closest("form") : null;
+  const alert = alertElement(level, text);
+  if (form && level === "danger") {
+    alert.classList.add("htmx-error");
+    const old = form.querySelector(":scope > .htmx-error");
+    if (old) {
+      old.remove();
+    }
+    form.prepend(alert);
+  } else {
+    const region = document.getElementById("messages");
+    if (!region) {
+      return;
+    }
+    region.append(alert);
+  }
+  if (alert.scrollIntoView) {
+    alert.scrollIntoView({ block: "nearest" });
+  }
+}
+
 document.addEventListener("htmx:beforeSwap", (event) => {
-  if (event.detail.xhr.status === 409 && event.target.closest("[data-swap-conflict]")) {
+  const xhr = event.detail.xhr;
+  if (xhr.status < 400) {
+    return;
+  }
+  const text = xhr.responseText || "";
+  const inConflictZone = xhr.status === 409 && event.target.closest("[data-swap-conflict]");
+  if (inConflictZone || (SWAP_ERROR_FRAGMENTS.has(xhr.status) && text.trim() && !isFullPage(text))) {
     event.detail.shouldSwap = true;
     event.detail.isError = false;
+  }
+});
+
+document.addEventListener("htmx:responseError", (event) => {
+  const xhr = event.detail.xhr;
+  showMessage("danger", messageFromResponse(xhr.responseText, xhr.status), event.detail.elt);
+});
+
+document.addEventListener("htmx:sendError", (event) => {
+  showMessage("danger", messageForStatus(0), event.detail.elt);
+});
+
+document.addEventListener("htmx:timeout", (event) => {
+  showMessage("danger", messageForStatus(0), event.detail.elt);
+});
+
+// A success answered to htmx carries its messages in the HX-Trigger header (core.middleware
+// .HtmxMessagesMiddleware): {"messages": [{"level": "success", "text": "..."}]}.
+document.addEventListener("messages", (event) => {
+  const items = (event.detail && event.detail.value) || [];
+  for (const item of items) {
+    showMessage(item.level || "info", item.text, null);
+  }
+});
+
+// After a swap, the first field at fault takes the focus, so a keyboard or screen-reader user
+// lands on what to fix; a swapped-in scan box keeps it.
+document.addEventListener("htmx:afterSwap", (event) => {
+  const invalid = event.detail.target.querySelector(".is-invalid, [aria-invalid=true]");
+  if (invalid && invalid.focus) {
+    invalid.focus();
   }
 });

@@ -12,3 +12,26 @@ def sign_in(page: Page, username: str, password: str = DEFAULT_PASSWORD) -> None
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
+
+
+def open_menu(page: Page) -> None:
+    """Open the main menu when it is folded behind its button (a phone's width)."""
+    toggler = page.get_by_role("navigation", name="Main").locator(".navbar-toggler")
+    if toggler.is_visible() and toggler.get_attribute("aria-expanded") != "true":
+        toggler.click()
+
+
+def go_to(page: Page, label: str) -> None:
+    """Follow a menu entry as a person would: unfold the menu, open its group, click it."""
+    open_menu(page)
+    link = page.get_by_role("navigation", name="Main").get_by_role("link", name=label, exact=True)
+    if not link.is_visible():
+        link.locator("xpath=ancestor::li[contains(@class, 'dropdown')]/button").click()
+    link.click()
+
+
+def sign_out(page: Page) -> None:
+    """Sign out from the account menu."""
+    open_menu(page)
+    page.locator("#account-menu").click()
+    page.get_by_role("button", name="Sign out").click()

@@ -7,7 +7,7 @@ from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
 from demo.services.district import DEMO_PASSWORD
-from tests.e2e.helpers import sign_in
+from tests.e2e.helpers import sign_in, sign_out
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -33,5 +33,5 @@ def test_each_demo_login_signs_in_and_sees_its_role_home(page: Page):
         sign_in(page, username, DEMO_PASSWORD)
         expect(page.locator(f"#{block_id}")).to_be_visible()
         expect(page.locator(f"#{block_id}")).to_contain_text(text)
-        page.get_by_role("button", name="Sign out").click()
+        sign_out(page)
         expect(page.get_by_role("heading", name="Sign in")).to_be_visible()

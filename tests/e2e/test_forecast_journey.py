@@ -14,7 +14,7 @@ from forecasting.models import ForecastRun, ReorderSuggestion
 from forecasting.services import runs
 from repairs.choices import PartCategory, StockMovementKind
 from repairs.models import Part, PurchaseOrder
-from tests.e2e.helpers import sign_in
+from tests.e2e.helpers import go_to, sign_in
 from tests.repairs.factories import (
     PartFactory,
     StockLevelFactory,
@@ -66,7 +66,7 @@ def test_procurement_runs_forecast_reads_chart_and_orders_suggestion(
     sign_in(page, "procurement")
 
     # No forecast yet: run one now.
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Forecast", exact=True).click()
+    go_to(page, "Forecast")
     expect(page.get_by_role("heading", name="Parts forecast")).to_be_visible()
     expect(page.get_by_text("No forecast has run yet.")).to_be_visible()
     page.get_by_role("button", name="Run now").click()
@@ -95,7 +95,7 @@ def test_procurement_runs_forecast_reads_chart_and_orders_suggestion(
     expect(page.locator("#forecast-reorder")).to_contain_text("Central depot")
 
     # Order it: one click on the vendor's button lands on the new draft purchase order.
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Suggested orders").click()
+    go_to(page, "Suggested orders")
     group = page.locator("section.vendor-group", has_text="Lenovo Parts Direct")
     expect(group.get_by_role("checkbox")).to_be_checked()
     group.get_by_role("button", name="Create purchase order(s) for Lenovo Parts Direct").click()

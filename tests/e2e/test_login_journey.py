@@ -7,7 +7,7 @@ from django.urls import reverse
 from playwright.sync_api import Page, expect
 
 from accounts.models import User
-from tests.e2e.helpers import sign_in
+from tests.e2e.helpers import sign_in, sign_out
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -38,7 +38,7 @@ def test_technician_signs_out_and_is_sent_to_login(page: Page, technician: User)
     sign_in(page, "technician")
     expect(page.locator("#home-technician")).to_be_visible()
 
-    page.get_by_role("button", name="Sign out").click()
+    sign_out(page)
 
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
     page.goto(reverse("portal:home"))

@@ -14,12 +14,13 @@ from staff.choices import OvertimeRequestEventKind, OvertimeRequestStatus
 from staff.models import OvertimeRequest
 from tests.accounts.factories import StaffProfileFactory, UserFactory
 from tests.e2e.helpers import sign_in
+from tests.e2e.helpers import sign_out as sign_out_from_menu
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 def sign_out(page: Page) -> None:
-    page.get_by_role("button", name="Sign out").click()
+    sign_out_from_menu(page)
     expect(page.get_by_label("Username")).to_be_visible()
 
 
