@@ -100,7 +100,8 @@ class HtmxMessagesMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        if not getattr(request, "htmx", False) or getattr(request.htmx, "boosted", False):
+        htmx = getattr(request, "htmx", None)
+        if not htmx or getattr(htmx, "boosted", False):
             return response
         if 300 <= response.status_code < 400 or any(
             header in response for header in ("HX-Redirect", "HX-Refresh", "HX-Location")

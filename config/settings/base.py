@@ -186,6 +186,8 @@ BOOTSTRAP5 = {
     "javascript_url": None,
     "set_placeholder": False,
     "server_side_validation": True,
+    # A filled-in filter is not "valid": no green ticks, only the red of a real error.
+    "success_css_class": "",
 }
 
 STATIC_URL = "static/"

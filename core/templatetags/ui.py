@@ -1,11 +1,11 @@
 """Numbers for people: the filters every page formats values with (a builtin: no {% load %}).
 
-    {{ amount|money }}        $1,234.50   (None: —)
-    {{ delta|duration }}      2 d 4 h, 3 h 20 min, 12 min, under a minute   (None: —)
-    {{ minutes|minutes }}     the same, from a number of minutes
-    {{ n|count }}             12,345
-    {{ value|qty }}           a stock or forecast quantity: 3, 2.5 (no trailing zeros)
-    {% status_badge value label %}   a coloured badge for a status (fleet, ticket, PO, request)
+{{ amount|money }}        $1,234.50   (None: —)
+{{ delta|duration }}      2 d 4 h, 3 h 20 min, 12 min, under a minute   (None: —)
+{{ minutes|minutes }}     the same, from a number of minutes
+{{ n|count }}             12,345
+{{ value|qty }}           a stock or forecast quantity: 3, 2.5 (no trailing zeros)
+{% status_badge value label %}   a coloured badge for a status (fleet, ticket, PO, request)
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from django.utils.html import format_html
 register = template.Library()
 
 EMPTY = "—"
+MINUS = "\u2212"  # the typographic minus sign, as tables print it
 
 
 def _decimal(value: object) -> Decimal | None:
@@ -38,7 +39,7 @@ def money(value: object) -> str:
     if amount is None:
         return EMPTY
     rounded = amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    sign = "−" if rounded < 0 else ""
+    sign = MINUS if rounded < 0 else ""
     return f"{sign}{getattr(settings, 'CURRENCY_SYMBOL', '$')}{abs(rounded):,.2f}"
 
 
@@ -65,7 +66,7 @@ def qty(value: object) -> str:
 
 def _human_duration(seconds: float) -> str:
     if seconds < 0:
-        return "−" + _human_duration(-seconds)
+        return MINUS + _human_duration(-seconds)
     minutes = int(seconds // 60)
     if minutes < 1:
         return "under a minute"

@@ -160,9 +160,43 @@ document.addEventListener("messages", (event) => {
 
 // After a swap, the first field at fault takes the focus, so a keyboard or screen-reader user
 // lands on what to fix; a swapped-in scan box keeps it.
-document.addEventListener("htmx:afterSwap", (event) => {
-  const invalid = event.detail.target.querySelector(".is-invalid, [aria-invalid=true]");
+// (After settling: htmx restores the focus it had before the swap, which would undo this.)
+document.addEventListener("htmx:afterSettle", (event) => {
+  let scope = event.detail.target;
+  // An outerHTML swap replaced the target: look in its successor (same id).
+  if (!scope.isConnected) {
+    scope = (scope.id && document.getElementById(scope.id)) || document.getElementById("main");
+  }
+  if (!scope) {
+    return;
+  }
+  const invalid = scope.querySelector(".is-invalid, [aria-invalid=true]");
   if (invalid && invalid.focus) {
     invalid.focus();
   }
 });
+
+// A table too wide for the screen scrolls inside its box (.table-responsive). A keyboard user
+// must be able to scroll it too: such a box becomes focusable, named after its table (WCAG 2.1.1).
+function makeScrollBoxesFocusable(root) {
+  for (const box of root.querySelectorAll(".table-responsive")) {
+    if (box.scrollWidth > box.clientWidth + 1) {
+      if (!box.hasAttribute("tabindex")) {
+        box.setAttribute("tabindex", "0");
+        box.setAttribute("role", "region");
+        const table = box.querySelector("table");
+        const caption = table && table.querySelector("caption");
+        const name = (table && table.getAttribute("aria-label")) || (caption && caption.textContent.trim());
+        box.setAttribute("aria-label", name ? `${name} (scrolls sideways)` : "Table (scrolls sideways)");
+      }
+    } else if (box.getAttribute("role") === "region" && box.getAttribute("tabindex") === "0") {
+      box.removeAttribute("tabindex");
+      box.removeAttribute("role");
+      box.removeAttribute("aria-label");
+    }
+  }
+}
+
+document.addEventListener("DOMContentLoaded", () => makeScrollBoxesFocusable(document));
+window.addEventListener("resize", () => makeScrollBoxesFocusable(document));
+document.addEventListener("htmx:afterSettle", () => makeScrollBoxesFocusable(document));

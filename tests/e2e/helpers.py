@@ -1,5 +1,7 @@
 """Steps several journeys share."""
 
+import re
+
 from django.urls import reverse
 from playwright.sync_api import Page
 
@@ -16,6 +18,10 @@ def sign_in(page: Page, username: str, password: str = DEFAULT_PASSWORD) -> None
 
 def open_menu(page: Page) -> None:
     """Open the main menu when it is folded behind its button (a phone's width)."""
+    # Wait for the page that has the menu, styled: before its stylesheet applies the folded
+    # menu's button shows at any width.
+    page.locator("#account-menu").wait_for(state="attached")
+    page.wait_for_load_state("load")
     toggler = page.get_by_role("navigation", name="Main").locator(".navbar-toggler")
     if toggler.is_visible() and toggler.get_attribute("aria-expanded") != "true":
         toggler.click()
@@ -24,9 +30,11 @@ def open_menu(page: Page) -> None:
 def go_to(page: Page, label: str) -> None:
     """Follow a menu entry as a person would: unfold the menu, open its group, click it."""
     open_menu(page)
-    link = page.get_by_role("navigation", name="Main").get_by_role("link", name=label, exact=True)
+    nav = page.get_by_role("navigation", name="Main")
+    # By text, not by role: a role query skips the links of a closed dropdown.
+    link = nav.locator("a[data-nav-link]").filter(has_text=re.compile(rf"^\s*{re.escape(label)}\s*$"))
     if not link.is_visible():
-        link.locator("xpath=ancestor::li[contains(@class, 'dropdown')]/button").click()
+        nav.locator("li.dropdown", has=link).locator(":scope > button").click()
     link.click()
 
 
