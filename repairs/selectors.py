@@ -211,12 +211,27 @@ def on_order_by_part() -> dict[int, int]:
 
 
 def purchase_order_list(*, filters: Mapping[str, Any] | None = None) -> QuerySet[PurchaseOrder]:
-    """Orders newest first with line counts and totals, filtered by PurchaseOrderFilterSet."""
+    """Orders newest first with line counts and totals, filtered by PurchaseOrderFilterSet.
+
+    Each order carries ``line_count``, ``units_ordered``, ``units_received`` and ``total_cost``
+    (ordered quantity times unit cost), summed in the same query.
+    """
     from repairs.filters.stock import PurchaseOrderFilterSet
 
+    money = DecimalField(max_digits=14, decimal_places=2)
     orders = (
         PurchaseOrder.objects.select_related("vendor", "ship_to", "created_by")
         .prefetch_related("lines__part")
+        .annotate(
+            line_count=Count("lines"),
+            units_ordered=Coalesce(Sum("lines__quantity_ordered"), 0),
+            units_received=Coalesce(Sum("lines__quantity_received"), 0),
+            total_cost=Coalesce(
+                Sum(F("lines__quantity_ordered") * F("lines__unit_cost"), output_field=money),
+                Value(Decimal("0")),
+                output_field=money,
+            ),
+        )
         .order_by("-created_at", "-pk")
     )
     return PurchaseOrderFilterSet(filters or {}, queryset=orders).qs

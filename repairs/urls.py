@@ -1,5 +1,6 @@
 from django.urls import path
 
+from repairs.views import exports as export_views
 from repairs.views import history as history_views
 from repairs.views import loans as loan_views
 from repairs.views import purchasing as purchasing_views
@@ -10,6 +11,7 @@ app_name = "repairs"
 urlpatterns: list = [
     # tickets
     path("tickets/", ticket_views.ticket_list, name="ticket_list"),
+    path("tickets/export.csv", export_views.ticket_export, name="ticket_export"),
     path("tickets/mine/", ticket_views.ticket_queue_mine, name="ticket_queue_mine"),
     path(
         "tickets/location/<int:location_id>/",
@@ -19,6 +21,7 @@ urlpatterns: list = [
     path("tickets/open/", ticket_views.ticket_open, name="ticket_open"),
     path("tickets/intake/", ticket_views.ticket_intake, name="ticket_intake"),
     path("tickets/<int:ticket_id>/", ticket_views.ticket_detail, name="ticket_detail"),
+    path("tickets/<int:ticket_id>/work-order/", ticket_views.ticket_work_order, name="ticket_work_order"),
     path("tickets/<int:ticket_id>/history/", history_views.ticket_history, name="ticket_history"),
     path("tickets/<int:ticket_id>/parts/issue/", ticket_views.ticket_issue_part, name="ticket_issue_part"),
     path("tickets/<int:ticket_id>/transition/", ticket_views.ticket_transition, name="ticket_transition"),
@@ -38,16 +41,20 @@ urlpatterns: list = [
     ),
     # parts and stock
     path("parts/", stock_views.part_list, name="part_list"),
+    path("parts/export.csv", export_views.part_export, name="part_export"),
     path("parts/<int:part_id>/", stock_views.part_detail, name="part_detail"),
     path("parts/<int:part_id>/history/", history_views.part_history, name="part_history"),
     path("stock/", stock_views.stock_list, name="stock_list"),
+    path("stock/export.csv", export_views.stock_export, name="stock_export"),
     path("stock/low/", stock_views.stock_low, name="stock_low"),
     path("stock/movements/", stock_views.stock_movement_list, name="stock_movement_list"),
+    path("stock/movements/export.csv", export_views.stock_movement_export, name="stock_movement_export"),
     path("stock/usage/", stock_views.stock_usage, name="stock_usage"),
     path("stock/adjust/", stock_views.stock_adjust, name="stock_adjust"),
     path("stock/transfer/", stock_views.stock_transfer, name="stock_transfer"),
     # purchase orders
     path("purchase-orders/", purchasing_views.purchase_order_list, name="purchase_order_list"),
+    path("purchase-orders/export.csv", export_views.purchase_order_export, name="purchase_order_export"),
     path("purchase-orders/new/", purchasing_views.purchase_order_create, name="purchase_order_create"),
     path(
         "purchase-orders/<int:order_id>/",
@@ -63,6 +70,11 @@ urlpatterns: list = [
         "purchase-orders/<int:order_id>/send/",
         purchasing_views.purchase_order_send,
         name="purchase_order_send",
+    ),
+    path(
+        "purchase-orders/<int:order_id>/cancel/",
+        purchasing_views.purchase_order_cancel,
+        name="purchase_order_cancel",
     ),
     path(
         "purchase-orders/<int:order_id>/receive/",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -22,12 +23,10 @@ from fleet import permissions
 from fleet.choices import DeviceStatus
 from fleet.domain.lifecycle import ALLOWED_TRANSITIONS
 from fleet.filters import warranty_state
-from fleet.forms import DeviceStatusForm, VehicleCheckInForm
+from fleet.forms import DevicePageSizeForm, DeviceStatusForm, VehicleCheckInForm, label_device_filters
 from fleet.models import Device
 from fleet.selectors import devices as selectors
 from fleet.services import devices as services
-
-PAGE_SIZES = (25, 50, 100, 200)
 
 
 def _require_view(request: HtmxHttpRequest) -> None:
@@ -40,21 +39,15 @@ def _require_view(request: HtmxHttpRequest) -> None:
 def device_list(request: HtmxHttpRequest) -> HttpResponse:
     _require_view(request)
     filterset = selectors.device_filterset(user=request.user, filters=request.GET)
+    label_device_filters(filterset.form)  # before validating, which fixes each field's label
     devices = filterset.qs if filterset.is_valid() else Device.objects.none()
-    try:
-        per_page = int(request.GET.get("per_page", 50))
-    except ValueError:
-        per_page = 50
-    per_page = per_page if per_page in PAGE_SIZES else 50
+    page_size = DevicePageSizeForm(request.GET)
+    per_page = page_size.cleaned_data["per_page"] if page_size.is_valid() else DevicePageSizeForm.DEFAULT
     page = Paginator(devices, per_page).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
     context = {
         "filterset": filterset,
+        "filter_fields": [*filterset.form, DevicePageSizeForm(initial={"per_page": per_page})["per_page"]],
         "page": page,
-        "query": query.urlencode(),
-        "page_sizes": PAGE_SIZES,
-        "per_page": per_page,
         "show_assignee": permissions.can_see_assignee(request.user),
     }
     return render_page_or_fragment(request, "fleet/device_list.html", "device-results", context)
@@ -169,6 +162,8 @@ def device_change_status(request: HtmxHttpRequest, device_id: int) -> HttpRespon
         except DomainError as exc:
             status = domain_error_status(exc, form)
         else:
+            label = DeviceStatus(form.cleaned_data["to_status"]).label.lower()
+            messages.success(request, f"{device.asset_tag} is now {label}.")
             url = reverse("fleet:device_detail", args=[device.pk])
             return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
     device.refresh_from_db()
@@ -178,9 +173,14 @@ def device_change_status(request: HtmxHttpRequest, device_id: int) -> HttpRespon
 
 
 def _custody_response(
-    request: HtmxHttpRequest, device: Device, form: VehicleCheckInForm | None, error: str | None
+    request: HtmxHttpRequest,
+    device: Device,
+    form: VehicleCheckInForm | None,
+    error: str | None,
+    done: str = "",
 ) -> HttpResponse:
     if error is None:
+        messages.success(request, done)
         url = reverse("fleet:device_detail", args=[device.pk])
         return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
     device.refresh_from_db()
@@ -205,7 +205,7 @@ def device_vehicle_check_out(request: HtmxHttpRequest, device_id: int) -> HttpRe
         services.devices_check_out_to_vehicle(device_ids=[device.pk], actor=request.user, reason=reason)
     except DomainError as exc:
         error = str(exc)
-    return _custody_response(request, device, None, error)
+    return _custody_response(request, device, None, error, f"{device.asset_tag} is in your vehicle.")
 
 
 @require_POST
@@ -216,7 +216,7 @@ def device_vehicle_check_in(request: HtmxHttpRequest, device_id: int) -> HttpRes
     if not permissions.can_change_device(request.user):
         raise PermissionDenied
     form = VehicleCheckInForm(request.POST, locations=selectors.location_list(user=request.user))
-    error = None
+    error, done = None, ""
     if form.is_valid():
         try:
             services.devices_check_in_from_vehicle(
@@ -229,6 +229,8 @@ def device_vehicle_check_in(request: HtmxHttpRequest, device_id: int) -> HttpRes
             domain_error_status(exc, form)
             # Said above the form unless it shows beside the field it names ("" still re-renders).
             error = " ".join(str(message) for message in form.non_field_errors())
+        else:
+            done = f"{device.asset_tag} is checked in at {form.cleaned_data['to_location']}."
     else:
         error = "Choose where the device is checked in."
-    return _custody_response(request, device, form, error)
+    return _custody_response(request, device, form, error, done)

@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 import django_filters
+from django import forms
 from django.db.models import F, Q, QuerySet
 
 from core.models import MAX_ID
 from fleet.models import DeviceModel
 from repairs.choices import PartCategory, PurchaseOrderStatus, StockMovementKind
 from repairs.models import Part, PurchaseOrder, StockLevel, StockLocation, StockMovement, Vendor
+
+# A yes/no filter whose blank choice reads "Any" (Django's default says "Unknown").
+ANY_YES_NO = [("", "Any"), ("true", "Yes"), ("false", "No")]
+
+
+def yes_no_select() -> forms.Select:
+    return forms.Select(choices=ANY_YES_NO)
+
+
+def date_picker() -> forms.DateInput:
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class PartFilterSet(django_filters.FilterSet):
@@ -18,8 +30,8 @@ class PartFilterSet(django_filters.FilterSet):
     compatible_model = django_filters.ModelChoiceFilter(
         field_name="compatible_models", queryset=DeviceModel.objects.all(), label="Fits model"
     )
-    is_active = django_filters.BooleanFilter()
-    is_demo = django_filters.BooleanFilter()
+    is_active = django_filters.BooleanFilter(label="Active", widget=yes_no_select())
+    is_demo = django_filters.BooleanFilter(label="Demo part", widget=yes_no_select())
 
     class Meta:
         model = Part
@@ -36,7 +48,9 @@ class StockLevelFilterSet(django_filters.FilterSet):
     part = django_filters.ModelChoiceFilter(queryset=Part.objects.all())
     stock_location = django_filters.ModelChoiceFilter(queryset=StockLocation.objects.all())
     category = django_filters.ChoiceFilter(field_name="part__category", choices=PartCategory.choices)
-    low = django_filters.BooleanFilter(method="filter_low", label="At or below reorder point")
+    low = django_filters.BooleanFilter(
+        method="filter_low", label="At or below reorder point", widget=yes_no_select()
+    )
 
     class Meta:
         model = StockLevel
@@ -55,9 +69,15 @@ class StockMovementFilterSet(django_filters.FilterSet):
     part = django_filters.ModelChoiceFilter(queryset=Part.objects.all())
     stock_location = django_filters.ModelChoiceFilter(queryset=StockLocation.objects.all())
     kind = django_filters.MultipleChoiceFilter(choices=StockMovementKind.choices)
-    ticket = django_filters.NumberFilter(field_name="ticket_id", min_value=1, max_value=MAX_ID)
-    date_from = django_filters.DateFilter(field_name="occurred_at", lookup_expr="date__gte")
-    date_to = django_filters.DateFilter(field_name="occurred_at", lookup_expr="date__lte")
+    ticket = django_filters.NumberFilter(
+        field_name="ticket_id", min_value=1, max_value=MAX_ID, label="Ticket number"
+    )
+    date_from = django_filters.DateFilter(
+        field_name="occurred_at", lookup_expr="date__gte", label="From", widget=date_picker()
+    )
+    date_to = django_filters.DateFilter(
+        field_name="occurred_at", lookup_expr="date__lte", label="To", widget=date_picker()
+    )
 
     class Meta:
         model = StockMovement

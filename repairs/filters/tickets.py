@@ -9,6 +9,7 @@ from accounts.models import User
 from fleet.filters import normalise_identifier
 from fleet.models import Location
 from repairs.choices import OPEN_TICKET_STATUSES, Priority, SupportTier, Symptom, TicketStatus
+from repairs.filters.stock import yes_no_select
 from repairs.models import Ticket
 
 OPEN_CHOICES = [("open", "Open"), ("closed", "Finished")]
@@ -22,7 +23,9 @@ class TicketFilterSet(django_filters.FilterSet):
     tier = django_filters.ChoiceFilter(choices=SupportTier.choices)
     priority = django_filters.ChoiceFilter(choices=Priority.choices)
     assignee = django_filters.ModelChoiceFilter(queryset=User.objects.all())
-    unassigned = django_filters.BooleanFilter(field_name="assignee", lookup_expr="isnull", label="Unassigned")
+    unassigned = django_filters.BooleanFilter(
+        field_name="assignee", lookup_expr="isnull", label="Unassigned", widget=yes_no_select()
+    )
     location = django_filters.ModelChoiceFilter(queryset=Location.objects.all())
     ordering = django_filters.OrderingFilter(
         fields=(

@@ -29,9 +29,17 @@ class StockTransferForm(forms.Form):
     reason = forms.CharField(max_length=255, required=False)
 
 
+ISO_DATE = "%Y-%m-%d"
+
+
+def _date_input() -> forms.DateInput:
+    """A browser date picker; its value is always ISO (Y-m-d), whatever the locale."""
+    return forms.DateInput(attrs={"type": "date"}, format=ISO_DATE)
+
+
 class UsageFilterForm(forms.Form):
-    date_from = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = forms.DateField(required=False, label="From", widget=_date_input())
+    date_to = forms.DateField(required=False, label="To", widget=_date_input())
 
 
 class PurchaseOrderForm(forms.Form):
@@ -39,19 +47,26 @@ class PurchaseOrderForm(forms.Form):
 
     vendor = forms.ModelChoiceField(queryset=Vendor.objects.all())
     ship_to = forms.ModelChoiceField(queryset=StockLocation.objects.all())
-    expected_on = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    expected_on = forms.DateField(required=False, widget=_date_input())
     notes = forms.CharField(required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         parts = Part.objects.filter(is_active=True, is_demo=False)
         for n in range(PO_FORM_LINES):
-            self.fields[f"part_{n}"] = forms.ModelChoiceField(queryset=parts, required=False, label="Part")
+            # The table's headers name the columns; each label also says which line it is.
+            self.fields[f"part_{n}"] = forms.ModelChoiceField(
+                queryset=parts, required=False, label=f"Part, line {n + 1}"
+            )
             self.fields[f"quantity_{n}"] = forms.IntegerField(
-                min_value=1, max_value=100000, required=False, label="Quantity"
+                min_value=1, max_value=100000, required=False, label=f"Quantity, line {n + 1}"
             )
             self.fields[f"unit_cost_{n}"] = forms.DecimalField(
-                max_digits=8, decimal_places=2, min_value=Decimal("0"), required=False, label="Unit cost"
+                max_digits=8,
+                decimal_places=2,
+                min_value=Decimal("0"),
+                required=False,
+                label=f"Unit cost, line {n + 1}",
             )
 
     def line_rows(self) -> list[tuple[forms.BoundField, forms.BoundField, forms.BoundField]]:
@@ -89,14 +104,20 @@ class PurchaseOrderReceiveForm(forms.Form):
         for line in self.order_lines:
             outstanding = line.quantity_ordered - line.quantity_received
             self.fields[f"quantity_{line.pk}"] = forms.IntegerField(
-                min_value=0, max_value=outstanding, required=False, label=f"{line.part.part_number} received"
+                min_value=0,
+                max_value=outstanding,
+                required=False,
+                label=f"Receive quantity for {line.part.part_number}",
+                error_messages={
+                    "max_value": f"Only {outstanding} of {line.quantity_ordered} are still to come."
+                },
             )
             self.fields[f"unit_cost_{line.pk}"] = forms.DecimalField(
                 max_digits=8,
                 decimal_places=2,
                 min_value=Decimal("0"),
                 initial=line.unit_cost,
-                label="Unit cost",
+                label=f"Unit cost for {line.part.part_number}",
             )
 
     def rows(self) -> list[tuple[Any, forms.BoundField, forms.BoundField]]:

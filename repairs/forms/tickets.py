@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.db.models import QuerySet
+from django.db.models import Case, QuerySet, Value, When
 from django.http import QueryDict
 
 from accounts.models import User
 from fleet.models import Location
 from repairs.choices import Coverage, DamageCause, Priority, Symptom, TicketStatus
-from repairs.models import Part, StockLocation, Vendor
+from repairs.models import Part, StockLevel, StockLocation, Ticket, Vendor
 from repairs.services import stock, tickets
 
 
@@ -20,11 +20,35 @@ class TicketOpenForm(forms.Form):
 
     code = forms.CharField(max_length=60, label="Asset tag or serial")
     symptom = forms.ChoiceField(choices=Symptom.choices)
+    problem_summary = forms.CharField(
+        max_length=2000,
+        required=False,
+        label="What is wrong",
+        help_text="In a few words; closing the ticket needs it.",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
     damage_cause = forms.ChoiceField(choices=DamageCause.choices, initial=DamageCause.UNKNOWN)
     priority = forms.ChoiceField(choices=Priority.choices, initial=Priority.NORMAL)
-    problem_summary = forms.CharField(
-        max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    # A technician with the device in hand starts at once: the ticket goes on to "in progress".
+    start_now = forms.BooleanField(
+        required=False, initial=True, label="I have the device: start the repair now"
     )
+
+    def __init__(self, *args: Any, can_start: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not can_start:  # a school administrator's repair request waits for triage
+            del self.fields["start_now"]
+        for name, field in self.fields.items():
+            if name == "start_now":
+                field.widget.attrs["class"] = "form-check-input"
+                continue
+            field.widget.attrs["class"] = (
+                "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+            )
+        self.fields["code"].widget.attrs |= {"autocomplete": "off", "enterkeyhint": "next"}
+        # The first field still to fill takes the focus: the symptom once a scan filled the code.
+        first = "symptom" if self["code"].value() else "code"
+        self.fields[first].widget.attrs["autofocus"] = True
 
 
 class TicketIntakeForm(forms.Form):
@@ -63,9 +87,14 @@ class TicketTransitionForm(VersionedForm):
     to_status = forms.ChoiceField(choices=TicketStatus.choices, label="Move to")
     note = forms.CharField(max_length=2000, required=False)
     labour_minutes = forms.IntegerField(min_value=0, max_value=24 * 60, required=False)
+    problem_summary = forms.CharField(
+        max_length=4000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
     resolution_summary = forms.CharField(
         max_length=4000, required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+    # From "repaired": hand the device back and close the ticket in one step.
+    then_close = forms.BooleanField(required=False)
 
     def service_kwargs(self) -> dict[str, Any]:
         """What goes to ticket_transition: blank optional fields leave the ticket's values alone."""
@@ -77,8 +106,9 @@ class TicketTransitionForm(VersionedForm):
         }
         if data["labour_minutes"] is not None:
             kwargs["labour_minutes"] = data["labour_minutes"]
-        if data["resolution_summary"]:
-            kwargs["resolution_summary"] = data["resolution_summary"]
+        for summary in ("problem_summary", "resolution_summary"):
+            if data[summary]:
+                kwargs[summary] = data[summary]
         return kwargs
 
 
@@ -115,6 +145,15 @@ class TicketWorkForm(VersionedForm):
     )
     labour_minutes = forms.IntegerField(min_value=0, max_value=24 * 60, required=False)
 
+    def service_kwargs(self, ticket: Ticket) -> dict[str, Any]:
+        """What goes to ticket_record_work: a field the form did not send keeps the ticket's value
+        (the ticket page edits the problem summary here; labour and resolution go with the moves)."""
+        data = self.cleaned_data
+        return {
+            name: data[name] if name in self.data else getattr(ticket, name)
+            for name in ("problem_summary", "resolution_summary", "labour_minutes")
+        } | {"expected_version": data["version"]}
+
 
 class TicketLoanerForm(forms.Form):
     code = forms.CharField(max_length=60, label="Loaner (scan its asset tag)")
@@ -125,7 +164,9 @@ class TicketPartIssueForm(forms.Form):
     """Issue a part from a stock location to this ticket; a misfit needs an override reason."""
 
     part = forms.ModelChoiceField(queryset=Part.objects.none())
-    stock_location = forms.ModelChoiceField(queryset=StockLocation.objects.none(), label="From")
+    stock_location = forms.ModelChoiceField(
+        queryset=StockLocation.objects.none(), label="From", empty_label=None
+    )
     quantity = forms.IntegerField(min_value=1, max_value=stock.MAX_ISSUE_QUANTITY, initial=1)
     override_reason = forms.CharField(
         max_length=255, required=False, label="Override reason (part does not fit)"
@@ -137,6 +178,7 @@ class TicketPartIssueForm(forms.Form):
         *,
         parts: QuerySet[Part],
         stock_locations: QuerySet[StockLocation],
+        user: User | None = None,
     ) -> None:
         super().__init__(data)
         part_field = self.fields["part"]
@@ -145,3 +187,24 @@ class TicketPartIssueForm(forms.Form):
         assert isinstance(location_field, forms.ModelChoiceField)
         part_field.queryset = parts
         location_field.queryset = stock_locations
+        if data is None:
+            self.initial.update(self._likely_choice(parts, stock_locations, user))
+
+    @staticmethod
+    def _likely_choice(
+        parts: QuerySet[Part], stock_locations: QuerySet[StockLocation], user: User | None
+    ) -> dict[str, int]:
+        """What a technician most likely issues: a fitting part that is in stock, from their own
+        kit when it holds one, else from where most are on hand. Nothing when no fitting part is."""
+        own_kit = Case(When(stock_location__technician=user, then=0), default=1) if user else Value(1)
+        level = (
+            StockLevel.objects.filter(
+                part__in=parts.filter(fits=True).values("pk"),  # type: ignore[misc]  # annotated
+                stock_location__in=stock_locations.values("pk"),
+                on_hand__gt=0,
+            )
+            .order_by(own_kit, "-on_hand", "part__part_number", "stock_location__name")
+            .values_list("part_id", "stock_location_id")
+            .first()
+        )
+        return {"part": level[0], "stock_location": level[1]} if level else {}

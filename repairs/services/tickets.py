@@ -125,15 +125,17 @@ def ticket_open(
     problem_summary: str = "",
     priority: str = Priority.NORMAL,
     location: Location | None = None,
+    start_repair: bool = False,
 ) -> Ticket:
     """Open a ticket for a device, reported at ``location`` (the device's own by default).
 
-    A repair worker's ticket starts triaged and takes the device into repair at once. A school
-    administrator's is a repair request: it starts new, and the device stays where it is until a
-    technician triages it. Raises PermissionDenied for a user who may not open one for this
-    device, DomainError for a device that already has an open ticket, or is lost or stolen,
-    e-waste or retired, and for a ``location`` that is inactive or not the reporter's to see
-    (naming ``location``).
+    A repair worker's ticket starts triaged and takes the device into repair at once; with
+    ``start_repair`` (the technician has the device in hand) it moves on to in progress, both
+    moves recorded. A school administrator's is a repair request: it starts new, and the device
+    stays where it is until a technician triages it. Raises PermissionDenied for a user who may
+    not open one for this device, DomainError for a device that already has an open ticket, or
+    is lost or stolen, e-waste or retired, and for a ``location`` that is inactive or not the
+    reporter's to see (naming ``location``).
     """
     if not permissions.can_open_ticket(reporter, device):
         raise PermissionDenied
@@ -171,6 +173,10 @@ def ticket_open(
     )
     if works:
         _sync_device(ticket, actor=reporter, reason=f"Ticket {ticket.pk} opened")
+    if works and start_repair:
+        return ticket_transition(
+            ticket=ticket, actor=reporter, to_status=TicketStatus.IN_PROGRESS, expected_version=ticket.version
+        )
     return ticket
 
 
@@ -341,6 +347,35 @@ def ticket_transition(
     label = "reopened" if reopen else TicketStatus(to_status).label.lower()
     _sync_device(locked, actor=actor, reason=f"Ticket {locked.pk} {label}")
     return locked
+
+
+@transaction.atomic
+def ticket_return_and_close(
+    *,
+    ticket: Ticket,
+    actor: User,
+    expected_version: int | None = None,
+    note: str = "",
+    labour_minutes: int | None = None,
+    problem_summary: str | None = None,
+    resolution_summary: str | None = None,
+) -> Ticket:
+    """Hand a repaired device back and close its ticket in one step (the technician returns it
+    on the spot): the returned and closed moves of ``ticket_transition``, both or neither. A
+    refused close (say, no labour recorded) leaves the ticket repaired, naming the field."""
+    returned = ticket_transition(
+        ticket=ticket,
+        actor=actor,
+        to_status=TicketStatus.RETURNED,
+        note=note,
+        expected_version=expected_version,
+        labour_minutes=labour_minutes,
+        problem_summary=problem_summary,
+        resolution_summary=resolution_summary,
+    )
+    return ticket_transition(
+        ticket=returned, actor=actor, to_status=TicketStatus.CLOSED, expected_version=returned.version
+    )
 
 
 def ticket_reopen(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
@@ -82,7 +83,6 @@ def loan_check_out(request: HtmxHttpRequest, location_id: int) -> HttpResponse:
     _require_change(request)
     location = selectors.location_get(user=request.user, location_id=location_id)
     form = LoanCheckOutForm(request.POST)
-    done = ""
     if form.is_valid():
         ticket = repair_selectors.ticket_for_loan(user=request.user, ticket_id=form.cleaned_data["ticket_id"])
         loaner = selectors.device_find_exact(user=request.user, identifier=form.cleaned_data["code"])
@@ -104,12 +104,12 @@ def loan_check_out(request: HtmxHttpRequest, location_id: int) -> HttpResponse:
                     borrower_id=form.cleaned_data["borrower_id"],
                     actor=request.user,
                 )
-            except DomainError as exc:
-                domain_error_status(exc, form)
+            except DomainError as exc:  # the ticket's state refuses it: shown beside the ticket number
+                domain_error_status(exc, form, field="ticket_id")
             else:
-                done = f"{loan.loaner.asset_tag} lent for ticket {ticket.pk}."
+                messages.success(request, f"{loan.loaner.asset_tag} lent for ticket {ticket.pk}.")
                 form = LoanCheckOutForm()
-    return _render_pool(request, _pool_context(request, location, form, done=done))
+    return _render_pool(request, _pool_context(request, location, form))
 
 
 @require_POST
@@ -118,18 +118,18 @@ def loan_return(request: HtmxHttpRequest, loan_id: int) -> HttpResponse:
     """Take a loaner back into its pool. From the due list, only that row is re-rendered."""
     _require_change(request)
     loan = repair_selectors.loan_get(user=request.user, loan_id=loan_id)
-    error, done = "", ""
+    error = ""
     try:
         loan = loan_services.loan_return(loan=loan, actor=request.user)
     except DomainError as exc:
         error = str(exc)
     else:
-        done = f"{loan.loaner.asset_tag} is back in the pool."
+        messages.success(request, f"{loan.loaner.asset_tag} is back in the pool.")
     if request.POST.get("from") == "due" and is_partial(request):
-        return render(
-            request, "repairs/loan_due_list.html#due-row", {"loan": loan, "error": error, "done": done}
-        )
+        return render(request, "repairs/loan_due_list.html#due-row", {"loan": loan, "error": error})
     if not is_partial(request):
+        if error:
+            messages.error(request, error)
         return redirect("loans:loaner_pool", location_id=loan.loaner.location_id)
-    context = _pool_context(request, loan.loaner.location, error=error, done=done)
+    context = _pool_context(request, loan.loaner.location, error=error)
     return _render_pool(request, context)

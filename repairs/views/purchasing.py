@@ -1,7 +1,8 @@
-"""Purchase order pages: list, create with lines, detail, send, receive in part (htmx)."""
+"""Purchase order pages: list, create with lines, detail, send, cancel, receive in part (htmx)."""
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -16,10 +17,14 @@ from accounts.views import HtmxHttpRequest
 from core.exceptions import DomainError
 from core.htmx import domain_error_status, is_partial
 from repairs import permissions, selectors
+from repairs.choices import PurchaseOrderStatus
 from repairs.filters.stock import PurchaseOrderFilterSet
 from repairs.forms.stock import PurchaseOrderForm, PurchaseOrderReceiveForm
 from repairs.models import PurchaseOrder
 from repairs.services import purchasing
+
+# What purchasing.purchase_order_cancel accepts: the page offers the button for these only.
+CANCELLABLE_STATUSES = (PurchaseOrderStatus.DRAFT, PurchaseOrderStatus.SENT)
 
 
 def _require_buyer(request: HtmxHttpRequest) -> None:
@@ -41,7 +46,12 @@ def purchase_order_list(request: HtmxHttpRequest) -> HttpResponse:
     page = Paginator(orders, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    context = {"filterset": filterset, "page": page, "query": query.urlencode()}
+    context = {
+        "filterset": filterset,
+        "page": page,
+        "query": query.urlencode(),
+        "can_view_stock": permissions.can_view_stock(request.user),
+    }
     template = "repairs/purchase_order_list.html"
     response = render(request, f"{template}#order-results" if is_partial(request) else template, context)
     patch_vary_headers(response, ["HX-Request"])
@@ -67,13 +77,31 @@ def purchase_order_create(request: HtmxHttpRequest) -> HttpResponse:
         except DomainError as exc:
             domain_error_status(exc, form)
         else:
+            lines = len(data["lines"])
+            messages.success(
+                request, f"Draft {order.number} created with {lines} line{'s' if lines != 1 else ''}."
+            )
             return _to_detail(request, order)
     template = "repairs/purchase_order_create.html"
     return render(request, f"{template}#order-form" if is_partial(request) else template, {"form": form})
 
 
 def _detail_context(order: PurchaseOrder, form: PurchaseOrderReceiveForm | None = None) -> dict[str, object]:
-    return {"order": order, "receive_form": form or PurchaseOrderReceiveForm(order=order)}
+    """The order, its lines with what is still to come and what each costs, the receive form."""
+    lines = [
+        {
+            "line": line,
+            "outstanding": line.quantity_ordered - line.quantity_received,
+            "total": line.quantity_ordered * line.unit_cost,
+        }
+        for line in order.lines.all()
+    ]
+    return {
+        "order": order,
+        "lines": lines,
+        "receive_form": form or PurchaseOrderReceiveForm(order=order),
+        "can_cancel": order.status in CANCELLABLE_STATUSES,
+    }
 
 
 @require_GET
@@ -84,6 +112,13 @@ def purchase_order_detail(request: HtmxHttpRequest, order_id: int) -> HttpRespon
     return render(request, "repairs/purchase_order_detail.html", _detail_context(order))
 
 
+def _refused(request: HtmxHttpRequest, order: PurchaseOrder, exc: DomainError) -> HttpResponse:
+    """The order page again with the refusal above its actions (the order's status is at fault)."""
+    context = _detail_context(order)
+    context["action_error"] = str(exc)
+    return render(request, "repairs/purchase_order_detail.html", context)
+
+
 @require_POST
 @login_required
 def purchase_order_send(request: HtmxHttpRequest, order_id: int) -> HttpResponse:
@@ -92,10 +127,30 @@ def purchase_order_send(request: HtmxHttpRequest, order_id: int) -> HttpResponse
     try:
         purchasing.purchase_order_send(order=order, actor=request.user)
     except DomainError as exc:
-        context = _detail_context(order)
-        context["action_error"] = str(exc)
-        return render(request, "repairs/purchase_order_detail.html", context)
+        return _refused(request, order, exc)
+    messages.success(request, f"{order.number} marked as sent to {order.vendor}.")
     return _to_detail(request, order)
+
+
+@require_POST
+@login_required
+def purchase_order_cancel(request: HtmxHttpRequest, order_id: int) -> HttpResponse:
+    _require_buyer(request)
+    order = selectors.purchase_order_get(order_id=order_id)
+    try:
+        purchasing.purchase_order_cancel(order=order, actor=request.user)
+    except DomainError as exc:
+        return _refused(request, order, exc)
+    messages.success(request, f"{order.number} cancelled: nothing more is expected from {order.vendor}.")
+    return _to_detail(request, order)
+
+
+def _received_message(order: PurchaseOrder, receipts: list[purchasing.ReceiptInput]) -> str:
+    units = sum(receipt.quantity for receipt in receipts)
+    lines = ", ".join(f"{receipt.quantity} x {receipt.line.part.part_number}" for receipt in receipts)
+    return (
+        f"Received {units} unit{'s' if units != 1 else ''} on {order.number} into {order.ship_to}: {lines}."
+    )
 
 
 @require_POST
@@ -113,6 +168,7 @@ def purchase_order_receive(request: HtmxHttpRequest, order_id: int) -> HttpRespo
         except DomainError as exc:
             status = domain_error_status(exc, form)
         else:
+            messages.success(request, _received_message(order, receipts))
             return _to_detail(request, order)
     template = "repairs/purchase_order_detail.html"
     chosen = f"{template}#receive-form" if is_partial(request) else template

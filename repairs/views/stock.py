@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -32,10 +33,20 @@ def _require_view(request: HtmxHttpRequest) -> None:
         raise PermissionDenied
 
 
+def _nav(request: HtmxHttpRequest) -> dict[str, bool]:
+    """What the stock pages' sub-navigation may offer this user: only pages they may open."""
+    return {
+        "can_move": permissions.can_move_stock(request.user),
+        "can_adjust": permissions.can_adjust_stock(request.user),
+        "can_buy": permissions.can_view_purchase_orders(request.user),
+    }
+
+
 def _list_response(
     request: HtmxHttpRequest, template: str, partial: str, context: dict[str, object]
 ) -> HttpResponse:
     """The page, or only its results fragment for htmx filter changes."""
+    context = {"nav": _nav(request), **context}
     response = render(request, f"{template}#{partial}" if is_partial(request) else template, context)
     patch_vary_headers(response, ["HX-Request"])
     return response
@@ -68,6 +79,7 @@ def part_detail(request: HtmxHttpRequest, part_id: int) -> HttpResponse:
         "levels": selectors.part_stock_by_location(part=part),
         "on_order": selectors.on_order_by_part().get(part.pk, 0),
         "movements": selectors.stock_movement_list(filters={"part": str(part.pk)})[:20],
+        "nav": _nav(request),
     }
     return render(request, "repairs/part_detail.html", context)
 
@@ -84,8 +96,6 @@ def stock_list(request: HtmxHttpRequest) -> HttpResponse:
         "filterset": filterset,
         "page": page,
         "query": _query(request),
-        "can_adjust": permissions.can_adjust_stock(request.user),
-        "can_move": permissions.can_move_stock(request.user),
     }
     return _list_response(request, "repairs/stock_list.html", "stock-results", context)
 
@@ -97,7 +107,7 @@ def stock_low(request: HtmxHttpRequest) -> HttpResponse:
     _require_view(request)
     on_order = selectors.on_order_by_part()
     rows = [(level, on_order.get(level.part_id, 0)) for level in selectors.low_stock()]
-    context = {"rows": rows}
+    context = {"rows": rows, "nav": _nav(request)}
     return render(request, "repairs/stock_low.html", context)
 
 
@@ -142,15 +152,24 @@ def _stock_form_view(
         try:
             if isinstance(form, StockAdjustForm):
                 stock.stock_adjust(actor=request.user, **data)
+                done = (
+                    f"Count of {data['part'].part_number} at {data['stock_location']} "
+                    f"adjusted by {data['quantity']:+d}."
+                )
             else:
                 stock.stock_transfer(actor=request.user, **data)
+                done = (
+                    f"Moved {data['quantity']} x {data['part'].part_number} "
+                    f"from {data['from_location']} to {data['to_location']}."
+                )
         except DomainError as exc:
             status = domain_error_status(exc, form)
         else:
+            messages.success(request, done)
             url = f"{reverse('repairs:stock_movement_list')}?part={data['part'].pk}"
             return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
     chosen = template if not is_partial(request) else f"{template}#{partial}"
-    return render(request, chosen, {"form": form}, status=status)
+    return render(request, chosen, {"form": form, "nav": _nav(request)}, status=status)
 
 
 @require_http_methods(["GET", "POST"])

@@ -3,9 +3,15 @@ the bulk intake of a school visit."""
 
 from __future__ import annotations
 
+import base64
+import io
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
+import barcode
+from barcode.writer import SVGWriter
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -13,6 +19,7 @@ from django.db.models import QuerySet
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
@@ -22,7 +29,7 @@ from core.exceptions import DomainError
 from core.htmx import domain_error_status, is_partial
 from fleet.selectors import devices as fleet_selectors
 from repairs import permissions, selectors
-from repairs.choices import TicketStatus
+from repairs.choices import OPEN_TICKET_STATUSES, TicketStatus
 from repairs.domain import workflow
 from repairs.forms.tickets import (
     TicketAssignForm,
@@ -73,7 +80,13 @@ def ticket_list(request: HtmxHttpRequest) -> HttpResponse:
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    context = {"filterset": filterset, "page": page, "query": query.urlencode()}
+    context = {
+        "filterset": filterset,
+        "page": page,
+        "query": query.urlencode(),
+        "can_open": permissions.can_request_repairs(request.user),
+        "can_work": permissions.can_work_tickets(request.user),
+    }
     template = (
         "repairs/ticket_list.html#ticket-results" if is_partial(request) else "repairs/ticket_list.html"
     )
@@ -86,6 +99,7 @@ def _queue(request: HtmxHttpRequest, rows: QuerySet[Ticket], heading: str, **ext
         "page": page,
         "heading": heading,
         "locations": fleet_selectors.location_list(user=request.user),
+        "can_work": permissions.can_work_tickets(request.user),
     }
     context.update(extra)
     template = (
@@ -116,8 +130,85 @@ def ticket_queue_location(request: HtmxHttpRequest, location_id: int) -> HttpRes
 # One ticket ---------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Move:
+    """One next status a ticket page offers, as a button that says what it does."""
+
+    to_status: str
+    label: str
+    primary: bool
+
+
+# The most likely next status from each: the ticket page's primary button.
+LIKELY_NEXT: dict[str, str] = {
+    TicketStatus.NEW: TicketStatus.TRIAGED,
+    TicketStatus.TRIAGED: TicketStatus.IN_PROGRESS,
+    TicketStatus.IN_PROGRESS: TicketStatus.REPAIRED,
+    TicketStatus.WAITING_FOR_PARTS: TicketStatus.IN_PROGRESS,
+    TicketStatus.AT_VENDOR: TicketStatus.REPAIRED,
+    # From repaired the primary move is "Returned and closed" (its own form, with the labour).
+    TicketStatus.RETURNED: TicketStatus.CLOSED,
+}
+
+MOVE_LABELS: dict[str, str] = {
+    TicketStatus.TRIAGED: "Triage",
+    TicketStatus.IN_PROGRESS: "Start the repair",
+    TicketStatus.WAITING_FOR_PARTS: "Waiting for parts",
+    TicketStatus.AT_VENDOR: "Send to the vendor",
+    TicketStatus.REPAIRED: "Mark repaired",
+    TicketStatus.RETURNED: "Returned to its user",
+    TicketStatus.CLOSED: "Close the ticket",
+    TicketStatus.BEYOND_REPAIR: "Beyond economical repair",
+}
+
+# Moves that ask for more than a click: each has its own small form on the ticket page.
+MOVES_WITH_FIELDS = frozenset({TicketStatus.REPAIRED, TicketStatus.CLOSED, TicketStatus.BEYOND_REPAIR})
+
+
+def _moves(ticket: Ticket) -> dict[str, Any]:
+    """The ticket's next statuses sorted for its page: the likely one first, then the plain
+    one-click moves, the ones that ask for fields (repaired, close, beyond repair) and the
+    reopens (a note)."""
+    likely = LIKELY_NEXT.get(ticket.status)
+    moves: list[Move] = []
+    reopens: list[Move] = []
+    for status in workflow.next_statuses(ticket.status):
+        if workflow.is_reopen(ticket.status, status):
+            label = "Back to triage" if status == TicketStatus.TRIAGED else "Back on the bench"
+            reopens.append(Move(status, label, primary=False))
+            continue
+        label = MOVE_LABELS[status]
+        if status == TicketStatus.IN_PROGRESS and ticket.status in (
+            TicketStatus.AT_VENDOR,
+            TicketStatus.REPAIRED,
+        ):
+            label = "Back on the bench"
+        moves.append(Move(status, label, primary=status == likely))
+    moves.sort(key=lambda move: not move.primary)
+    offered = {move.to_status for move in moves}
+    # Going to the vendor needs the vendor recorded first: until then the page says so instead.
+    vendor_waiting = TicketStatus.AT_VENDOR in offered and not (ticket.vendor_id or ticket.vendor_reference)
+    return {
+        "one_click_moves": [
+            m
+            for m in moves
+            if m.to_status not in MOVES_WITH_FIELDS
+            and not (vendor_waiting and m.to_status == TicketStatus.AT_VENDOR)
+        ],
+        "offers_repaired": TicketStatus.REPAIRED in offered,
+        "offers_close": TicketStatus.CLOSED in offered,
+        "offers_return_and_close": ticket.status == TicketStatus.REPAIRED
+        and TicketStatus.RETURNED in offered,
+        "offers_beyond_repair": TicketStatus.BEYOND_REPAIR in offered,
+        "vendor_move_waiting": vendor_waiting,
+        "reopens": reopens,
+    }
+
+
 def _detail_context(request: HtmxHttpRequest, ticket: Ticket, **overrides: Any) -> dict[str, Any]:
     can_work = permissions.can_work_ticket(request.user, ticket)
+    is_open = ticket.status in OPEN_TICKET_STATUSES
+    is_finished = ticket.status in workflow.FINISHED
     version = {"version": ticket.version}
     context: dict[str, Any] = {
         "ticket": ticket,
@@ -126,12 +217,22 @@ def _detail_context(request: HtmxHttpRequest, ticket: Ticket, **overrides: Any) 
         "turnaround": selectors.ticket_turnaround(ticket=ticket),
         "open_loan": selectors.ticket_open_loan(ticket=ticket),
         "can_work": can_work,
-        "next_statuses": [(s, TicketStatus(s).label) for s in workflow.next_statuses(ticket.status)],
-        "is_finished": ticket.status in workflow.FINISHED,
+        "is_open": is_open,
+        "is_finished": is_finished,
+        "can_issue_parts": can_work and is_open and permissions.can_move_stock(request.user),
+        "can_lend": can_work and permissions.can_lend_loaners(request.user),
+        "can_take": (
+            can_work
+            and not is_finished
+            and ticket.assignee_id != request.user.pk
+            and permissions.can_be_assigned_tickets(request.user)
+        ),
+        "lend_open": request.GET.get("lend") == "1",
         "action_error": None,
         "part_movements": selectors.ticket_part_movements(ticket=ticket),
     }
     if can_work:
+        context |= _moves(ticket)
         context |= {
             "transition_form": TicketTransitionForm(initial=version),
             "assign_form": TicketAssignForm(
@@ -148,26 +249,26 @@ def _detail_context(request: HtmxHttpRequest, ticket: Ticket, **overrides: Any) 
                     "vendor_returned_at": ticket.vendor_returned_at,
                 }
             ),
-            "work_form": TicketWorkForm(
-                initial={
-                    **version,
-                    "problem_summary": ticket.problem_summary,
-                    "resolution_summary": ticket.resolution_summary,
-                    "labour_minutes": ticket.labour_minutes,
-                }
-            ),
+            "work_form": TicketWorkForm(initial={**version, "problem_summary": ticket.problem_summary}),
             "loaner_form": TicketLoanerForm(),
-            "part_form": _part_form(ticket),
+            "part_form": _part_form(request, ticket),
         }
     context.update(overrides)
+    # A refused move re-renders with its errors and values in the form that sent it.
+    posted = context["transition_form"].data.get("to_status", "") if can_work else ""
+    context["posted_move"] = posted
+    context["reopen_posted"] = any(move.to_status == posted for move in context.get("reopens", []))
     return context
 
 
-def _part_form(ticket: Ticket, data: QueryDict | None = None) -> TicketPartIssueForm:
+def _part_form(
+    request: HtmxHttpRequest, ticket: Ticket, data: QueryDict | None = None
+) -> TicketPartIssueForm:
     return TicketPartIssueForm(
         data,
         parts=selectors.ticket_part_choices(ticket=ticket),
         stock_locations=selectors.stock_location_list(),
+        user=request.user,
     )
 
 
@@ -176,10 +277,11 @@ def _part_form(ticket: Ticket, data: QueryDict | None = None) -> TicketPartIssue
 def ticket_issue_part(request: HtmxHttpRequest, ticket_id: int) -> HttpResponse:
     """Take a part from stock for this ticket; the stock level drops by the quantity."""
     ticket = selectors.ticket_get(user=request.user, ticket_id=ticket_id)
-    form = _part_form(ticket, request.POST)
+    form = _part_form(request, ticket, request.POST)
 
-    def run(ticket: Ticket, data: dict[str, Any]) -> None:
+    def run(ticket: Ticket, data: dict[str, Any]) -> str:
         stock.stock_issue_to_ticket(ticket=ticket, actor=request.user, **data)
+        return f"Issued {data['quantity']} x {data['part'].part_number} from {data['stock_location']}."
 
     return _action(request, ticket_id, "part_form", form, run)
 
@@ -190,6 +292,30 @@ def ticket_detail(request: HtmxHttpRequest, ticket_id: int) -> HttpResponse:
     _require_view(request)
     ticket = selectors.ticket_get(user=request.user, ticket_id=ticket_id)
     return render(request, "repairs/ticket_detail.html", _detail_context(request, ticket))
+
+
+@require_GET
+@login_required
+def ticket_work_order(request: HtmxHttpRequest, ticket_id: int) -> HttpResponse:
+    """The ticket on one printable sheet, the asset tag as a Code 128 barcode to scan at the bench."""
+    _require_view(request)
+    ticket = selectors.ticket_get(user=request.user, ticket_id=ticket_id)
+    context = {
+        "ticket": ticket,
+        "barcode_uri": _code128_data_uri(ticket.device.asset_tag),
+        "part_movements": selectors.ticket_part_movements(ticket=ticket),
+        "printed_at": timezone.now(),
+    }
+    return render(request, "repairs/ticket_work_order.html", context)
+
+
+def _code128_data_uri(text: str) -> str:
+    """``text`` as a Code 128 barcode: an SVG in a data: URI (the CSP allows data: images, and an
+    <img> keeps the SVG's own style attributes out of the page)."""
+    out = io.BytesIO()
+    code = barcode.get("code128", text, writer=SVGWriter())
+    code.write(out, options={"module_height": 12.0, "font_size": 8, "text_distance": 4, "quiet_zone": 4})
+    return "data:image/svg+xml;base64," + base64.b64encode(out.getvalue()).decode("ascii")
 
 
 def _form_error(form: Any) -> str:
@@ -207,17 +333,18 @@ def _action(
     ticket_id: int,
     form_name: str | None,
     form: Any,
-    run: Callable[[Ticket, dict[str, Any]], None],
+    run: Callable[[Ticket, dict[str, Any]], str],
 ) -> HttpResponse:
-    """Shared by the ticket's actions: validate (when there is a form), call the service, then go
-    back to the ticket, or re-render the actions panel with the refusal (409 for a stale version):
-    beside the field it names, else above the forms."""
+    """Shared by the ticket's actions: validate (when there is a form), call the service (which
+    returns what to tell the user), then go back to the ticket saying so, or re-render the actions
+    panel with the refusal (409 for a stale version or too little stock): beside the field it
+    names, else above the forms."""
     ticket = selectors.ticket_get(user=request.user, ticket_id=ticket_id)
     _require_work(request, ticket)
     status, refused, error = 200, True, None
     if form is None or form.is_valid():
         try:
-            run(ticket, form.cleaned_data if form is not None else {})
+            done = run(ticket, form.cleaned_data if form is not None else {})
         except DomainError as exc:
             status = domain_error_status(exc, form)
             error = str(exc) if form is None else _panel_error(form)
@@ -226,6 +353,7 @@ def _action(
     else:  # the panel sums up what to fix; each field also shows its own
         error = _form_error(form)
     if not refused:
+        messages.success(request, done)
         url = reverse("repairs:ticket_detail", args=[ticket.pk])
         return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
     ticket = selectors.ticket_get(user=request.user, ticket_id=ticket_id)
@@ -242,8 +370,14 @@ def _action(
 def ticket_transition(request: HtmxHttpRequest, ticket_id: int) -> HttpResponse:
     form = TicketTransitionForm(request.POST)
 
-    def run(ticket: Ticket, data: dict[str, Any]) -> None:
-        tickets.ticket_transition(ticket=ticket, actor=request.user, **form.service_kwargs())
+    def run(ticket: Ticket, data: dict[str, Any]) -> str:
+        kwargs = form.service_kwargs()
+        if data.get("then_close") and kwargs["to_status"] == TicketStatus.RETURNED:
+            kwargs.pop("to_status")
+            closed = tickets.ticket_return_and_close(ticket=ticket, actor=request.user, **kwargs)
+            return f"Ticket #{closed.pk} is returned to its user and closed."
+        moved = tickets.ticket_transition(ticket=ticket, actor=request.user, **kwargs)
+        return f"Ticket #{moved.pk} is now {moved.get_status_display().lower()}."
 
     return _action(request, ticket_id, "transition_form", form, run)
 
@@ -253,10 +387,14 @@ def ticket_transition(request: HtmxHttpRequest, ticket_id: int) -> HttpResponse:
 def ticket_assign(request: HtmxHttpRequest, ticket_id: int) -> HttpResponse:
     form = TicketAssignForm(request.POST, assignees=selectors.ticket_assignees())
 
-    def run(ticket: Ticket, data: dict[str, Any]) -> None:
+    def run(ticket: Ticket, data: dict[str, Any]) -> str:
         tickets.ticket_assign(
             ticket=ticket, actor=request.user, assignee=data["assignee"], expected_version=data["version"]
         )
+        assignee = data["assignee"]
+        if assignee is None:
+            return f"Ticket #{ticket.pk} is unassigned."
+        return f"Ticket #{ticket.pk} is yours." if assignee == request.user else f"Assigned to {assignee}."
 
     return _action(request, ticket_id, "assign_form", form, run)
 
@@ -266,10 +404,11 @@ def ticket_assign(request: HtmxHttpRequest, ticket_id: int) -> HttpResponse:
 def ticket_escalate(request: HtmxHttpRequest, ticket_id: int) -> HttpResponse:
     form = TicketEscalateForm(request.POST)
 
-    def run(ticket: Ticket, data: dict[str, Any]) -> None:
-        tickets.ticket_escalate(
+    def run(ticket: Ticket, data: dict[str, Any]) -> str:
+        escalated = tickets.ticket_escalate(
             ticket=ticket, actor=request.user, note=data["note"], expected_version=data["version"]
         )
+        return f"Escalated to {escalated.get_tier_display().lower()}."
 
     return _action(request, ticket_id, "escalate_form", form, run)
 
@@ -279,7 +418,7 @@ def ticket_escalate(request: HtmxHttpRequest, ticket_id: int) -> HttpResponse:
 def ticket_update_vendor(request: HtmxHttpRequest, ticket_id: int) -> HttpResponse:
     form = TicketVendorForm(request.POST)
 
-    def run(ticket: Ticket, data: dict[str, Any]) -> None:
+    def run(ticket: Ticket, data: dict[str, Any]) -> str:
         tickets.ticket_update_vendor(
             ticket=ticket,
             actor=request.user,
@@ -290,6 +429,7 @@ def ticket_update_vendor(request: HtmxHttpRequest, ticket_id: int) -> HttpRespon
             vendor_returned_at=data["vendor_returned_at"],
             expected_version=data["version"],
         )
+        return "Vendor details saved."
 
     return _action(request, ticket_id, "vendor_form", form, run)
 
@@ -299,15 +439,9 @@ def ticket_update_vendor(request: HtmxHttpRequest, ticket_id: int) -> HttpRespon
 def ticket_record_work(request: HtmxHttpRequest, ticket_id: int) -> HttpResponse:
     form = TicketWorkForm(request.POST)
 
-    def run(ticket: Ticket, data: dict[str, Any]) -> None:
-        tickets.ticket_record_work(
-            ticket=ticket,
-            actor=request.user,
-            problem_summary=data["problem_summary"],
-            resolution_summary=data["resolution_summary"],
-            labour_minutes=data["labour_minutes"],
-            expected_version=data["version"],
-        )
+    def run(ticket: Ticket, data: dict[str, Any]) -> str:
+        tickets.ticket_record_work(ticket=ticket, actor=request.user, **form.service_kwargs(ticket))
+        return "Work saved."
 
     return _action(request, ticket_id, "work_form", form, run)
 
@@ -317,10 +451,11 @@ def ticket_record_work(request: HtmxHttpRequest, ticket_id: int) -> HttpResponse
 def ticket_loaner_check_out(request: HtmxHttpRequest, ticket_id: int) -> HttpResponse:
     form = TicketLoanerForm(request.POST)
 
-    def run(ticket: Ticket, data: dict[str, Any]) -> None:
-        tickets.ticket_loaner_check_out(
+    def run(ticket: Ticket, data: dict[str, Any]) -> str:
+        loan = tickets.ticket_loaner_check_out(
             ticket=ticket, actor=request.user, loaner_code=data["code"], borrower_id=data["borrower_id"]
         )
+        return f"Loaner {loan.loaner.asset_tag} lent to {data['borrower_id']}."
 
     return _action(request, ticket_id, "loaner_form", form, run)
 
@@ -328,8 +463,9 @@ def ticket_loaner_check_out(request: HtmxHttpRequest, ticket_id: int) -> HttpRes
 @require_POST
 @login_required
 def ticket_loaner_return(request: HtmxHttpRequest, ticket_id: int) -> HttpResponse:
-    def run(ticket: Ticket, data: dict[str, Any]) -> None:
+    def run(ticket: Ticket, data: dict[str, Any]) -> str:
         tickets.ticket_loaner_return(ticket=ticket, actor=request.user)
+        return "Loaner taken back."
 
     return _action(request, ticket_id, None, None, run)
 
@@ -343,23 +479,34 @@ def ticket_open(request: HtmxHttpRequest) -> HttpResponse:
     """Open a ticket from a scan; for a school administrator it files a repair request."""
     if not permissions.can_request_repairs(request.user):
         raise PermissionDenied
+    can_start = permissions.can_work_tickets(request.user)
     if request.method == "POST":
-        form = TicketOpenForm(request.POST)
+        form = TicketOpenForm(request.POST, can_start=can_start)
         if form.is_valid():
             data = dict(form.cleaned_data)
+            start_now = data.pop("start_now", False)
             device = fleet_selectors.device_find_exact(user=request.user, identifier=data.pop("code"))
             if device is None:
                 form.add_error("code", "No single device you can see has this asset tag or serial.")
             else:
                 try:
-                    ticket = tickets.ticket_open(device=device, reporter=request.user, **data)
+                    ticket = tickets.ticket_open(
+                        device=device, reporter=request.user, start_repair=start_now, **data
+                    )
                 except DomainError as exc:  # the scanned device's state: shown beside the scan
                     domain_error_status(exc, form, field="code")
                 else:
+                    opened = "Repair request" if ticket.status == TicketStatus.NEW else "Ticket"
+                    started = (
+                        " The repair is in progress." if ticket.status == TicketStatus.IN_PROGRESS else ""
+                    )
+                    messages.success(
+                        request, f"{opened} #{ticket.pk} opened for {device.asset_tag}.{started}"
+                    )
                     url = reverse("repairs:ticket_detail", args=[ticket.pk])
                     return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
     else:
-        form = TicketOpenForm(initial={"code": request.GET.get("code", "")})
+        form = TicketOpenForm(initial={"code": request.GET.get("code", "")}, can_start=can_start)
     context = {"form": form, "is_request": not permissions.can_work_tickets(request.user)}
     template = "repairs/ticket_open.html#open-form" if is_partial(request) else "repairs/ticket_open.html"
     return _vary(render(request, template, context))
@@ -389,7 +536,15 @@ def ticket_intake(request: HtmxHttpRequest) -> HttpResponse:
                 domain_error_status(exc, form)
     else:
         form = TicketIntakeForm(locations=locations)
-    context = {"form": form, "rows": rows, "opened": sum(1 for row in rows if row.ticket)}
+    opened = sum(1 for row in rows if row.ticket)
+    if opened:
+        refused = len(rows) - opened
+        messages.success(
+            request,
+            f"Opened {opened} ticket{'s' if opened != 1 else ''}"
+            + (f"; {refused} scan{'s' if refused != 1 else ''} refused, listed below." if refused else "."),
+        )
+    context = {"form": form, "rows": rows, "opened": opened}
     template = (
         "repairs/ticket_intake.html#intake-form" if is_partial(request) else "repairs/ticket_intake.html"
     )

@@ -26,8 +26,10 @@ CLOSE_WITHOUT_LABOUR = "To close the ticket, record labour minutes."
 
 
 def beside(html: str, field_id: str, message: str) -> bool:
-    """The message sits in the error paragraph that follows the field (``components/field_errors``)."""
-    pattern = rf'<p class="error" id="{field_id}-error" role="alert">[^<]*{re.escape(escape(message))}'
+    """The message sits in the error block that follows the field (``components/field_errors``)."""
+    pattern = (
+        rf'<div class="[^"]*field-error" id="{field_id}-error" role="alert">[^<]*{re.escape(escape(message))}'
+    )
     return re.search(pattern, html) is not None
 
 
@@ -66,7 +68,7 @@ def test_page_close_without_labour_shows_the_refusal_under_labour_minutes(
     html = response.content.decode()
     assert response.status_code == 200
     assert beside(html, "id_labour_minutes", CLOSE_WITHOUT_LABOUR)
-    assert '<p class="error" role="alert">' not in html  # not repeated above the forms
+    assert "alert-danger" not in html  # not repeated above the forms
     ticket.refresh_from_db()
     assert ticket.status == TicketStatus.RETURNED
 
@@ -223,7 +225,10 @@ def test_page_stock_adjust_by_zero_shows_it_under_quantity(
         .content.decode()
     )
 
-    # form.as_p lists a field's errors just before it, tied to the input by aria-describedby.
+    # bootstrap_field puts a field's errors right under it, tied to the input by aria-describedby.
     message = escape("An adjustment changes the count: give a non-zero quantity.")
-    assert f'<ul class="errorlist" id="id_quantity_error"><li>{message}</li></ul>' in html
+    pattern = (
+        rf'<div id="id_quantity_error"[^>]*>\s*<div class="invalid-feedback[^"]*">{re.escape(message)}</div>'
+    )
+    assert re.search(pattern, html)
     assert 'aria-describedby="id_quantity_helptext id_quantity_error"' in html

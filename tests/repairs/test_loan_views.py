@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 import pytest
@@ -26,6 +27,11 @@ DUE_URL = reverse("loans:loan_due_list")
 
 def _html(response) -> str:  # type: ignore[no-untyped-def]
     return response.content.decode()
+
+
+def _said(response) -> list[str]:  # type: ignore[no-untyped-def]
+    """The messages an htmx answer carries to the page (HX-Trigger, shown by app.js)."""
+    return [message["text"] for message in json.loads(response.get("HX-Trigger", "{}")).get("messages", [])]
 
 
 def _loaner(location: Location, tag: str | None = None) -> Device:
@@ -117,7 +123,7 @@ def test_loan_check_out_lends_the_scanned_loaner_and_re_renders_the_pool(
 
     html = _html(response)
     assert html.lstrip().startswith('<div id="loaner-pool">')
-    assert f"LN-0042 lent for ticket {ticket.pk}." in html
+    assert _said(response) == [f"LN-0042 lent for ticket {ticket.pk}."]
     assert "Out (1, 0 due back)" in html
     assert "S7654321" in html
     loan = Loan.objects.get()
@@ -178,7 +184,7 @@ def test_loan_return_from_the_pool_page_re_renders_the_pool(
 
     html = _html(response)
     assert html.lstrip().startswith('<div id="loaner-pool">')
-    assert "LN-0007 is back in the pool." in html
+    assert _said(response) == ["LN-0007 is back in the pool."]
     assert "Available (1)" in html
     loan.refresh_from_db()
     assert loan.returned_at is not None
@@ -195,7 +201,8 @@ def test_loan_return_from_the_due_list_re_renders_only_the_row(
 
     html = _html(response)
     assert html.lstrip().startswith(f'<tr id="due-row-{loan.pk}">')
-    assert "is back in the pool." in html
+    assert "Back in the pool" in html
+    assert _said(response) == [f"{loan.loaner.asset_tag} is back in the pool."]
 
 
 def test_loan_return_twice_shows_the_error(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import pytest
@@ -165,7 +166,7 @@ def test_ticket_transition_refused_rerenders_the_actions_fragment(login: Login, 
     response = login(technician).post(url, {"to_status": "closed", "version": 1}, headers=HTMX)
     body = response.content.decode()
     assert response.status_code == 200
-    assert body.lstrip().startswith('<section class="card" id="ticket-actions">')
+    assert body.lstrip().startswith('<section class="card" id="ticket-actions"')
     assert "To close the ticket, record" in body
 
 
@@ -314,4 +315,4 @@ def test_device_page_links_to_open_a_ticket(login: Login, technician: User) -> N
 
 def test_nav_shows_tickets(login: Login, technician: User) -> None:
     body = login(technician).get(reverse("repairs:ticket_list")).content.decode()
-    assert f'href="{reverse("repairs:ticket_list")}">Tickets<' in body
+    assert re.search(rf'href="{reverse("repairs:ticket_list")}"[^>]*>Tickets<', body)

@@ -551,3 +551,60 @@ def test_can_open_ticket_by_role(
     assert permissions.can_open_ticket(school_admin, own)
     assert not permissions.can_open_ticket(school_admin, other)
     assert not permissions.can_open_ticket(procurement, own)
+
+
+def test_ticket_open_with_start_repair_goes_on_to_in_progress_recording_both_moves(technician: User) -> None:
+    device = DeviceFactory.create()
+
+    ticket = tickets.ticket_open(
+        device=device, reporter=technician, symptom=Symptom.SCREEN, start_repair=True
+    )
+
+    assert ticket.status == TicketStatus.IN_PROGRESS
+    assert [(event.kind, event.to_status) for event in ticket.events.order_by("pk")] == [
+        (TicketEventKind.OPENED, TicketStatus.TRIAGED),
+        (TicketEventKind.STATUS_CHANGED, TicketStatus.IN_PROGRESS),
+    ]
+
+
+def test_ticket_open_with_start_repair_by_school_admin_stays_a_request(
+    school_admin: User, school: Location
+) -> None:
+    device = DeviceFactory.create(location=school)
+
+    ticket = tickets.ticket_open(
+        device=device, reporter=school_admin, symptom=Symptom.KEYBOARD, start_repair=True
+    )
+
+    assert ticket.status == TicketStatus.NEW
+
+
+def test_ticket_return_and_close_moves_a_repaired_ticket_through_returned_to_closed(technician: User) -> None:
+    ticket = TicketFactory.create(
+        status=TicketStatus.REPAIRED, problem_summary="Cracked screen", device__status=DeviceStatus.IN_REPAIR
+    )
+
+    closed = tickets.ticket_return_and_close(
+        ticket=ticket, actor=technician, labour_minutes=25, resolution_summary="New panel"
+    )
+
+    assert (closed.status, closed.labour_minutes, closed.resolution_summary) == (
+        TicketStatus.CLOSED,
+        25,
+        "New panel",
+    )
+    assert [event.to_status for event in closed.events.order_by("pk")][-2:] == [
+        TicketStatus.RETURNED,
+        TicketStatus.CLOSED,
+    ]
+
+
+def test_ticket_return_and_close_without_labour_refuses_and_leaves_it_repaired(technician: User) -> None:
+    ticket = TicketFactory.create(status=TicketStatus.REPAIRED, problem_summary="Cracked screen")
+
+    with pytest.raises(DomainError) as refused:
+        tickets.ticket_return_and_close(ticket=ticket, actor=technician, resolution_summary="New panel")
+
+    assert refused.value.field == "labour_minutes"
+    ticket.refresh_from_db()
+    assert (ticket.status, ticket.resolution_summary) == (TicketStatus.REPAIRED, "")
