@@ -52,6 +52,38 @@ def forecast_list(
     return PartForecastFilterSet(filters or {}, queryset=rows).qs
 
 
+# The forecast table's sortable columns: ``sort`` value -> order_by fields (a leading "-" in the
+# query reverses them). The part number always breaks ties, so pages never overlap.
+FORECAST_SORTS: dict[str, tuple[str, ...]] = {
+    "part": ("part__part_number",),
+    "category": ("part__category", "part__part_number"),
+    "vendor": ("part__vendor__name", "part__part_number"),
+    "point": ("point", "part__part_number"),
+    "on_hand": ("on_hand", "part__part_number"),
+    "on_order": ("on_order", "part__part_number"),
+    "reorder_point": ("reorder_point", "part__part_number"),
+    "suggested": ("suggested_order", "part__part_number"),
+    "spend": ("expected_spend", "part__part_number"),
+}
+DEFAULT_FORECAST_SORT = "-spend"
+
+
+def forecast_sort_key(sort: str | None) -> str:
+    """The ``sort`` query value if it names a sortable column (optionally "-" first), else the default."""
+    value = (sort or "").strip()
+    return value if value.lstrip("-") in FORECAST_SORTS and value.count("-") <= 1 else DEFAULT_FORECAST_SORT
+
+
+def forecast_sort(rows: QuerySet[PartForecast], sort: str | None) -> QuerySet[PartForecast]:
+    """``rows`` ordered by a whitelisted column (see FORECAST_SORTS); unknown values sort by spend."""
+    key = forecast_sort_key(sort)
+    descending = key.startswith("-")
+    fields = FORECAST_SORTS[key.lstrip("-")]
+    # The column itself follows the direction; the part number tie-break stays ascending.
+    first = F(fields[0]).desc(nulls_last=True) if descending else F(fields[0]).asc(nulls_last=True)
+    return rows.order_by(first, *fields[1:], "pk")
+
+
 def part_forecast_latest(*, part_id: int) -> PartForecast | None:
     """The part's row in the latest succeeded run (with its part and vendor), or None."""
     run = latest_run()

@@ -408,14 +408,67 @@ def total_quantiles(forecast: PartForecast) -> list[tuple[str, float]]:
     return [(f"{level:.0%}", number) for level, number in sorted(levels)]
 
 
-def demand_chart_for(forecast: PartForecast) -> str:
+def demand_chart_for(forecast: PartForecast, *, layout: charts.Layout = charts.WIDE) -> str:
+    suffix = "" if layout == charts.WIDE else "-compact"
     return charts.demand_chart(
         history=forecast.history or [],
         history_start=forecast.history_start,
         weekly_mean=forecast.weekly_mean or [],
         weekly_quantiles=forecast.weekly_quantiles or {},
         title=f"Weekly demand for {forecast.part.part_number}: history and forecast",
-        chart_id=f"demand-chart-{forecast.part_id}",
+        chart_id=f"demand-chart-{forecast.part_id}{suffix}",
+        layout=layout,
+    )
+
+
+@dataclass(frozen=True)
+class ChartWeek:
+    """One week of the chart in numbers: what was used, or what is forecast."""
+
+    starts: dt.date | None
+    used: float | None = None
+    mean: float | None = None
+    low: float | None = None
+    median: float | None = None
+    high: float | None = None
+
+
+@dataclass(frozen=True)
+class DemandChart:
+    """The part's chart in two layouts (wide, phone), its key, a note and its numbers."""
+
+    wide: str
+    compact: str
+    legend: str
+    note: str
+    weeks: list[ChartWeek]
+
+
+def demand_chart_full(forecast: PartForecast) -> DemandChart:
+    """Everything the part page shows of the chart; ``weeks`` is its text alternative."""
+    start = forecast.history_start
+    history = forecast.history or []
+    rows = [
+        ChartWeek(
+            starts=start + dt.timedelta(weeks=k) if start else None,
+            used=float(v) if v is not None else None,
+        )
+        for k, v in enumerate(history)
+    ]
+    rows += [
+        ChartWeek(starts=week.starts, mean=week.mean, low=week.low, median=week.median, high=week.high)
+        for week in forecast_weeks(forecast, weeks=len(forecast.weekly_mean or []))
+    ]
+    return DemandChart(
+        wide=demand_chart_for(forecast),
+        compact=demand_chart_for(forecast, layout=charts.COMPACT),
+        legend=charts.legend(
+            history=history,
+            weekly_mean=forecast.weekly_mean or [],
+            weekly_quantiles=forecast.weekly_quantiles or {},
+        ),
+        note=charts.median_note(forecast.weekly_quantiles or {}, forecast.weekly_mean or []),
+        weeks=rows,
     )
 
 

@@ -26,12 +26,12 @@ from forecasting.choices import ForecastTrigger
 from forecasting.filters import PartForecastFilterSet, ReorderSuggestionFilterSet
 from forecasting.forms import SuggestionOrderForm
 from forecasting.models import ForecastRun, PartForecast, ReorderSuggestion
+from forecasting.selectors import explain, reports
 from forecasting.selectors import forecasts as selectors
-from forecasting.selectors import reports
 from forecasting.services import ordering, runs
 from repairs import selectors as repair_selectors
 
-PER_PAGE = 50
+PER_PAGE = 25
 CSV_HEADER = [
     "Vendor",
     "Part number",
@@ -73,12 +73,64 @@ class ForecastRow:
     def models(self) -> list[str]:
         return [str(model) for model in self.forecast.part.compatible_models.all()]
 
+    @property
+    def fits(self) -> str:
+        """What the part fits, as its one-line description when the catalogue gives it none
+        (catalogue descriptions already say what a part fits: "LCD panel for Lenovo 100e ...")."""
+        models = self.models
+        if self.forecast.part.description.strip() or not models:
+            return ""
+        return f"{len(models)} models" if len(models) > 3 else ", ".join(models)
+
+
+@dataclass(frozen=True)
+class SortHeader:
+    """A sortable column heading: the ``sort`` value its link asks for and its aria-sort."""
+
+    key: str
+    label: str
+    numeric: bool
+    current: str  # the table's sort, e.g. "-spend"
+
+    @property
+    def direction(self) -> str:
+        """The aria-sort value when the table is sorted by this column (empty otherwise)."""
+        if self.current.lstrip("-") != self.key:
+            return ""
+        return "descending" if self.current.startswith("-") else "ascending"
+
+    @property
+    def next(self) -> str:
+        """The sort a click asks for: the other direction when sorted by this column already;
+        largest first for numbers, A to Z for words otherwise."""
+        if self.direction:
+            return self.key if self.direction == "descending" else f"-{self.key}"
+        return f"-{self.key}" if self.numeric else self.key
+
+
+FORECAST_COLUMNS = (
+    ("part", "Part", False),
+    ("category", "Category", False),
+    ("vendor", "Vendor", False),
+    ("point", "Expected demand", True),
+    ("on_hand", "On hand", True),
+    ("on_order", "On order", True),
+    ("reorder_point", "Reorder point", True),
+    ("suggested", "Suggested order", True),
+    ("spend", "Expected spend", True),
+)
+
 
 def _panel_context(
     run: ForecastRun | None, *, conflict: bool = False, unavailable: str = ""
 ) -> dict[str, object]:
+    took = None
+    if run is not None and run.started_at and run.finished_at:
+        took = run.finished_at - run.started_at
     return {
         "active": run,
+        "page_title": f"Forecast run {run.pk}" if run is not None else "Forecast run not started",
+        "took": took,
         "polling": run is not None and run.status in runs.ACTIVE_STATUSES,
         "conflict": conflict,
         "unavailable": unavailable,
@@ -93,7 +145,11 @@ def forecast_list(request: HtmxHttpRequest) -> HttpResponse:
     run = selectors.latest_run()
     rows = selectors.forecast_list(run=run) if run else PartForecast.objects.none()
     filterset = PartForecastFilterSet(request.GET, queryset=rows)
+    # The column headings sort the table (``sort``), so the API's ordering filter is not offered.
+    filterset.form.fields.pop("ordering", None)
     forecasts = filterset.qs if filterset.is_valid() else rows.none()
+    sort = selectors.forecast_sort_key(request.GET.get("sort"))
+    forecasts = selectors.forecast_sort(forecasts, sort)
     # The table names the models each part fits: one query for the page (the API does not need it).
     page = Paginator(forecasts.prefetch_related("part__compatible_models"), PER_PAGE).get_page(
         request.GET.get("page")
@@ -104,6 +160,8 @@ def forecast_list(request: HtmxHttpRequest) -> HttpResponse:
         "page": page,
         "rows": [ForecastRow(forecast) for forecast in page],
         "query": _query(request),
+        "sort": sort,
+        "headers": {key: SortHeader(key, label, numeric, sort) for key, label, numeric in FORECAST_COLUMNS},
         "can_run": permissions.can_run_forecast(request.user),
     }
     if not is_partial(request):
@@ -138,6 +196,8 @@ def forecast_run_create(request: HtmxHttpRequest) -> HttpResponse:
         response["Retry-After"] = str(exc.retry_after_seconds)
         return response
     if is_partial(request):
+        if not conflict:
+            messages.success(request, "Forecast started. The table updates when it finishes.")
         # 200 even on a conflict: htmx swaps only successful responses, and the panel says why.
         return render(
             request,
@@ -183,7 +243,8 @@ def part_forecast(request: HtmxHttpRequest, part_id: int) -> HttpResponse:
     if not forecast.error:
         context.update(
             {
-                "chart": reports.demand_chart_for(forecast),
+                "chart": reports.demand_chart_full(forecast),
+                "change": explain.forecast_change(forecast),
                 "weeks": reports.forecast_weeks(forecast),
                 "totals": reports.total_quantiles(forecast),
                 "suggestions": reports.part_suggestions(forecast),

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+import pytest
+
 from forecasting.domain import charts
 
 MONDAY = dt.date(2024, 8, 5)
@@ -104,8 +106,74 @@ def test_demand_chart_with_all_zero_forecast_and_history_has_a_flat_band_on_the_
 
     bottom = charts.HEIGHT - charts.MARGIN_BOTTOM
     assert {y for _, y in _points(svg, "band")} == {bottom}
-    assert {y for _, y in _points(svg, "mean")} == {bottom}
+    # Lines of zero sit just above the axis (half their stroke), so they are never hidden under it.
+    for css_class, width in (("mean", charts.MEAN_WIDTH), ("median", charts.MEDIAN_WIDTH)):
+        assert [y for _, y in _points(svg, css_class)] == pytest.approx([bottom - width / 2] * 4, abs=0.06)
     assert "nan" not in svg.lower() and "inf" not in svg.lower()
+
+
+def test_demand_chart_draws_the_median_last_thick_and_in_its_own_colour():
+    svg = _chart()
+
+    median = _match(r"<polyline class=\"median\"[^>]*>", svg)
+    assert f'stroke="{charts.MEDIAN_COLOUR}"' in median and f'stroke-width="{charts.MEDIAN_WIDTH}"' in median
+    assert charts.MEDIAN_COLOUR not in (charts.MEAN_COLOUR, charts.HISTORY_COLOUR, charts.TODAY_COLOUR)
+    # On top of the band and the mean.
+    assert svg.index('class="median"') > svg.index('class="mean"') > svg.index('class="band"')
+    # A median of 3 in week 4 is drawn above the axis, in proportion to the y scale (0 to 10).
+    bottom = charts.HEIGHT - charts.MARGIN_BOTTOM
+    _, y = _points(svg, "median")[3]
+    assert y == pytest.approx(bottom - 0.3 * (bottom - charts.MARGIN_TOP), abs=0.05)
+
+
+def test_demand_chart_scales_a_hardly_used_part_to_at_least_one_unit():
+    svg = _chart(history=[0.0] * 6, weekly_mean=[0.01] * 4, weekly_quantiles={"0.5": [0.0] * 4})
+
+    labels = re.findall(r'text-anchor="end"[^>]*>([^<]*)<', svg)
+    assert labels == ["0", "0.5", "1"]
+
+
+def test_demand_chart_y_labels_are_round_numbers():
+    assert charts.y_ticks(2.5) == [0, 1, 2]
+    assert charts.y_ticks(20) == [0, 5, 10, 15, 20]
+    assert charts.y_ticks(1) == [0, 0.5, 1]
+
+
+def test_demand_chart_compact_layout_shows_the_last_year_with_larger_type():
+    svg = _chart(history=[1.0] * 120, history_start=MONDAY, layout=charts.COMPACT)
+
+    assert 'viewBox="0 0 400 320"' in svg
+    assert svg.count("<rect ") == 52
+    assert 'font-size="15"' in svg and 'font-size="12"' not in svg
+    month_labels = re.findall(
+        r'<text x="[\d.]+" y="[\d.]+" font-size="15" fill="[^"]+">([A-Z][a-z]{2}[^<]*)<', svg
+    )
+    assert 1 <= len(month_labels) <= 4
+    assert all(0 <= x <= 400 for x in _numbers(svg, "x"))
+
+
+def test_legend_lists_what_the_chart_draws():
+    legend = str(charts.legend(history=[0, 3, None], weekly_mean=[1.0, 2.0], weekly_quantiles=QUANTILES))
+
+    assert 'aria-label="Chart key"' in legend
+    for key in ("history", "band", "mean", "median", "today"):
+        assert f'class="legend-{key}"' in legend
+    assert 'aria-hidden="true"' in legend and "style=" not in legend
+    bare = str(charts.legend(history=[], weekly_mean=[1.0], weekly_quantiles={}))
+    assert "legend-history" not in bare and "legend-band" not in bare and "legend-median" not in bare
+
+
+def test_median_note_when_the_median_is_zero_most_weeks():
+    zeros = {"0.5": [0.0] * 50 + [1.0, 1.0]}
+
+    note = charts.median_note(zeros, [0.1] * 52)
+
+    assert note.startswith("The median forecast is 0 in 50 of 52 weeks")
+    assert "expected demand averages 0.1 a week" in note
+    assert charts.median_note({"0.5": [0.0] * 52}, [0.0] * 52).endswith(
+        "and so is expected demand: no use is expected."
+    )
+    assert charts.median_note({"0.5": [1.0] * 52}, [1.2] * 52) == ""
 
 
 def test_demand_chart_without_forecast_or_quantiles_still_renders():

@@ -27,6 +27,7 @@ from tests.repairs.factories import PartFactory, PurchaseOrderFactory, StockLoca
 pytestmark = pytest.mark.django_db
 
 HTMX = {"HX-Request": "true"}
+FORECAST_LIST_QUERIES = 10
 HISTORY_START = dt.date(2024, 9, 2)
 HISTORY_END = dt.date(2025, 9, 1)
 PAGES = [
@@ -40,6 +41,14 @@ def _match(pattern: str, text: str, flags: int = 0, group: int = 0) -> str:
     found = re.search(pattern, text, flags)
     assert found, f"{pattern!r} not found"
     return found.group(group)
+
+
+def _cells(html: str) -> list[str]:
+    """The text of each <td> (tags dropped, whitespace squeezed)."""
+    return [
+        " ".join(re.sub(r"<[^>]+>", " ", cell).split())
+        for cell in re.findall(r"<td[^>]*>(.*?)</td>", html, re.S)
+    ]
 
 
 def _run(**kwargs: object) -> ForecastRun:
@@ -172,15 +181,12 @@ def test_forecast_list_shows_run_summary_and_part_figures(login, procurement):
     body = response.content.decode()
     assert f"Latest forecast: run {run.pk}" in body
     assert "2 parts" in body and "1 error" in body
-    row = _match(r"<tr>\s*<td><a href=\"[^\"]+\">5D10M42862</a>.*?</tr>", body, re.S)
-    cells = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td>(.*?)</td>", row, re.S)]
-    assert cells == [
-        "5D10M42862",
-        "11.6in HD panel",
+    row = _match(r"<tr>\s*<td class=\"part-cell\"><a href=\"[^\"]+\">5D10M42862</a>.*?</tr>", body, re.S)
+    assert _cells(row) == [
+        "5D10M42862 11.6in HD panel",
         "LCD panel",
         str(part.vendor),
-        "Chromebook 300e Gen 3",
-        "26.0",
+        "26",
         "35",
         "3",
         "2",
@@ -190,6 +196,16 @@ def test_forecast_list_shows_run_summary_and_part_figures(login, procurement):
     ]
     assert reverse("forecasting:part_forecast", args=[part.pk]) in body
     assert "Run now" in body
+
+
+def test_forecast_list_describes_a_part_without_a_description_by_what_it_fits(login, procurement):
+    part = _part("5D10M42862", description="")
+    part.compatible_models.add(DeviceModelFactory.create(name="Chromebook 300e Gen 3"))
+    _forecast(_run(), part)
+
+    body = login(procurement).get(reverse("forecasting:forecast_list")).content.decode()
+
+    assert _match(r'<div class="part-line[^"]*">([^<]*)</div>', body, group=1) == "Fits Chromebook 300e Gen 3"
 
 
 def test_forecast_list_sorts_by_spend_and_leaves_out_failed_parts(login, procurement):
@@ -210,7 +226,11 @@ def test_forecast_list_sorts_by_spend_and_leaves_out_failed_parts(login, procure
     [
         ({"q": "hinge"}, ["HNG-1"]),
         ({"category": PartCategory.BATTERY}, ["BAT-1"]),
-        ({"ordering": "part"}, ["BAT-1", "HNG-1", "KBD-1"]),
+        ({"sort": "part"}, ["BAT-1", "HNG-1", "KBD-1"]),
+        ({"sort": "-part"}, ["KBD-1", "HNG-1", "BAT-1"]),
+        ({"sort": "-category"}, ["KBD-1", "HNG-1", "BAT-1"]),
+        ({"sort": "-part", "q": "b"}, ["KBD-1", "BAT-1"]),
+        ({"sort": "no_such_column"}, ["BAT-1", "HNG-1", "KBD-1"]),
     ],
 )
 def test_forecast_list_filters(login, procurement, query, expected):
@@ -262,17 +282,17 @@ def test_forecast_list_htmx_returns_the_table_only(login, procurement):
     assert "HX-Request" in response["Vary"]
 
 
-def test_forecast_list_pages_fifty_rows(login, procurement):
+def test_forecast_list_pages_twenty_five_rows(login, procurement):
     run = _run()
-    for n in range(51):
+    for n in range(26):
         _forecast(run, _part(f"P-{n:03d}"), expected_spend=Decimal(1000 - n))
 
     client = login(procurement)
     first = client.get(reverse("forecasting:forecast_list")).content.decode()
     second = client.get(reverse("forecasting:forecast_list"), {"page": 2}).content.decode()
 
-    assert first.count('<td><a href="/') == 50 and "Page 1 of 2" in first
-    assert re.findall(r">(P-\d{3})</a>", second) == ["P-050"]
+    assert first.count('<td class="part-cell"><a href="/') == 25 and "Page 1 of 2" in first
+    assert re.findall(r">(P-\d{3})</a>", second) == ["P-025"]
 
 
 def _grow(run: ForecastRun, rows: int) -> None:
@@ -307,6 +327,65 @@ def test_forecast_pages_query_count_is_fixed(
         assert client.get(reverse(name)).status_code == 200
 
 
+def test_forecast_list_headings_sort_and_mark_the_sorted_column(login, procurement):
+    run = _run()
+    _forecast(run, _part("LOW-1", description="Hinge cover"), point=4.0)
+    _forecast(run, _part("HIGH-1", description="Hinge screw"), point=40.0)
+    _forecast(run, _part("OTHER-1", description="Battery"), point=90.0)
+
+    body = (
+        login(procurement)
+        .get(reverse("forecasting:forecast_list"), {"q": "hinge", "sort": "-point", "page": "1"})
+        .content.decode()
+    )
+
+    assert re.findall(r">([A-Z]+-1)</a>", body) == ["HIGH-1", "LOW-1"]
+    sorted_headings = re.findall(r'<th scope="col"[^>]*aria-sort="(\w+)"[^>]*>\s*<a[^>]*>([^<]+)<', body)
+    assert sorted_headings == [("descending", "Expected demand")]
+    # Clicking the sorted column reverses it; the others sort their own way; filters stay, the page resets.
+    assert 'href="?q=hinge&amp;sort=point">Expected demand' in body
+    assert 'href="?q=hinge&amp;sort=part">Part<' in body
+    assert 'href="?q=hinge&amp;sort=-spend">Expected spend<' in body
+    assert 'name="sort" value="-point"' in body  # the filter form keeps the sort
+    assert "<th></th>" not in body and "Order by" not in body
+
+
+def test_forecast_list_sorts_ascending_and_ignores_unknown_columns(login, procurement):
+    run = _run()
+    _forecast(run, _part("AAA-1"), on_hand=9, expected_spend=Decimal("1"))
+    _forecast(run, _part("BBB-1"), on_hand=1, expected_spend=Decimal("2"))
+    client = login(procurement)
+
+    by_stock = client.get(reverse("forecasting:forecast_list"), {"sort": "on_hand"}).content.decode()
+    unknown = client.get(
+        reverse("forecasting:forecast_list"), {"sort": "part__vendor__secret"}
+    ).content.decode()
+
+    assert re.findall(r">([A-Z]{3}-1)</a>", by_stock) == ["BBB-1", "AAA-1"]
+    assert 'aria-sort="ascending"' in by_stock
+    assert re.findall(r">([A-Z]{3}-1)</a>", unknown) == ["BBB-1", "AAA-1"]  # spend, largest first
+
+
+def test_forecast_list_query_count_is_pinned_whatever_the_page_size(
+    login, procurement, django_assert_num_queries: DjangoAssertNumQueries
+):
+    run = _run()
+    client = login(procurement)
+    query = {"sort": "vendor", "q": "GROW"}
+    _grow(run, 2)
+    client.get(reverse("forecasting:forecast_list"), query)  # warm the session and content types
+    # Session, user, latest run, newest run, vendor and model choices, count, page, fitted models.
+    with django_assert_num_queries(FORECAST_LIST_QUERIES):
+        assert client.get(reverse("forecasting:forecast_list"), query).status_code == 200
+    _grow(run, 30)
+    with django_assert_num_queries(FORECAST_LIST_QUERIES):
+        first = client.get(reverse("forecasting:forecast_list"), query)
+    with django_assert_num_queries(FORECAST_LIST_QUERIES):
+        second = client.get(reverse("forecasting:forecast_list"), {**query, "page": 2})
+    assert first.content.decode().count('class="part-cell"') == 25
+    assert second.content.decode().count('class="part-cell"') == 7
+
+
 # Runs -----------------------------------------------------------------------------------------
 
 
@@ -326,6 +405,7 @@ def test_run_now_starts_a_manual_run_and_returns_a_polling_panel(
     assert body.lstrip().startswith('<section id="run-panel"')
     assert f'hx-get="{reverse("forecasting:forecast_run_progress", args=[run.pk])}"' in body
     assert 'hx-trigger="every 2s"' in body
+    assert "Forecast started." in response["HX-Trigger"]
 
 
 def test_run_now_without_htmx_redirects_with_a_message(login, procurement, monkeypatch):
@@ -375,7 +455,9 @@ def test_run_now_with_the_task_queue_unreachable_says_try_again_and_holds_nothin
     message = "The task queue is unreachable, so the forecast could not start. Try again in a minute."
     assert plain.status_code == 503  # a plain form post: a page saying so
     assert plain["Retry-After"] == "30"
-    assert message in plain.content.decode() and "<h1>Forecast run not started</h1>" in plain.content.decode()
+    assert message in plain.content.decode() and re.search(
+        r"<h1[^>]*>Forecast run not started</h1>", plain.content.decode()
+    )
     assert button.status_code == 200  # htmx swaps only a 200: the panel says so
     body = button.content.decode()
     assert body.lstrip().startswith('<section id="run-panel"')
@@ -458,14 +540,60 @@ def test_part_forecast_shows_chart_weeks_totals_reorder_and_backtest(login, supe
     assert '<svg class="demand-chart"' in body and 'class="band"' in body
     weeks = _match(r'id="forecast-weeks".*?</table>', body, re.S)
     assert weeks.count("<tr>") == 13  # header and 12 weeks
-    assert "<td>2025-09-01</td><td>0.50</td>" in weeks and "<td>2025-11-17</td>" in weeks
+    assert '<td>2025-09-01</td><td class="num">0.50</td>' in weeks and "<td>2025-11-17</td>" in weeks
     assert "<dt>Buy to fill 90% of demand</dt><dd>35</dd>" in body
     assert "<dt>Warranty-covered share</dt><dd>25%" in body
     reorder = _match(r'id="forecast-reorder".*?</table>', body, re.S)
-    cells = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td>(.*?)</td>", reorder, re.S)]
-    assert cells[:8] == ["Central depot", "21 days", "2.5", "1.7", "5", "1", "1", "0.0"]
+    cells = _cells(reorder)
+    assert cells[:8] == ["Central depot", "21 days", "2.5", "1.7", "5", "1", "1", "0"]
     assert "PO2025-000777" in cells[8]
     assert "<dt>In the 80% band</dt><dd>85%</dd>" in body
+
+
+def test_part_forecast_chart_has_a_phone_drawing_a_key_and_its_numbers(login, procurement):
+    part = _part("5D10M42862")
+    _forecast(_run(), part)
+
+    body = login(procurement).get(reverse("forecasting:part_forecast", args=[part.pk])).content.decode()
+
+    assert (
+        f'id="demand-chart-{part.pk}-title"' in body and f'id="demand-chart-{part.pk}-compact-title"' in body
+    )
+    assert 'viewBox="0 0 760 300"' in body and 'viewBox="0 0 400 320"' in body
+    legend = _match(r'<ul class="chart-legend".*?</ul>', body, re.S)
+    for label in ("Used each week", "10-90% range", "Expected demand (mean)", "Median forecast", "Today"):
+        assert label in legend
+    numbers = _match(r'<details class="chart-numbers">.*?</details>', body, re.S)
+    assert numbers.count("<tr>") == 1 + 52 + 52  # heading, history weeks, forecast weeks
+    assert "<td>2024-09-02</td>" in numbers and "<td>2025-09-01</td>" in numbers
+    # The median is 0 for the first 26 weeks only: no note about a median lying on the axis.
+    assert 'id="median-note"' not in body
+    assert "style=" not in _match(r'<section class="card mb-3" id="forecast-chart".*?</section>', body, re.S)
+
+
+def test_part_forecast_says_why_the_forecast_differs_from_last_year(login, procurement):
+    model = DeviceModelFactory.create(aue_month=dt.date(2020, 6, 1))  # long past its AUE
+    part = _part("OLD-1")
+    part.compatible_models.add(model)
+    _forecast(_run(), part, history=[1.0] * 52, point=0.0, weekly_mean=[0.0] * 52)
+
+    body = login(procurement).get(reverse("forecasting:part_forecast", args=[part.pk])).content.decode()
+
+    change = _match(r'<p class="alert alert-info" id="forecast-change">(.*?)</p>', body, re.S, group=1)
+    assert change == (
+        "The forecast for the next 12 months (0) is 100% below the use in the last 12 months (52) because "
+        "every device it fits has reached its Auto Update Expiration, so none will be in service over the "
+        "forecast."
+    )
+
+
+def test_part_forecast_close_to_last_year_has_no_sentence(login, procurement):
+    part = _part("STEADY-1")
+    _forecast(_run(), part, history=[0.5] * 52, point=26.0)
+
+    body = login(procurement).get(reverse("forecasting:part_forecast", args=[part.pk])).content.decode()
+
+    assert 'id="forecast-change"' not in body
 
 
 def test_part_forecast_for_unknown_part_is_404(login, procurement):
@@ -535,9 +663,10 @@ def test_suggestion_list_groups_by_vendor_with_totals(login, procurement):
 
     body = login(procurement).get(reverse("forecasting:suggestion_list")).content.decode()
 
-    acme = _match(r'<section class="card vendor-group".*?Acme Parts.*?</section>', body, re.S)
-    assert "Acme Parts total</th><th>$318.00</th>" in acme  # 4 x 48 + 1 x 48 + 3 x 5 + 2 x 31.50
-    assert "Zenith Supply total</th><th>$199.90</th>" in body
+    acme = _match(r'<section class="card mb-3 vendor-group".*?Acme Parts.*?</section>', body, re.S)
+    # 4 x 48 + 1 x 48 + 3 x 5 + 2 x 31.50
+    assert 'Acme Parts total</th><td class="num fw-semibold" data-label="Total">$318.00</td>' in acme
+    assert 'Zenith Supply total</th><td class="num fw-semibold" data-label="Total">$199.90</td>' in body
     assert '<strong id="grand-total">$517.90</strong>' in body
     assert "ZERO-1" not in body
     checked = re.findall(r'name="suggestion" value="(\d+)" checked', body)
@@ -690,7 +819,8 @@ def test_suggestion_order_without_valid_lines_says_so(login, procurement, data):
 
     assert response.status_code == 200
     assert re.search(
-        r'class="error" role="alert">[^<]*(Tick at least one|Choose lines)', response.content.decode()
+        r'class="alert alert-danger" role="alert">[^<]*(Tick at least one|Choose lines)',
+        response.content.decode(),
     )
     assert PurchaseOrder.objects.count() == 1
 
@@ -727,10 +857,9 @@ def test_forecast_accuracy_shows_backtest_and_realised_comparison(login, procure
     body = login(procurement).get(reverse("forecasting:forecast_accuracy")).content.decode()
 
     assert f"Backtest of run {latest.pk}" in body
-    assert "<dt>Bias</dt><dd>3.0 (30% of use)</dd>" in body
+    assert "<dt>Bias</dt><dd>3 (30% of use)</dd>" in body
     assert "<dt>In the 80% band</dt><dd>85% (80% is right)</dd>" in body
     realised = _match(r'id="realised-runs".*?</table>', body, re.S)
     # Four weeks have passed: forecast 4, used 2+0+4+1 = 7; week 3 (4 used) is outside 0..3.
-    assert f"<td>{old.pk}</td><td>2025-08-04</td><td>4</td><td>1</td>" in realised
-    assert "<td>4.0</td><td>7.0</td><td>-3.0</td>" in realised
-    assert "<td>75%</td>" in realised
+    cells = _cells(realised)
+    assert cells == [str(old.pk), "2025-08-04", "4", "1", "4", "7", "-3", "1.25", "75%"]

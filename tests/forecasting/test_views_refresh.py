@@ -114,7 +114,10 @@ def test_refresh_plan_page_shows_years_models_and_rates(
     assert "2025-26: 0 devices, $0.00" in html
     assert "2026-27: 4 devices, $800.00" in html
     assert "2027-28: 0 devices, $0.00" in html
-    assert "<td>Chromebook 00</td><td>0</td><td>1</td><td>0</td><td>9.5</td><td>3.5%</td>" in html
+    assert (
+        '<td>Chromebook 00</td><td class="num">0</td><td class="num">1</td><td class="num">0</td>'
+        '<td class="num">9.5</td><td class="num">3.5%</td>'
+    ) in html
     assert "Budget per year" in html and "Devices deferred" not in html
 
 
@@ -126,7 +129,7 @@ def test_refresh_plan_page_with_budget_shows_the_shortfall(
     html = _html(login(procurement).get(url, {"years": "2", "budget": "500"}))
 
     # 2026-27 costs $800: $300 over, so 2 of the 4 AUE replacements wait.
-    assert '<strong class="error">No: $300.00 over</strong></td><td>2</td>' in html
+    assert '<strong class="error">No: $300.00 over</strong></td><td class="num">2</td>' in html
     assert "Devices deferred" in html
 
 
