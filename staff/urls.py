@@ -7,6 +7,7 @@ urlpatterns = [
     # time and pay: my week, team timesheets, payroll export
     path("time/", time.time_entry_week, name="time_entry_week"),
     path("time/entries/", time.time_entry_create, name="time_entry_create"),
+    path("time/entries/<int:entry_id>/edit/", time.time_entry_edit, name="time_entry_edit"),
     path("time/entries/<int:entry_id>/delete/", time.time_entry_delete, name="time_entry_delete"),
     path("timesheets/", time.timesheet_team, name="timesheet_team"),
     path("timesheets/<int:timesheet_id>/", time.timesheet_detail, name="timesheet_detail"),

@@ -1,4 +1,4 @@
-"""Input validation for the accounts HTML forms."""
+"""Input validation for the overtime HTML forms (rules live in staff.services.overtime)."""
 
 from __future__ import annotations
 
@@ -14,13 +14,23 @@ from fleet.models import Location
 from repairs.models import Ticket
 from staff.choices import Weekday
 
+
+def iso_date_input() -> forms.DateInput:
+    """A date picker whose value is ISO (2026-10-29), the only format ``type="date"`` accepts."""
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
 # Overtime ----------------------------------------------------------------------------------------
 
 
 class OvertimeRequestForm(forms.Form):
-    work_date = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}))
+    work_date = forms.DateField(label="Date", widget=iso_date_input())
     expected_hours = forms.DecimalField(
-        label="Expected hours", min_value=Decimal("0.25"), max_value=Decimal("16"), decimal_places=2
+        label="Expected hours",
+        min_value=Decimal("0.25"),
+        max_value=Decimal("16"),
+        decimal_places=2,
+        widget=forms.NumberInput(attrs={"step": "0.25", "inputmode": "decimal"}),
     )
     location = forms.ModelChoiceField(queryset=Location.objects.none(), required=False)
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
@@ -44,7 +54,9 @@ class OvertimeRequestForm(forms.Form):
 
 
 class OvertimeDecisionForm(forms.Form):
-    comment = forms.CharField(max_length=2000, required=False)
+    comment = forms.CharField(
+        max_length=2000, required=False, help_text="Required to deny: it is sent to the requester."
+    )
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 
@@ -53,7 +65,7 @@ class OvertimeVersionForm(forms.Form):
 
 
 class OvertimeRuleForm(forms.Form):
-    effective_from = forms.DateField(label="Effective from", widget=forms.DateInput(attrs={"type": "date"}))
+    effective_from = forms.DateField(label="Effective from", widget=iso_date_input())
     grade_min = forms.IntegerField(label="Lowest grade", min_value=1, max_value=99)
     grade_max = forms.IntegerField(label="Highest grade", min_value=1, max_value=99)
     eligible = forms.BooleanField(required=False, label="Eligible for overtime")
@@ -94,8 +106,8 @@ class OvertimeRuleForm(forms.Form):
 
 class OvertimeDelegationForm(forms.Form):
     delegate = forms.ModelChoiceField(queryset=User.objects.none())
-    starts_on = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
-    ends_on = forms.DateField(label="To", widget=forms.DateInput(attrs={"type": "date"}))
+    starts_on = forms.DateField(label="From", widget=iso_date_input())
+    ends_on = forms.DateField(label="To", widget=iso_date_input())
 
     def __init__(self, data: QueryDict | None = None, *, delegates: QuerySet[User]) -> None:
         super().__init__(data)

@@ -11,20 +11,31 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from fleet.models import Location
-from staff.choices import TimeEntryKind
+from staff.choices import TimeEntryKind, TimesheetStatus
+from staff.forms.overtime import iso_date_input
 from staff.services import timesheets
 
 
 class TimeEntryForm(forms.Form):
-    work_date = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}))
+    work_date = forms.DateField(label="Date", widget=iso_date_input())
     kind = forms.ChoiceField(choices=TimeEntryKind.choices, initial=TimeEntryKind.REGULAR)
     hours = forms.DecimalField(
-        min_value=timesheets.MIN_ENTRY_HOURS, max_value=timesheets.MAX_DAY_HOURS, decimal_places=2
+        min_value=timesheets.MIN_ENTRY_HOURS,
+        max_value=timesheets.MAX_DAY_HOURS,
+        decimal_places=2,
+        widget=forms.NumberInput(attrs={"step": "0.25", "inputmode": "decimal"}),
     )
     mileage = forms.DecimalField(
-        required=False, min_value=0, max_value=500, decimal_places=1, label="Miles driven"
+        required=False,
+        min_value=0,
+        max_value=500,
+        decimal_places=1,
+        label="Miles driven",
+        widget=forms.NumberInput(attrs={"step": "0.1", "inputmode": "decimal"}),
     )
-    location = forms.ModelChoiceField(queryset=Location.objects.none(), required=False)
+    location = forms.ModelChoiceField(
+        queryset=Location.objects.none(), required=False, label="Location (optional)", empty_label="—"
+    )
     note = forms.CharField(max_length=200, required=False)
 
     def __init__(
@@ -32,6 +43,8 @@ class TimeEntryForm(forms.Form):
     ) -> None:
         kwargs.setdefault("initial", {"work_date": timezone.localdate(), "kind": TimeEntryKind.REGULAR})
         super().__init__(data, **kwargs)
+        # No time is logged for a day that has not started (the service refuses it too).
+        self.fields["work_date"].widget.attrs["max"] = f"{timezone.localdate():%Y-%m-%d}"
         field = self.fields["location"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = locations
@@ -57,8 +70,8 @@ class PayrollExportForm(forms.Form):
 
     MAX_DAYS = 370
 
-    date_from = forms.DateField(label="Weeks starting from", widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label="to", widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = forms.DateField(label="Weeks starting from", widget=iso_date_input())
+    date_to = forms.DateField(label="Up to", widget=iso_date_input())
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -69,3 +82,11 @@ class PayrollExportForm(forms.Form):
             if (end - start).days > self.MAX_DAYS:
                 raise forms.ValidationError("Export at most one year at a time.")
         return data
+
+
+class TimesheetFilterForm(forms.Form):
+    """The team list's filter (the view reads the same ``status`` parameter)."""
+
+    status = forms.ChoiceField(
+        choices=[("", "Any status"), *TimesheetStatus.choices], required=False, label="Status"
+    )

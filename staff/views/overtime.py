@@ -26,7 +26,35 @@ from staff.forms.overtime import (
 )
 from staff.models import OvertimeRequest
 from staff.selectors import overtime as overtime_selectors
+from staff.selectors import rules as rule_selectors
 from staff.services import overtime
+
+
+def _nav_context(request: HtmxHttpRequest) -> dict[str, object]:
+    """What the overtime sub-navigation offers: only the pages the user may open."""
+    return {"can_view_queue": staff_permissions.can_view_overtime_queue(request.user)}
+
+
+def _why_not_eligible(request: HtmxHttpRequest) -> str:
+    """Why the user cannot request overtime today, as a sentence naming the rule ('' if they can).
+
+    The same rule the service applies (the version in force today for the user's grade), so the
+    page never offers a request the service would refuse."""
+    if not staff_permissions.can_request_overtime(request.user):
+        return "You have no staff grade, so you cannot request overtime. Ask an administrator."
+    today = timezone.localdate()
+    try:
+        rule = rule_selectors.rule_for_user(user=request.user, on=today)
+    except DomainError as exc:
+        return str(exc)
+    if rule.eligible:
+        return ""
+    grade = request.user.profile.grade
+    assert grade is not None  # rule_for_user found the rule for it
+    return (
+        f"{grade.title} (grade {grade.grade}) is not eligible for overtime: "
+        f"{overtime.describe_rule(rule)} makes this grade ineligible."
+    )
 
 
 def _request_form(request: HtmxHttpRequest, *, bound: bool = False) -> OvertimeRequestForm:
@@ -37,15 +65,14 @@ def _request_form(request: HtmxHttpRequest, *, bound: bool = False) -> OvertimeR
     )
 
 
-def _mine_response(
-    request: HtmxHttpRequest, form: OvertimeRequestForm, *, created: OvertimeRequest | None = None
-) -> HttpResponse:
+def _mine_response(request: HtmxHttpRequest, form: OvertimeRequestForm) -> HttpResponse:
+    not_eligible = _why_not_eligible(request)
     context = {
         "form": form,
         "requests": overtime_selectors.overtime_request_mine(user=request.user),
-        "can_request": staff_permissions.can_request_overtime(request.user),
-        "can_view_queue": staff_permissions.can_view_overtime_queue(request.user),
-        "created": created,
+        "can_request": not not_eligible,
+        "not_eligible": not_eligible,
+        **_nav_context(request),
     }
     return render_page_or_fragment(request, "staff/overtime_request_mine.html", "overtime-mine", context)
 
@@ -73,10 +100,14 @@ def overtime_request_create(request: HtmxHttpRequest) -> HttpResponse:
         except DomainError as exc:
             domain_error_status(exc, form)
         else:
+            messages.success(
+                request,
+                f"Overtime requested for {created.work_date:%Y-%m-%d}. "
+                "Your supervisor has been asked to decide.",
+            )
             if not request.htmx:
-                messages.success(request, "Overtime requested. Your supervisor has been asked to decide.")
                 return redirect("staff:overtime_mine")
-            return _mine_response(request, _request_form(request), created=created)
+            return _mine_response(request, _request_form(request))
     return _mine_response(request, form)
 
 
@@ -90,6 +121,7 @@ def overtime_request_detail(request: HtmxHttpRequest, request_id: int) -> HttpRe
         "events": overtime_selectors.overtime_request_events(overtime_request=overtime_request),
         "can_cancel": staff_permissions.can_cancel_overtime_request(request.user, overtime_request),
         "can_decide": staff_permissions.can_decide_overtime(request.user, overtime_request),
+        **_nav_context(request),
     }
     return render(request, "staff/overtime_request_detail.html", context)
 
@@ -133,6 +165,7 @@ def _queue_context(
         "emergencies": overtime_selectors.overtime_emergencies_to_review(user=request.user),
         "can_delegate": can_delegate,
         "today": timezone.localdate(),
+        **_nav_context(request),
     }
     if can_delegate:
         context["delegation_form"] = delegation_form or OvertimeDelegationForm(
@@ -147,13 +180,17 @@ def _row_response(
     overtime_request: OvertimeRequest,
     *,
     error: str = "",
+    done: str = "",
     status: int = 200,
     form: OvertimeDecisionForm | None = None,
 ) -> HttpResponse:
     """The decided row re-rendered in place (htmx), or back to the queue with a message.
 
-    With the refused ``form``, its errors show in the row: beside the comment when the refusal
-    names it, else above the buttons."""
+    ``done`` is the success message (shown at the top of the page, or by app.js for htmx). With
+    the refused ``form``, its errors show in the row: beside the comment when the refusal names
+    it, else above the buttons; htmx swaps the refused row (400/409) like a decided one."""
+    if done:
+        messages.success(request, done)
     if not request.htmx:
         if error:
             messages.error(request, error)
@@ -182,7 +219,10 @@ def _decide(request: HtmxHttpRequest, request_id: int, *, approve: bool) -> Http
     except DomainError as exc:
         status = domain_error_status(exc, form)
         return _row_response(request, overtime_request, error=str(exc), status=status, form=form)
-    return _row_response(request, overtime_request)
+    who = overtime_request.requester.get_full_name() or overtime_request.requester.username
+    verb = "approved" if approve else "denied"
+    done = f"Overtime on {overtime_request.work_date:%Y-%m-%d} for {who} {verb}."
+    return _row_response(request, overtime_request, done=done)
 
 
 @require_POST
@@ -212,8 +252,11 @@ def overtime_emergency_review(request: HtmxHttpRequest, request_id: int) -> Http
             comment=form.cleaned_data["comment"],
         )
     except DomainError as exc:
-        return _row_response(request, overtime_request, error=str(exc), status=domain_error_status(exc))
-    return _row_response(request, overtime_request)
+        status = domain_error_status(exc, form)
+        return _row_response(request, overtime_request, error=str(exc), status=status, form=form)
+    who = overtime_request.requester.get_full_name() or overtime_request.requester.username
+    done = f"Emergency overtime on {overtime_request.work_date:%Y-%m-%d} for {who} marked reviewed."
+    return _row_response(request, overtime_request, done=done)
 
 
 @require_POST
@@ -250,6 +293,7 @@ def _rules_response(request: HtmxHttpRequest, form: OvertimeRuleForm | None = No
         "in_force_ids": {rule.pk for rule in overtime_selectors.overtime_rules_in_force(on=today).values()},
         "today": today,
         "can_edit": can_edit,
+        **_nav_context(request),
         "form": form or (OvertimeRuleForm(initial={"effective_from": today}) if can_edit else None),
     }
     return render_page_or_fragment(request, "staff/overtime_rule_list.html", "overtime-rules", context)
@@ -278,8 +322,8 @@ def overtime_rule_create(request: HtmxHttpRequest) -> HttpResponse:
         except DomainError as exc:
             domain_error_status(exc, form)
         else:
+            messages.success(request, "Rule version added.")
             if not request.htmx:
-                messages.success(request, "Rule version added.")
                 return redirect("staff:overtime_rules")
             return _rules_response(request)
     return _rules_response(request, form)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -14,18 +15,25 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.dateparse import parse_date
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import permissions
 from accounts.views import HtmxHttpRequest
 from core.exceptions import DomainError
 from core.htmx import domain_error_status, is_partial
 from core.services import exports
+from core.templatetags.ui import qty
 from fleet.selectors import devices as fleet_selectors
 from staff import permissions as staff_permissions
 from staff.choices import TimesheetStatus
-from staff.forms.time import PayrollExportForm, TimeEntryForm, TimesheetActionForm, TimesheetSubmitForm
-from staff.models import Timesheet
+from staff.forms.time import (
+    PayrollExportForm,
+    TimeEntryForm,
+    TimesheetActionForm,
+    TimesheetFilterForm,
+    TimesheetSubmitForm,
+)
+from staff.models import TimeEntry, Timesheet
 from staff.selectors import time as time_selectors
 from staff.services import timesheets
 
@@ -46,6 +54,15 @@ PAYROLL_HEADER = [
 ]
 
 
+def _nav_context(request: HtmxHttpRequest) -> dict[str, object]:
+    """What the time and pay sub-navigation offers: only the pages the user may open."""
+    return {
+        "can_log_own_time": staff_permissions.can_log_own_time(request.user),
+        "can_view_team": staff_permissions.can_view_team_timesheets(request.user),
+        "can_export_payroll": staff_permissions.can_export_payroll(request.user),
+    }
+
+
 def _day(request: HtmxHttpRequest) -> dt.date:
     value = request.GET.get("day") or request.POST.get("day") or ""
     try:
@@ -61,16 +78,18 @@ def _week_response(
     *,
     form: TimeEntryForm | None = None,
     error: str | None = None,
-    done: str | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    """The "My week" page, or its ``my-week`` fragment for htmx, for the week containing ``day``."""
+    """The "My week" page, or its ``my-week`` fragment for htmx, for the week containing ``day``.
+
+    Successes are said with ``messages`` (app.js shows them for htmx); ``error`` is a refusal
+    shown at the top of the week."""
     locations = fleet_selectors.location_list(user=request.user)
     context: dict[str, object] = {
         "form": form or TimeEntryForm(locations=locations, initial={"work_date": day}),
         "error": error,
-        "done": done,
         "today": timezone.localdate(),
+        **_nav_context(request),
     }
     try:
         week = time_selectors.week_view(user=request.user, day=day)
@@ -121,11 +140,59 @@ def time_entry_create(request: HtmxHttpRequest) -> HttpResponse:
             domain_error_status(exc, form)
         else:
             day = data["work_date"]
+            messages.success(request, f"Logged {qty(data['hours'])} h on {day:%Y-%m-%d}.")
             if not request.htmx:
                 return _back_to_week(request, day)
             fresh = TimeEntryForm(locations=locations, initial={"work_date": day, "kind": data["kind"]})
-            return _week_response(request, day, form=fresh, done="Logged.")
+            return _week_response(request, day, form=fresh)
     return _week_response(request, day, form=form)
+
+
+def _entry_initial(entry: TimeEntry) -> dict[str, object]:
+    return {
+        "work_date": entry.work_date,
+        "kind": entry.kind,
+        "hours": entry.hours,
+        "mileage": entry.mileage,
+        "location": entry.location_id,
+        "note": entry.note,
+    }
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def time_entry_edit(request: HtmxHttpRequest, entry_id: int) -> HttpResponse:
+    """Correct an entry of an open week: the same form as logging, filled in; saved, back to its week."""
+    entry = time_selectors.time_entry_get(user=request.user, entry_id=entry_id)
+    if not staff_permissions.can_change_time_entry(request.user, entry):
+        raise PermissionDenied
+    locations = fleet_selectors.location_list(user=request.user)
+    if request.method == "POST":
+        form = TimeEntryForm(request.POST, locations=locations)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                timesheets.time_entry_update(
+                    entry=entry,
+                    actor=request.user,
+                    work_date=data["work_date"],
+                    kind=data["kind"],
+                    hours=data["hours"],
+                    mileage=data["mileage"],
+                    location_id=data["location"].pk if data["location"] else None,
+                    note=data["note"],
+                )
+            except DomainError as exc:
+                domain_error_status(exc, form)
+            else:
+                messages.success(
+                    request, f"Entry saved: {qty(data['hours'])} h on {data['work_date']:%Y-%m-%d}."
+                )
+                return _back_to_week(request, data["work_date"])
+    else:
+        form = TimeEntryForm(locations=locations, initial=_entry_initial(entry))
+    context = {"form": form, "entry": entry, **_nav_context(request)}
+    return render(request, "staff/time_entry_edit.html", context)
 
 
 @require_POST
@@ -134,14 +201,16 @@ def time_entry_delete(request: HtmxHttpRequest, entry_id: int) -> HttpResponse:
     entry = time_selectors.time_entry_get(user=request.user, entry_id=entry_id)
     if not staff_permissions.can_change_time_entry(request.user, entry):
         raise PermissionDenied
-    day, error = entry.work_date, None
+    day, error, status = entry.work_date, None, 200
     try:
         timesheets.time_entry_delete(entry=entry, actor=request.user)
     except DomainError as exc:
-        error = str(exc)
+        error, status = str(exc), domain_error_status(exc)
+    else:
+        messages.success(request, f"Entry deleted: {qty(entry.hours)} h on {day:%Y-%m-%d}.")
     if not request.htmx and error is None:
         return _back_to_week(request, day)
-    return _week_response(request, day, error=error, done=None if error else "Deleted.")
+    return _week_response(request, day, error=error, status=status)
 
 
 @require_POST
@@ -163,12 +232,14 @@ def timesheet_submit(request: HtmxHttpRequest, timesheet_id: int) -> HttpRespons
         except DomainError as exc:
             error, status = str(exc), domain_error_status(exc)
         else:
+            messages.success(
+                request, f"Week of {timesheet.week_start:%Y-%m-%d} submitted to your supervisor."
+            )
             if not request.htmx:
                 return _back_to_week(request, timesheet.week_start)
     else:
-        error = "Reload the page and try again."
-    done = None if error else "Submitted to your supervisor."
-    return _week_response(request, timesheet.week_start, error=error, done=done, status=status)
+        error, status = "Reload the page and try again.", 400
+    return _week_response(request, timesheet.week_start, error=error, status=status)
 
 
 @require_GET
@@ -182,16 +253,15 @@ def timesheet_team(request: HtmxHttpRequest) -> HttpResponse:
         filters["status"] = TimesheetStatus.SUBMITTED
     rows = time_selectors.team_timesheet_list(user=request.user, filters=filters)
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
-    query = filters.copy()
-    query.pop("page", None)
     context = {
         "page": page,
+        # Unbound, showing the choice: a bound form would mark the valid filter as a checked input.
+        "filter_form": TimesheetFilterForm(initial={"status": filters.get("status", "")}),
         "status": filters.get("status", ""),
-        "statuses": TimesheetStatus.choices,
-        "query": query.urlencode(),
         "is_admin": permissions.is_admin(request.user),
         "licences": time_selectors.licence_expiring_for(supervisor=request.user),
         "today": timezone.localdate(),
+        **_nav_context(request),
     }
     template = f"{TEAM_TEMPLATE}#team-timesheets" if is_partial(request) else TEAM_TEMPLATE
     response = render(request, template, context)
@@ -206,14 +276,19 @@ def _decide(request: HtmxHttpRequest, timesheet_id: int, *, reopen: bool) -> Htt
     form = TimesheetActionForm(request.POST)
     error, status = None, 200
     if not form.is_valid():
-        error = "Reload the page and try again."
+        error, status = "Reload the page and try again.", 400
     else:
         service = timesheets.timesheet_reopen if reopen else timesheets.timesheet_sign_off
         try:
             service(timesheet=timesheet, actor=request.user, expected_version=form.cleaned_data["version"])
         except DomainError as exc:
             error, status = str(exc), domain_error_status(exc)
+        else:
+            done = "reopened for changes" if reopen else "signed off"
+            messages.success(request, f"{timesheet.user}'s week of {timesheet.week_start:%Y-%m-%d} {done}.")
     if not request.htmx:
+        if error:
+            messages.error(request, error)
         return redirect("staff:timesheet_detail", timesheet_id=timesheet.pk)
     timesheet = time_selectors.timesheet_get(user=request.user, timesheet_id=timesheet.pk)
     context = {"ts": timesheet, "row_error": error, "is_admin": permissions.is_admin(request.user)}
@@ -240,6 +315,7 @@ def timesheet_detail(request: HtmxHttpRequest, timesheet_id: int) -> HttpRespons
         "ts": timesheet,
         "entries": time_selectors.timesheet_entries(timesheet=timesheet),
         "can_decide": staff_permissions.can_sign_off_timesheet(request.user, timesheet),
+        **_nav_context(request),
     }
     return render(request, "staff/timesheet_detail.html", context)
 
@@ -261,7 +337,10 @@ def timesheet_payroll(request: HtmxHttpRequest) -> HttpResponse:
     rows: list[Timesheet] = []
     if form.is_valid():
         rows = list(time_selectors.payroll_timesheets(user=request.user, **form.cleaned_data))
-    context = {"form": form, "rows": rows, "query": request.GET.urlencode()}
+    # The range as chosen, unbound (a bound form would mark valid dates as checked inputs);
+    # a refused range shows the bound form with its errors.
+    shown = PayrollExportForm(initial=form.cleaned_data) if form.is_valid() else form
+    context = {"form": shown, "valid": form.is_valid(), "rows": rows, **_nav_context(request)}
     return render(request, "staff/timesheet_payroll.html", context)
 
 

@@ -413,6 +413,10 @@ WRITES: dict[str, Write] = {
         _u("repairs:purchase_order_send", lambda w: w.po_draft),
         unscoped={"procurement": BUYER, "admin": BUYER},
     ),
+    "repairs:purchase_order_cancel POST": Write(
+        _u("repairs:purchase_order_cancel", lambda w: w.po_draft),
+        unscoped={"procurement": BUYER, "admin": BUYER},
+    ),
     "repairs:purchase_order_receive POST": Write(
         _u("repairs:purchase_order_receive", lambda w: w.po_sent),
         lambda w: {f"quantity_{line.pk}": 1 for line in w.po_draft.lines.all()},
@@ -425,6 +429,11 @@ WRITES: dict[str, Write] = {
             | {"location": w.school_b.pk}
         ),
         {"technician": DISTRICT, "supervisor": DISTRICT, "procurement": DISTRICT, "admin": DISTRICT},
+    ),
+    "staff:time_entry_edit POST": Write(
+        _u("staff:time_entry_edit", lambda w: w.entry_b),
+        lambda w: {"work_date": f"{w.entry_b.work_date:%Y-%m-%d}", "kind": "regular", "hours": "2"},
+        unscoped={"admin": ADMIN_PAY},
     ),
     "staff:time_entry_delete POST": Write(
         _u("staff:time_entry_delete", lambda w: w.entry_b), unscoped={"admin": ADMIN_PAY}

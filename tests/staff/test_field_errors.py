@@ -1,5 +1,5 @@
 """A refusal caused by one input names it: the API answers ``{field: [message]}`` and the page
-shows the message in the error paragraph right after that field."""
+shows the message in the field's error feedback right after it."""
 
 from __future__ import annotations
 
@@ -44,11 +44,16 @@ def frozen_today():  # type: ignore[no-untyped-def]
 
 
 def after_field(html: str, name: str, message: str) -> bool:
-    """The message is in the first error paragraph after the input or select called ``name``."""
-    pattern = (
-        rf'name="{name}"[^>]*>(?:\s*</select>)?\s*<p class="error"[^>]*>[^<]*{re.escape(escape(message))}'
-    )
-    return re.search(pattern, html) is not None
+    """The message is among the field errors (``invalid-feedback``) right after the input, select
+    or textarea called ``name``, before any other field."""
+    field = re.search(rf'<(?:input|select|textarea)\b[^>]*\bname="{name}"', html)
+    if field is None:
+        return False
+    rest = html[field.end() :]
+    following = re.search(r'\bname="(?!csrfmiddlewaretoken)', rest)
+    scope = rest[: following.start()] if following else rest
+    errors = re.findall(r'class="invalid-feedback[^"]*"[^>]*>([^<]*)<', scope)
+    return any(escape(message) in error for error in errors)
 
 
 # Time entries -----------------------------------------------------------------------------------
@@ -191,7 +196,7 @@ def test_page_overtime_deny_without_a_comment_shows_it_under_the_comment(
 
     html = response.content.decode()
     assert after_field(html, "comment", "Say why the overtime is denied")
-    assert '<p class="error" role="alert">Say why' not in html.split('name="comment"')[0]  # not above
+    assert "Say why" not in html.split('name="comment"')[0]  # not above the field
 
 
 def _rule_data(**fields: str) -> dict[str, str]:

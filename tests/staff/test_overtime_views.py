@@ -1,4 +1,6 @@
 import datetime as dt
+import json
+import re
 from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
@@ -17,6 +19,7 @@ from tests.accounts.factories import (
     OvertimeDelegationFactory,
     OvertimeRequestEventFactory,
     OvertimeRequestFactory,
+    OvertimeRuleFactory,
     StaffProfileFactory,
     UserFactory,
 )
@@ -103,7 +106,7 @@ def test_overtime_mine_query_count_is_fixed_as_rows_grow(
     client = login(team_member)
     pending_for(team_member)
     client.get(MINE_URL)  # warm the session and the role cache
-    with django_assert_num_queries(9) as few:
+    with django_assert_num_queries(11) as few:
         client.get(MINE_URL)
     for _ in range(5):
         pending_for(team_member)
@@ -120,7 +123,10 @@ def test_overtime_request_create_htmx_returns_fragment_with_new_request(
     assert response.status_code == 200
     assert "<html" not in html
     assert html.lstrip().startswith('<div id="overtime-mine"')
-    assert "Overtime requested for 2026-03-14" in html
+    assert "2026-03-14" in html  # the new request, in my requests
+    [message] = json.loads(response["HX-Trigger"])["messages"]
+    assert message["level"] == "success"
+    assert message["text"].startswith("Overtime requested for 2026-03-14.")
     assert OvertimeRequest.objects.get(requester=team_member).status == OvertimeRequestStatus.PENDING
 
 
@@ -139,10 +145,36 @@ def test_overtime_request_create_for_ineligible_grade_names_the_rule(login: Call
 
     assert response.status_code == 200
     assert (
-        "Grade 23 (IT Systems Specialist II) is not eligible for overtime under the rule in force from "
-        "2020-07-01 (grades 21\u201325)." in response.content.decode()
+        "IT Systems Specialist II (grade 23) is not eligible for overtime: the rule in force from "
+        "2020-07-01 (grades 21\u201325) makes this grade ineligible." in response.content.decode()
     )
+    assert 'id="overtime-request-form"' not in response.content.decode()
     assert not OvertimeRequest.objects.exists()
+
+
+def test_overtime_mine_for_ineligible_grade_says_why_instead_of_offering_the_form(
+    login: Callable[[User], Client],
+):
+    intern = UserFactory.create(roles=[Role.TECHNICIAN])
+    StaffProfileFactory.create(user=intern, grade_number=18)
+    OvertimeRuleFactory.create(effective_from=dt.date(2025, 7, 1), grade_min=18, grade_max=18, eligible=False)
+
+    html = login(intern).get(MINE_URL).content.decode()
+
+    assert 'id="overtime-request-form"' not in html
+    assert (
+        "ITSS Intern (grade 18) is not eligible for overtime: the rule in force from 2025-07-01 "
+        "(grades 18\u201318) makes this grade ineligible." in html
+    )
+
+
+@pytest.mark.parametrize(("actor", "offered"), [("team_member", False), ("supervisor", True)])
+def test_overtime_subnav_offers_the_approval_queue_only_to_those_who_may_open_it(
+    request: pytest.FixtureRequest, login: Callable[[User], Client], actor: str, offered: bool
+):
+    html = login(request.getfixturevalue(actor)).get(MINE_URL).content.decode()
+
+    assert (f'href="{QUEUE_URL}"' in html) is offered
 
 
 def test_overtime_request_create_for_past_date_needs_emergency(
@@ -196,8 +228,13 @@ def test_overtime_request_create_refusal_naming_a_field_is_shown_beside_it(
 
     html = response.content.decode()
     assert response.status_code == 200
-    assert '<p class="error">Ticket 7 is not one of your open tickets.</p>' in html
-    assert 'role="alert"' not in html  # a field error, not one above the form
+    assert re.search(
+        r'id="id_tickets".*?<div class="invalid-feedback[^"]*">'
+        r"Ticket 7 is not one of your open tickets.</div>",
+        html,
+        re.S,
+    )
+    assert 'class="alert alert-danger"' not in html  # a field error, not one above the form
 
 
 def test_overtime_request_create_without_grade_is_forbidden(
@@ -306,10 +343,13 @@ def test_overtime_request_approve_htmx_rerenders_the_row(
     html = response.content.decode()
     assert response.status_code == 200
     assert html.lstrip().startswith(
-        f'<article class="card" id="overtime-row-{made.pk}" data-status="approved"'
+        f'<article class="card mb-3 overtime-row" id="overtime-row-{made.pk}" data-status="approved"'
     )
     assert "Approved" in html
     assert "<html" not in html
+    assert json.loads(response["HX-Trigger"])["messages"] == [
+        {"level": "success", "text": f"Overtime on {made.work_date:%Y-%m-%d} for {team_member} approved."}
+    ]
 
 
 def test_overtime_request_approve_without_htmx_redirects_to_queue(

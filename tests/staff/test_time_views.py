@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
+import re
 from collections.abc import Callable
 from decimal import Decimal
 
@@ -63,7 +65,8 @@ def test_my_week_renders_the_quick_log_form(technician: User, login: Callable[[U
     assert response.status_code == 200
     assert 'id="time-entry-form"' in html
     assert 'name="mileage"' in html
-    assert "Week of Sun 4 Oct 2026" in html
+    assert "Week of Sun 2026-10-04 to Sat 2026-10-10" in html
+    assert 'value="2026-10-07"' in html  # the date box is filled in ISO, as type="date" needs
 
 
 def test_my_week_without_grade_explains(procurement: User, login: Callable[[User], Client]):
@@ -93,7 +96,9 @@ def test_time_entry_create_htmx_returns_the_week_fragment_with_totals(
     assert "<html" not in html
     assert html.lstrip().startswith('<div id="my-week">')
     assert "Oak to Elm" in html
-    assert "<strong>1.50</strong> hours worked" in html
+    assert '<dd id="week-worked"><strong>1.5 h</strong>' in html
+    [message] = json.loads(response["HX-Trigger"])["messages"]
+    assert message == {"level": "success", "text": "Logged 1.5 h on 2026-10-05."}
     assert TimeEntry.objects.get(user=technician).mileage == D("12.5")
 
 
@@ -143,7 +148,7 @@ def test_time_entry_create_with_invalid_input_shows_field_errors(
     )
 
     assert response.status_code == 200
-    assert 'class="error"' in response.content.decode()
+    assert 'class="invalid-feedback' in response.content.decode()
     assert not TimeEntry.objects.exists()
 
 
@@ -189,7 +194,9 @@ def test_timesheet_submit_from_my_week(technician: User, login: Callable[[User],
     )
 
     assert response.status_code == 200
-    assert "Submitted to your supervisor." in response.content.decode()
+    assert json.loads(response["HX-Trigger"])["messages"] == [
+        {"level": "success", "text": f"Week of {ts.week_start:%Y-%m-%d} submitted to your supervisor."}
+    ]
     assert Timesheet.objects.get(pk=ts.pk).status == TimesheetStatus.SUBMITTED
 
 
@@ -230,7 +237,7 @@ def test_team_timesheets_lists_team_weeks_with_flags_and_licence_expiry(
     html = response.content.decode()
     assert response.status_code == 200
     assert f'id="timesheet-row-{ts.pk}"' in html
-    assert "⚑ 5.00" in html  # five hours worked without approval
+    assert "⚑ 5 h" in html  # five hours worked without approval
     assert "Zed" not in html
     assert "licence expires" in html
 
@@ -418,3 +425,126 @@ def test_payroll_page_queries_stay_fixed_as_rows_grow(
     with django_assert_num_queries(len(few.captured_queries)):
         response = client.get(PAYROLL_URL, params)
     assert len(response.context["rows"]) == 4
+
+
+def test_payroll_page_fills_the_date_inputs_with_iso_dates(admin_user: User, login: Callable[[User], Client]):
+    client = login(admin_user)
+
+    chosen = client.get(PAYROLL_URL, {"date_from": "2026-09-06", "date_to": "2026-10-29"}).content.decode()
+    default = client.get(PAYROLL_URL).content.decode()
+
+    assert re.search(r'<input type="date" name="date_from" value="2026-09-06"', chosen)
+    assert re.search(r'<input type="date" name="date_to" value="2026-10-29"', chosen)
+    today = dt.date.today()
+    assert f'name="date_to" value="{today:%Y-%m-%d}"' in default
+
+
+def test_payroll_page_export_link_keeps_the_chosen_range(admin_user: User, login: Callable[[User], Client]):
+    html = login(admin_user).get(PAYROLL_URL, {"date_from": "2026-09-06", "date_to": "2026-10-29"})
+
+    assert f'href="{EXPORT_URL}?date_from=2026-09-06&amp;date_to=2026-10-29"' in html.content.decode()
+
+
+# Messages and the sub-navigation -------------------------------------------------------------------
+
+
+def test_time_entry_delete_says_what_was_deleted(technician: User, login: Callable[[User], Client]):
+    entry = timesheets.time_entry_create(actor=technician, work_date=WEEK, kind="regular", hours=D("7.5"))
+
+    response = login(technician).post(reverse("staff:time_entry_delete", args=[entry.pk]), headers=HTMX)
+
+    assert json.loads(response["HX-Trigger"])["messages"] == [
+        {"level": "success", "text": "Entry deleted: 7.5 h on 2026-10-04."}
+    ]
+
+
+def test_time_entry_edit_shows_the_entry_and_saves_the_change(
+    technician: User, login: Callable[[User], Client]
+):
+    entry = timesheets.time_entry_create(actor=technician, work_date=WEEK, kind="regular", hours=D("8"))
+    url = reverse("staff:time_entry_edit", args=[entry.pk])
+    client = login(technician)
+
+    form = client.get(url).content.decode()
+    saved = client.post(url, {"work_date": "2026-10-05", "kind": "regular", "hours": "7.5"}, follow=True)
+
+    assert 'name="work_date" value="2026-10-04"' in form
+    assert saved.redirect_chain == [(f"{WEEK_URL}?day=2026-10-05", 302)]
+    assert "Entry saved: 7.5 h on 2026-10-05." in saved.content.decode()
+    entry.refresh_from_db()
+    assert (entry.work_date, entry.hours) == (dt.date(2026, 10, 5), D("7.5"))
+
+
+def test_time_entry_edit_refused_by_a_rule_shows_it_beside_the_hours(
+    technician: User, login: Callable[[User], Client]
+):
+    timesheets.time_entry_create(actor=technician, work_date=WEEK, kind="regular", hours=D("20"))
+    entry = timesheets.time_entry_create(actor=technician, work_date=WEEK, kind="on_call", hours=D("2"))
+
+    response = login(technician).post(
+        reverse("staff:time_entry_edit", args=[entry.pk]),
+        {"work_date": "2026-10-04", "kind": "on_call", "hours": "6"},
+    )
+
+    assert response.status_code == 200
+    assert re.search(
+        r'name="hours".*?invalid-feedback[^>]*>[^<]*a day has at most 24', response.content.decode(), re.S
+    )
+    entry.refresh_from_db()
+    assert entry.hours == D("2")
+
+
+def test_time_entry_edit_of_someone_elses_entry_is_404(
+    technician: User, supervisor: User, login: Callable[[User], Client]
+):
+    entry = timesheets.time_entry_create(
+        actor=member(supervisor), work_date=WEEK, kind="regular", hours=D("8")
+    )
+
+    assert login(technician).get(reverse("staff:time_entry_edit", args=[entry.pk])).status_code == 404
+
+
+def test_timesheet_sign_off_says_whose_week_was_signed_off(supervisor: User, login: Callable[[User], Client]):
+    mia = member(supervisor)
+    ts = submitted_week(mia)
+
+    response = login(supervisor).post(
+        reverse("staff:timesheet_sign_off", args=[ts.pk]), {"version": ts.version}, headers=HTMX
+    )
+
+    assert json.loads(response["HX-Trigger"])["messages"] == [
+        {"level": "success", "text": f"{mia}'s week of 2026-10-04 signed off."}
+    ]
+
+
+def test_timesheet_sign_off_from_the_timesheet_page_redirects_with_the_message(
+    supervisor: User, login: Callable[[User], Client]
+):
+    ts = submitted_week(member(supervisor))
+
+    response = login(supervisor).post(
+        reverse("staff:timesheet_reopen", args=[ts.pk]), {"version": ts.version}, follow=True
+    )
+
+    assert "week of 2026-10-04 reopened for changes." in response.content.decode()
+    assert Timesheet.objects.get(pk=ts.pk).status == TimesheetStatus.OPEN
+
+
+@pytest.mark.parametrize(
+    ("actor", "offered"),
+    [
+        ("technician", set()),
+        ("supervisor", {"My week", "Team timesheets"}),
+        ("admin_user", {"Team timesheets", "Payroll"}),
+    ],
+)
+def test_time_subnav_offers_only_the_pages_the_user_may_open(
+    request: pytest.FixtureRequest, login: Callable[[User], Client], actor: str, offered: set[str]
+):
+    client = login(request.getfixturevalue(actor))
+    url = TEAM_URL if actor == "admin_user" else WEEK_URL
+
+    html = client.get(url).content.decode()
+
+    nav = re.search(r'<nav class="subnav" aria-label="Time and pay">(.*?)</nav>', html, re.S)
+    assert set(re.findall(r">([^<]+)</a>", nav.group(1) if nav else "")) == offered
