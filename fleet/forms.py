@@ -1,6 +1,7 @@
 """Input validation for the fleet's HTML forms."""
 
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import Any, cast
 
 from django import forms
 from django.db.models import QuerySet
@@ -16,6 +17,43 @@ class DeviceStatusForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 
+class DevicePageSizeForm(forms.Form):
+    """How many devices the list shows on a page; anything else falls back to the default."""
+
+    SIZES = (25, 50, 100, 200)
+    DEFAULT = 50
+
+    per_page = forms.TypedChoiceField(
+        choices=[(size, str(size)) for size in SIZES], coerce=int, initial=DEFAULT, label="Per page"
+    )
+
+
+# The device list's filters as technicians say them, and what each says when not set (the
+# API keeps the filter names).
+FILTER_LABELS = {
+    "q": ("Tag or serial starts with", ""),
+    "location": ("Location", "All locations"),
+    "model": ("Model", "All models"),
+    "manufacturer": ("Manufacturer", "All manufacturers"),
+    "device_type": ("Type", "All types"),
+    "warranty": ("Warranty", "Any warranty"),
+    "ordering": ("Sort by", "Default (asset tag)"),
+}
+
+
+def label_device_filters(form: forms.Form) -> None:
+    """Give the device list's filter form (the filter set's) people's labels and "All …" choices."""
+    for name, (label, empty_label) in FILTER_LABELS.items():
+        field = form.fields[name]
+        field.label = label
+        if isinstance(field, forms.ModelChoiceField):
+            field.empty_label = empty_label
+        elif isinstance(field, forms.ChoiceField) and not isinstance(field, forms.MultipleChoiceField):
+            options = cast("list[tuple[Any, Any]]", field.choices)
+            choices = [choice for choice in options if choice[0] != ""]
+            field.widget.choices = [("", empty_label), *choices]  # type: ignore[attr-defined]
+
+
 class ScanForm(forms.Form):
     """One code from a barcode scanner (or typed): an asset tag or a serial."""
 
@@ -29,7 +67,13 @@ class AuePlanFilterForm(forms.Form):
 
     from_year = forms.IntegerField(min_value=2000, max_value=2100, label="From school year")
     to_year = forms.IntegerField(min_value=2000, max_value=2100, label="To school year")
-    location = forms.IntegerField(required=False, min_value=1, label="School")
+    location = forms.TypedChoiceField(coerce=int, empty_value=None, required=False, label="School")
+
+    def __init__(self, data: Mapping[str, Any], *, schools: Iterable[Location]) -> None:
+        super().__init__(data)
+        field = self.fields["location"]
+        assert isinstance(field, forms.TypedChoiceField)
+        field.choices = [("", "All schools"), *[(school.pk, school.name) for school in schools]]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -42,6 +42,7 @@ def token_create(request: HtmxHttpRequest) -> HttpResponse:
         _, key = tokens.token_create(user=request.user)
     except DomainError as exc:
         return _page(request, error=str(exc), status=400)
+    messages.success(request, "Token created: copy it below now, it is shown only this once.")
     return _page(request, new_token=key)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
@@ -43,6 +44,7 @@ class DeviceImportForm(forms.Form):
     def __init__(self, *args: Any, locations: QuerySet[Location], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["default_location"].queryset = locations  # type: ignore[attr-defined]
+        self.fields["default_location"].empty_label = "None: rows must name their location"  # type: ignore[attr-defined]
 
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]
@@ -106,4 +108,7 @@ def device_import_confirm(request: HtmxHttpRequest) -> HttpResponse:
         context.update(report=exc.report, error=str(exc))
     except DomainError as exc:
         context["error"] = str(exc)
+    else:
+        report = context["report"]
+        messages.success(request, f"Import done: {report.created:,} created, {report.updated:,} updated.")
     return _render(request, "result", context)

@@ -52,7 +52,7 @@ def readiness_export(request: HtmxHttpRequest) -> HttpResponse:
 def _aue_plan(request: HtmxHttpRequest) -> tuple[AuePlanFilterForm, reports.AuePlan | None]:
     start, end = reports.aue_plan_default_years()
     data = {"from_year": start, "to_year": end, **request.GET.dict()}
-    form = AuePlanFilterForm(data)
+    form = AuePlanFilterForm(data, schools=reports.aue_plan_schools(user=request.user))
     if not form.is_valid():
         return form, None
     plan = reports.aue_plan(
@@ -70,12 +70,7 @@ def aue_plan(request: HtmxHttpRequest) -> HttpResponse:
     """Devices reaching AUE per school year, by school and model, with replacement cost."""
     _require_reports(request)
     form, plan = _aue_plan(request)
-    context = {
-        "form": form,
-        "plan": plan,
-        "schools": reports.aue_plan_schools(user=request.user),
-        "query": request.GET.urlencode(),
-    }
+    context = {"form": form, "plan": plan}
     return render_page_or_fragment(request, "fleet/aue_plan.html", "aue-plan-results", context)
 
 

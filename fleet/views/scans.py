@@ -102,7 +102,7 @@ def scan_vehicle_add(request: HtmxHttpRequest) -> HttpResponse:
         if not error:
             ids.append(device.pk)
     if not is_partial(request):
-        context = _vehicle_context(request, ids, error=error)
+        context = _vehicle_context(request, ids, scan_error=error)
         return render(request, "fleet/scan_vehicle.html", context)
     return _scan_result(request, code=code, device=device, error=error, count=len(ids))
 
@@ -174,7 +174,7 @@ def scan_check_in_add(request: HtmxHttpRequest) -> HttpResponse:
             ids.append(device.pk)
     if not is_partial(request):
         location = selectors.location_get(user=request.user, location_id=request.POST.get("location"))
-        context = _check_in_context(request, location, ids, error=error)
+        context = _check_in_context(request, location, ids, scan_error=error)
         return render(request, "fleet/scan_check_in.html", context)
     return _scan_result(request, code=code, device=device, error=error, count=len(ids))
 
@@ -298,9 +298,12 @@ def location_audit_start(request: HtmxHttpRequest) -> HttpResponse:
         audit = services.location_audit_start(
             location=location, actor=request.user, notes=request.POST.get("notes", "")[:2000]
         )
-    except DomainError as exc:
-        context = _audit_list_context(request, error=str(exc))
+    except DomainError as exc:  # shown beside the location, the choice at fault
+        context = _audit_list_context(
+            request, error=str(exc), chosen=str(location.pk), notes=request.POST.get("notes", "")
+        )
         return render(request, "fleet/location_audit_list.html", context)
+    messages.success(request, f"Audit of {location.name} started: scan every device you find there.")
     url = reverse("fleet:location_audit", args=[audit.pk])
     return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
 
@@ -368,6 +371,8 @@ def location_audit_finish(request: HtmxHttpRequest, audit_id: int) -> HttpRespon
         services.location_audit_finish(audit=audit, actor=request.user, notes=request.POST.get("notes", ""))
     except DomainError as exc:
         messages.error(request, str(exc))
+    else:
+        messages.success(request, f"Audit of {audit.location.name} finished: here is how it compares.")
     url = reverse("fleet:location_audit_report", args=[audit.pk])
     return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
 

@@ -304,7 +304,7 @@ def test_device_vehicle_check_in_without_location_rerenders_the_custody_fragment
     )
 
     html = response.content.decode()
-    assert html.lstrip().startswith('<div id="custody-actions">') and "Choose where" in html
+    assert html.lstrip().startswith('<div id="custody-actions"') and "Choose where" in html
     device.refresh_from_db()
     assert device.custodian == technician
 

@@ -45,5 +45,5 @@ def test_page_status_change_the_lifecycle_refuses_shows_it_under_the_new_status(
     )
 
     html = response.content.decode()
-    assert '<p class="error" id="id_to_status-error" role="alert">The device is already deployed.</p>' in html
+    assert 'id="id_to_status-error" role="alert">The device is already deployed.</div>' in html
     assert html.lstrip().startswith('<form id="status-form"')

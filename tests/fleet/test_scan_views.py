@@ -429,6 +429,16 @@ def test_location_audit_start_redirects_to_the_scan_screen(technician: User, log
     assert response["Location"] == reverse("fleet:location_audit", args=[audit.pk])
 
 
+def test_location_audit_start_says_so_on_the_scan_screen(technician: User, login: Callable[[User], Client]):
+    school = LocationFactory.create(name="Oak Elementary")
+
+    response = login(technician).post(
+        reverse("fleet:location_audit_start"), {"location": school.pk}, follow=True
+    )
+
+    assert "Audit of Oak Elementary started" in _html(response)
+
+
 def test_location_audit_start_while_one_is_open_shows_the_error(
     technician: User, login: Callable[[User], Client]
 ):
@@ -439,6 +449,7 @@ def test_location_audit_start_while_one_is_open_shows_the_error(
 
     assert response.status_code == 200
     assert "An audit of Ivy Elementary is already open" in _html(response)
+    assert 'id="audit-location-error" role="alert"' in _html(response)  # beside the location
     assert LocationAudit.objects.count() == 1
 
 
@@ -569,7 +580,7 @@ def test_location_audit_list_htmx_returns_the_list_fragment(
 ):
     response = login(technician).get(reverse("fleet:location_audit_list"), headers=HTMX)
 
-    assert _html(response).lstrip().startswith('<section id="audit-list">')
+    assert _html(response).lstrip().startswith('<section id="audit-list"')
     assert "HX-Request" in response["Vary"]
 
 
