@@ -31,7 +31,25 @@ How it forecasts (method ``pooled_glm``)
    features are read (a quiet summer does not look like a part dying) and each forecast period
    gets its own effect back, so a window that holds a holiday forecasts less.
 
-Parts with too little history for rolling origins fall back to ``pooled_rate``: each part's
+No single input breaks it
+-------------------------
+- Missing periods (NaN) are unknown, never zero demand: features average over observed buckets,
+  a training window counts when half of it is observed (scaled up to the whole), and the
+  district-wide totals behind the trend, the seasonal index and the calendar read a missing cell
+  as its part's observed average nearby (``_filled``).
+- Outliers: a part's largest period more than OUTLIER_FACTOR times its second largest is read as
+  missing (``_tame``), before anything pooled is estimated, so one freak month moves neither its
+  part much nor any other part.
+- Calibration by size: the level map is fitted on all parts (volume-weighted, which sizes the
+  stock most cheaply) and then, per size class of forecast total, moved as far as it takes for
+  that class to fill within CLASS_TOLERANCE of its target: slow parts beside fast ones get their
+  fill too.
+- Short histories (too short for whole-horizon origins) train on shorter windows scaled up to the
+  horizon (``_fit_pooled``), so 18-24 months get the model rather than a pooled rate.
+- Negative-binomial tables are computed a block of parts at a time, sized by each block's widest
+  part (TABLE_CELLS): memory grows with the number of parts, not with the lumpiest one's range.
+
+Parts with too little history even for short windows fall back to ``pooled_rate``: each part's
 recent rate shrunk towards the average part (empirical Bayes), with the same distributions.
 """
 
@@ -53,15 +71,16 @@ FloatArray = NDArray[np.float64]
 #: Variance of a window total when the history is too short to fit one.
 FALLBACK_VARIANCE_TERMS = (1.5, 0.25, 0.1)
 #: Recent origins weigh more: an origin this many buckets older counts half.
-ORIGIN_HALF_LIFE = 6.0
+ORIGIN_HALF_LIFE = 2.0
 #: At most this many buckets of origins train the model (older ones describe another fleet).
-MAX_ORIGINS = 18
+MAX_ORIGINS = 6
 #: Buckets of history a feature needs before an origin may train the model.
 MIN_HISTORY_BUCKETS = 12
 RIDGE = 1e-3
+#: Negative binomials with a larger mean use a normal approximation.
 NORMAL_ABOVE = 60.0
 #: Seasons of rolling totals the district-wide trend is fitted on.
-TREND_SEASONS = 2  # negative binomials with a larger mean use a normal approximation
+TREND_SEASONS = 2
 
 
 @dataclass(frozen=True)
@@ -82,6 +101,7 @@ class ForecastResult:
     level_map: tuple[tuple[float, float], ...] = ()
     period_variance: FloatArray | None = None
     level_uncertainty: FloatArray | None = None
+    part_levels: FloatArray | None = None  # (parts, len(level_map)): each part's own mapped levels
 
     def total_quantiles(self, taus: Sequence[float]) -> FloatArray:
         """What to buy for the whole horizon: per part, the total whose τ-share of demand is filled.
@@ -91,7 +111,11 @@ class ForecastResult:
         sized from. For the probability of running short in a window, use ``sum_quantiles``.
         """
         total = self.mean.sum(axis=1)
-        mapped = np.array([_map_level(float(t), self.level_map) for t in taus])
+        if self.part_levels is None or not self.level_map:
+            mapped = np.array([_map_level(float(t), self.level_map) for t in taus])
+        else:
+            nominal = np.array([p[0] for p in self.level_map])
+            mapped = np.stack([_map_levels(float(t), nominal, self.part_levels) for t in taus], axis=1)
         return nbinom_quantiles(total, self.c1 * total + self.c2 * total**2, mapped)
 
     def sum_quantiles(self, start: int, stop: int, taus: Sequence[float]) -> FloatArray:
@@ -128,6 +152,10 @@ class PooledModel:
     prior_rate: float
     calendar: tuple[float, ...]
     seasonal: tuple[float, ...] = ()
+    #: Calibration by size: the typical horizon total of each size class and its mapped levels
+    #: (one per ``level_map`` pair); a part's levels are read between the classes around its total.
+    level_sizes: tuple[float, ...] = ()
+    level_maps: tuple[tuple[float, ...], ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -142,6 +170,8 @@ class PooledModel:
             "prior_rate": self.prior_rate,
             "calendar": list(self.calendar),
             "seasonal": list(self.seasonal),
+            "level_sizes": list(self.level_sizes),
+            "level_maps": [list(row) for row in self.level_maps],
         }
 
     @classmethod
@@ -159,6 +189,8 @@ class PooledModel:
             prior_rate=float(data["prior_rate"]),
             calendar=tuple(float(v) for v in data["calendar"]),
             seasonal=tuple(float(v) for v in data.get("seasonal", ())),
+            level_sizes=tuple(float(v) for v in data.get("level_sizes", ())),
+            level_maps=tuple(tuple(float(v) for v in row) for row in data.get("level_maps", ())),
         )
 
 
@@ -196,7 +228,7 @@ def _prepare(
     ratio = _exposure_ratio(exposure, n, t, horizon, recent=12 * unit)
     c = _covariate_matrix(covariates, t, horizon)
     if calendar is None:
-        calendar = _calendar_coefficients(y, c)
+        calendar = _calendar_coefficients(_tame(y), c)
     if c is None or not calendar:
         effect = np.ones(t + horizon)
     else:
@@ -205,11 +237,11 @@ def _prepare(
         effect = np.exp(np.clip(c @ np.array(calendar), -5, 5))
         effect = effect / effect[:t].mean()
     if seasonal is None:
-        seasonal = _seasonal_index(y / effect[None, :t], season_length)
+        seasonal = _seasonal_index(_tame(y) / effect[None, :t], season_length)
     if seasonal:
         # Positions count back from the forecast origin, so any history ending there lines up.
         effect = effect * np.array(seasonal)[(np.arange(t + horizon) - t) % len(seasonal)]
-    adjusted = y / effect[None, :t]
+    adjusted = _tame(y) / effect[None, :t]
     return _Prepared(y=y, unit=unit, exposure_ratio=ratio, effect=effect, buckets=_bucket(adjusted, unit))
 
 
@@ -229,9 +261,9 @@ def fit(
 ) -> PooledModel:
     """Learn the pooled model from every part's history (same arguments as ``forecast``)."""
     y = np.array(history, dtype=float, ndmin=2)
-    calendar = _calendar_coefficients(y, _covariate_matrix(covariates, y.shape[-1], horizon))
+    calendar = _calendar_coefficients(_tame(y), _covariate_matrix(covariates, y.shape[-1], horizon))
     data = _prepare(y, horizon, season_length, exposure, covariates, calendar, ())
-    seasonal = _seasonal_index(y / data.effect[None, : y.shape[-1]], season_length) if y.size else ()
+    seasonal = _seasonal_index(_tame(y) / data.effect[None, : y.shape[-1]], season_length) if y.size else ()
     data = _prepare(y, horizon, season_length, exposure, covariates, calendar, seasonal)
     b, unit = data.buckets, data.unit
     horizon_buckets = max(1, math.ceil(horizon / unit))
@@ -243,6 +275,8 @@ def fit(
             age_cap=fitted.age_cap,
             variance=(fitted.variance.a, fitted.variance.b, fitted.variance.c),
             level_map=fitted.level_map,
+            level_sizes=fitted.level_sizes,
+            level_maps=fitted.level_maps,
             trend=1.0,
             prior_rate=0.0,
             horizon=horizon,
@@ -315,7 +349,7 @@ def forecast(
     a, b, c = model.variance
     # A period: the part's own spread of (calendar-adjusted) periods around its level, plus the
     # model's level uncertainty.
-    spread = _period_spread(data.y / data.effect[None, :t], data.unit)
+    spread = _period_spread(_tame(data.y) / data.effect[None, :t], data.unit)
     period_variance = mean + spread[:, None] * mean**2
     per_period = nbinom_quantiles(mean.ravel(), (period_variance + c * mean**2).ravel(), np.asarray(levels))
     return ForecastResult(
@@ -328,6 +362,7 @@ def forecast(
         level_map=model.level_map,
         period_variance=period_variance,
         level_uncertainty=np.full(n, c),
+        part_levels=_part_levels(totals, model),
     )
 
 
@@ -369,6 +404,7 @@ def _features(b: FloatArray, origin: int, age_cap: int) -> FloatArray:
     age = origin - np.maximum(first_demand, first_seen)
     observed = np.maximum(seen.sum(axis=1), 1)
     last12 = min(12, origin)
+    seen12 = np.maximum(seen[:, origin - last12 : origin].sum(axis=1), 1)
     return np.stack(
         [
             2 * np.log1p(recent_rate(12)),
@@ -377,7 +413,7 @@ def _features(b: FloatArray, origin: int, age_cap: int) -> FloatArray:
             np.log1p(np.minimum(since, 24)),
             2 * np.log1p(np.minimum(age, age_cap)),
             np.log1p(z.sum(axis=1) * 12 / observed),
-            demand[:, -last12:].sum(axis=1) / max(last12, 1) * 3,
+            demand[:, origin - last12 : origin].sum(axis=1) / seen12 * 3,
             np.log1p(z[:, -last12:].max(axis=1, initial=0.0)),
         ],
         axis=1,
@@ -420,10 +456,15 @@ class Fitted:
     age_cap: int
     variance: Variance
     level_map: tuple[tuple[float, float], ...]
+    level_sizes: tuple[float, ...] = ()
+    level_maps: tuple[tuple[float, ...], ...] = ()
 
 
 #: Cap on a part's own relative spread, so one freak bucket cannot blow its distribution up.
 MAX_SPREAD = 4.0
+#: Buckets a part's own spread is read over, for window totals and for single periods.
+SPREAD_WINDOW = 24
+PERIOD_SPREAD_WINDOW = 24
 
 
 def _spread(b: FloatArray, origin: int) -> FloatArray:
@@ -432,33 +473,90 @@ def _spread(b: FloatArray, origin: int) -> FloatArray:
     (variance - mean) / mean² of the buckets before ``origin``: 0 for Poisson-like demand, larger
     for demand that comes in bursts; scale-free, so large and small parts compare.
     """
-    h = b[:, max(0, origin - 24) : origin]
-    z = np.nan_to_num(h)
-    if z.shape[1] == 0:
-        return np.zeros(len(b))
-    mean = z.mean(axis=1)
-    extra = z.var(axis=1) - mean
-    spread = np.divide(extra, mean**2, out=np.zeros(len(b)), where=mean > 0)
+    mean, var = _observed_moments(b[:, max(0, origin - SPREAD_WINDOW) : origin])
+    spread = np.divide(var - mean, mean**2, out=np.zeros(len(b)), where=mean > 0)
     return np.clip(spread, 0.0, MAX_SPREAD)
 
 
+def _observed_moments(h: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Mean and variance of each row over its observed cells (0 for a row with none)."""
+    seen = ~np.isnan(h)
+    count = np.maximum(seen.sum(axis=1), 1)
+    z = np.where(seen, h, 0.0)
+    mean = z.sum(axis=1) / count
+    var = (np.where(seen, z - mean[:, None], 0.0) ** 2).sum(axis=1) / count
+    return mean, var
+
+
+#: Periods either side whose observed demand stands in for a missing one.
+FILL_REACH = 12
+
+
+def _filled(y: FloatArray) -> FloatArray:
+    """``y`` with each missing cell read as its part's observed average nearby, not as zero.
+
+    Nearby: within FILL_REACH periods either side; a part observed nowhere near gets its whole
+    history's average, and a part never observed stays at zero.
+    """
+    seen = ~np.isnan(y)
+    if seen.all():
+        return y
+    z = np.where(seen, y, 0.0)
+    n, t = y.shape
+    sums = np.concatenate([np.zeros((n, 1)), np.cumsum(z, axis=1)], axis=1)
+    counts = np.concatenate([np.zeros((n, 1)), np.cumsum(seen, axis=1)], axis=1)
+    lo = np.clip(np.arange(t) - FILL_REACH, 0, t)
+    hi = np.clip(np.arange(t) + FILL_REACH + 1, 0, t)
+    near_sum, near_count = sums[:, hi] - sums[:, lo], counts[:, hi] - counts[:, lo]
+    overall = sums[:, -1] / np.maximum(counts[:, -1], 1)
+    local = np.where(near_count > 0, near_sum / np.maximum(near_count, 1), overall[:, None])
+    return np.where(seen, y, local)
+
+
 def _fit_pooled(b: FloatArray, horizon_buckets: int, horizon_in_buckets: float) -> Fitted | None:
-    """Fit the pooled regression on rolling origins; None when the history is too short."""
+    """Fit the pooled regression on rolling origins; None when the history is too short.
+
+    A short history (too short for three origins with MIN_HISTORY_BUCKETS behind them and a whole
+    horizon ahead) trains on shorter windows instead: origins from MIN_SHORT_HISTORY buckets on,
+    each followed by as long a window as leaves three origins, scaled up to the horizon. So an
+    18- or 24-month history gets the model, fitted on what it has, rather than a pooled rate.
+    """
     last_origin = b.shape[1] - horizon_buckets
     first_origin = max(MIN_HISTORY_BUCKETS, last_origin - MAX_ORIGINS + 1)
-    if last_origin - first_origin + 1 < 3:
+    if last_origin - first_origin + 1 >= 3:
+        return _fit_origins(b, range(first_origin, last_origin + 1), horizon_buckets, horizon_in_buckets)
+    window = min(horizon_buckets, b.shape[1] - MIN_SHORT_HISTORY - 2)
+    if window < MIN_SHORT_WINDOW:
         return None
+    last_origin = b.shape[1] - window
+    return _fit_origins(b, range(MIN_SHORT_HISTORY, last_origin + 1), window, horizon_in_buckets)
+
+
+#: A short history trains on origins with at least this many buckets behind them...
+MIN_SHORT_HISTORY = 6
+#: ... and windows of at least this many buckets ahead.
+MIN_SHORT_WINDOW = 6
+
+
+def _fit_origins(
+    b: FloatArray, origins: range, horizon_buckets: int, horizon_in_buckets: float
+) -> Fitted | None:
+    """The pooled regression on the given origins, each followed by ``horizon_buckets`` buckets
+    whose total is scaled to ``horizon_in_buckets``."""
+    last_origin = origins[-1]
     xs, ys, ws, lumps = [], [], [], []
     factor = horizon_in_buckets / horizon_buckets
-    for origin in range(first_origin, last_origin + 1):
+    for origin in origins:
         target = b[:, origin : origin + horizon_buckets]
-        ok = ~np.isnan(target).any(axis=1) & ~np.isnan(b[:, :origin]).all(axis=1)
+        observed = (~np.isnan(target)).sum(axis=1)
+        ok = (2 * observed >= horizon_buckets) & ~np.isnan(b[:, :origin]).all(axis=1)
         if not ok.any():
             continue
+        share = observed[ok] / horizon_buckets
         xs.append(_design(_features(b, origin, last_origin)[ok]))
         lumps.append(_spread(b, origin)[ok])
-        ys.append(target[ok].sum(axis=1) * factor)
-        ws.append(np.full(int(ok.sum()), 0.5 ** ((last_origin - origin) / ORIGIN_HALF_LIFE)))
+        ys.append(np.nansum(target[ok], axis=1) / share * factor)
+        ws.append(share * 0.5 ** ((last_origin - origin) / ORIGIN_HALF_LIFE))
     if len(xs) < 3:
         return None
     x, yy, w, lump = np.concatenate(xs), np.concatenate(ys), np.concatenate(ws), np.concatenate(lumps)
@@ -467,8 +565,10 @@ def _fit_pooled(b: FloatArray, horizon_buckets: int, horizon_in_buckets: float) 
     theta = _poisson_irls(x, yy, w)
     fitted = np.exp(np.clip(x @ theta, -30, 12))
     variance = _variance_function(fitted, lump, yy, w)
-    level_map = _calibrate_levels(fitted, variance.of(fitted, lump), yy, w)
-    return Fitted(theta, last_origin, variance, level_map)
+    spread_variance = variance.of(fitted, lump)
+    level_map = _calibrate_levels(fitted, spread_variance, yy, w)
+    sizes, maps = _calibrate_by_size(fitted, spread_variance, yy, w, level_map)
+    return Fitted(theta, last_origin, variance, level_map, sizes, maps)
 
 
 def _poisson_irls(x: FloatArray, y: FloatArray, w: FloatArray, iterations: int = 100) -> FloatArray:
@@ -503,7 +603,7 @@ def _variance_function(mu: FloatArray, spread: FloatArray, y: FloatArray, w: Flo
 
 
 def _calibrate_levels(
-    mu: FloatArray, variance: FloatArray, y: FloatArray, w: FloatArray
+    mu: FloatArray, variance: FloatArray, y: FloatArray, w: FloatArray, shift: float = 0.0
 ) -> tuple[tuple[float, float], ...]:
     """Map each nominal level to the level whose quantiles filled that share of demand in backtests."""
     grid = np.concatenate([np.arange(0.05, 0.95, 0.05), [0.95, 0.975, 0.99, 0.995, 0.999]])
@@ -515,9 +615,73 @@ def _calibrate_levels(
     fill = np.maximum.accumulate(fill)
     pairs = []
     for nominal in np.concatenate([np.arange(0.05, 0.96, 0.05), [0.975, 0.99]]):
-        index = int(np.searchsorted(fill, nominal))
+        index = int(np.searchsorted(fill, nominal + shift))
         pairs.append((float(nominal), float(grid[min(index, len(grid) - 1)])))
     return tuple(pairs)
+
+
+#: Size classes the fill is calibrated in, and the fewest backtest samples one may hold.
+SIZE_CLASSES = 4
+MIN_CLASS_SAMPLES = 300
+#: How far below and above its target a size class may fill before it gets levels of its own.
+CLASS_TOLERANCE = (0.03, 0.05)
+
+
+def _calibrate_by_size(
+    mu: FloatArray,
+    variance: FloatArray,
+    y: FloatArray,
+    w: FloatArray,
+    pooled: tuple[tuple[float, float], ...],
+) -> tuple[tuple[float, ...], tuple[tuple[float, ...], ...]]:
+    """Level maps per size class (quantiles of the forecast total), so slow parts fill their
+    target as fast ones do instead of the volume-weighted pool speaking for them all.
+
+    A class keeps the pooled level as long as that fills within CLASS_TOLERANCE of the target in
+    the class, and moves only as far as it takes to come within it: each class is calibrated,
+    while the stock stays where the whole set fills its target most cheaply.
+    """
+    classes = min(SIZE_CLASSES, len(mu) // MIN_CLASS_SAMPLES)
+    if classes < 2 or not pooled:
+        return (), ()
+    edges = np.quantile(mu, np.linspace(0, 1, classes + 1))
+    which = np.clip(np.searchsorted(edges, mu, side="right") - 1, 0, classes - 1)
+    sizes, maps = [], []
+    for k in range(classes):
+        rows = which == k
+        if not rows.any():  # tied forecast totals can leave a class empty
+            continue
+        weights = w[rows] if w[rows].sum() > 0 else None
+        args = (mu[rows], variance[rows], y[rows], w[rows])
+        low = _calibrate_levels(*args, shift=-CLASS_TOLERANCE[0]) or pooled
+        high = _calibrate_levels(*args, shift=CLASS_TOLERANCE[1]) or pooled
+        sizes.append(float(np.exp(np.average(np.log(np.maximum(mu[rows], 1e-9)), weights=weights))))
+        maps.append(
+            tuple(float(np.clip(p[1], lo[1], hi[1])) for p, lo, hi in zip(pooled, low, high, strict=True))
+        )
+    if len(sizes) < 2:
+        return (), ()
+    return tuple(sizes), tuple(maps)
+
+
+def _part_levels(totals: FloatArray, model: PooledModel) -> FloatArray | None:
+    """Each part's mapped levels, read between the size classes around its forecast total."""
+    if not model.level_sizes:
+        return None
+    sizes = np.log(np.array(model.level_sizes))
+    maps = np.array(model.level_maps)  # (classes, levels)
+    x = np.log(np.maximum(totals, 1e-9))
+    return np.stack([np.interp(x, sizes, maps[:, j]) for j in range(maps.shape[1])], axis=1)
+
+
+def _map_levels(tau: float, nominal: FloatArray, part_levels: FloatArray) -> FloatArray:
+    """``_map_level`` for every part at once, each with its own mapped levels."""
+    j = int(np.clip(np.searchsorted(nominal, tau) - 1, 0, len(nominal) - 2))
+    frac = float(np.clip((tau - nominal[j]) / (nominal[j + 1] - nominal[j]), 0.0, 1.0))
+    if tau < nominal[0]:
+        frac = 0.0
+    mapped = part_levels[:, j] + frac * (part_levels[:, j + 1] - part_levels[:, j])
+    return np.clip(mapped, 0.001, 0.999)
 
 
 def _map_level(tau: float, level_map: tuple[tuple[float, float], ...]) -> float:
@@ -537,7 +701,7 @@ def _aggregate_trend(b: FloatArray, horizon_in_buckets: float, totals: FloatArra
     horizon. Without 18 buckets of history, or when it cannot be read, the factor leaves the
     forecasts as they are.
     """
-    total = np.nansum(b, axis=0)
+    total = _filled(b).sum(axis=0)
     width = 12
     if len(total) < width + 6 or totals.sum() <= 0:
         return 1.0
@@ -572,12 +736,26 @@ def _pooled_rate(b: FloatArray, prior: float) -> FloatArray:
 
 def _period_spread(adjusted: FloatArray, unit: int) -> FloatArray:
     """Each part's (variance - mean) / mean² per period over the last two seasons (0 = Poisson)."""
-    recent = np.nan_to_num(adjusted[:, -24 * unit :])
-    if recent.shape[1] == 0:
-        return np.zeros(len(adjusted))
-    mean = recent.mean(axis=1)
-    spread = np.divide(recent.var(axis=1) - mean, mean**2, out=np.zeros(len(adjusted)), where=mean > 0)
+    mean, var = _observed_moments(adjusted[:, -PERIOD_SPREAD_WINDOW * unit :])
+    spread = np.divide(var - mean, mean**2, out=np.zeros(len(adjusted)), where=mean > 0)
     return np.clip(spread, 0.0, 10 * MAX_SPREAD)
+
+
+#: A period more than this many times a part's second largest (and at least this many units) is
+#: an outlier: read as missing, so one freak month cannot make its part, or through the pooled fit
+#: every other part, look busier than the history does.
+OUTLIER_FACTOR = 10.0
+
+
+def _tame(y: FloatArray) -> FloatArray:
+    """``y`` with each part's single largest period set missing when it is an outlier."""
+    t = y.shape[1]
+    if t < 2:
+        return y
+    z = np.where(np.isnan(y), -1.0, y)
+    top_two = np.partition(z, t - 2, axis=1)[:, -2:]
+    cap = OUTLIER_FACTOR * np.maximum(top_two[:, 0], 1.0)
+    return np.where(z > cap[:, None], np.nan, y)
 
 
 # Exposure and calendar ------------------------------------------------------------------------
@@ -617,7 +795,7 @@ def _seasonal_index(y: FloatArray, season_length: int) -> tuple[float, ...]:
     t = y.shape[1]
     if season_length < 2 or t < 2 * season_length + 1:
         return ()
-    total = np.nansum(y, axis=0)
+    total = _filled(y).sum(axis=0)
     kernel = np.ones(season_length + 1)
     kernel[[0, -1]] = 0.5
     trend = np.convolve(total, kernel / season_length, mode="valid")
@@ -660,7 +838,7 @@ def _calendar_coefficients(y: FloatArray, c: FloatArray | None) -> tuple[float, 
     if c is None:
         return ()
     t = y.shape[1]
-    total = np.nansum(y, axis=0)
+    total = _filled(y).sum(axis=0)
     seen = ~np.isnan(y).all(axis=0)
     x = np.concatenate([np.ones((t, 1)), np.linspace(-1, 0, t)[:, None], c[:t]], axis=1)[seen]
     if x.shape[0] < x.shape[1] + 2 or total[seen].sum() <= 0:
@@ -676,27 +854,51 @@ def nbinom_quantiles(mean: Any, variance: Any, taus: Any) -> FloatArray:
     """Quantiles of count distributions with the given means and variances, shape (len(mean), len(taus)).
 
     Negative binomial when the variance exceeds the mean, Poisson otherwise; a normal
-    approximation (rounded up) above a mean of NORMAL_ABOVE.
+    approximation (rounded up) above a mean of NORMAL_ABOVE. ``taus`` is one list of levels for
+    every part, or one row of levels per part (shape (len(mean), k)).
     """
     mean = np.maximum(np.asarray(mean, dtype=float).ravel(), 0.0)
     variance = np.maximum(np.broadcast_to(np.asarray(variance, dtype=float), mean.shape).ravel(), mean)
-    taus = np.asarray(taus, dtype=float).ravel()
-    out = np.zeros((mean.size, taus.size))
+    taus = np.asarray(taus, dtype=float)
+    levels = taus if taus.ndim == 2 else np.broadcast_to(taus.ravel(), (mean.size, taus.size))
+    out = np.zeros(levels.shape)
     large = mean > NORMAL_ABOVE
     if large.any():
-        z = np.array([_normal_ppf(t) for t in taus])
-        out[large] = np.maximum(
-            np.ceil(mean[large, None] + z[None, :] * np.sqrt(variance[large, None]) - 0.5), 0
-        )
+        z = _normal_ppf_array(levels[large])
+        out[large] = np.maximum(np.ceil(mean[large, None] + z * np.sqrt(variance[large, None]) - 0.5), 0)
     small = (mean > 0) & ~large
     if small.any():
-        out[small] = _small_nbinom_quantiles(mean[small], variance[small], taus)
+        out[small] = _small_nbinom_quantiles(mean[small], variance[small], levels[small])
     return out
 
 
+#: Cells of probability table worked on at once: memory grows with the number of parts, not with
+#: the range of the lumpiest part.
+TABLE_CELLS = 1 << 21
+
+
 def _small_nbinom_quantiles(m: FloatArray, v: FloatArray, taus: FloatArray) -> FloatArray:
-    """Exact quantiles from the probability mass function, summed by recursion."""
-    top = int(np.ceil(np.max(m + 12 * np.sqrt(v) + 12)))
+    """Exact quantiles from the probability mass function, summed by recursion.
+
+    Parts are taken in order of how wide a table they need, a block at a time, so one lumpy part
+    widens only its own block's table.
+    """
+    width = np.ceil(m + 12 * np.sqrt(v) + 12).astype(np.int64)
+    order = np.argsort(width, kind="stable")
+    wide = width[order]
+    out = np.empty(taus.shape)
+    start = 0
+    while start < len(m):
+        # The block grows while its rows times its widest table fit in TABLE_CELLS.
+        cells = (np.arange(1, len(m) - start + 1)) * wide[start:]
+        stop = start + max(1, int(np.searchsorted(cells, TABLE_CELLS, side="right")))
+        rows = order[start:stop]
+        out[rows] = _nbinom_block(m[rows], v[rows], taus[rows], int(wide[stop - 1]))
+        start = stop
+    return out
+
+
+def _nbinom_block(m: FloatArray, v: FloatArray, taus: FloatArray, top: int) -> FloatArray:
     k = np.arange(top, dtype=float)
     over = v > m * (1 + 1e-9)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -710,10 +912,16 @@ def _small_nbinom_quantiles(m: FloatArray, v: FloatArray, taus: FloatArray) -> F
         )
     logpmf = np.concatenate([log0[:, None], log0[:, None] + np.cumsum(np.log(ratio), axis=1)], axis=1)
     cdf = np.cumsum(np.exp(logpmf), axis=1)
-    out = np.empty((len(m), len(taus)))
-    for column, tau in enumerate(taus):
-        out[:, column] = (cdf < tau - 1e-12).sum(axis=1)
+    out = np.empty(taus.shape)
+    for column in range(taus.shape[1]):
+        out[:, column] = (cdf < taus[:, column, None] - 1e-12).sum(axis=1)
     return out
+
+
+def _normal_ppf_array(p: FloatArray) -> FloatArray:
+    """``_normal_ppf`` of every element (levels repeat, so each distinct one is computed once)."""
+    values, inverse = np.unique(p, return_inverse=True)
+    return np.array([_normal_ppf(float(x)) for x in values])[inverse].reshape(p.shape)
 
 
 _PPF_A = (-39.69683028665376, 220.9460984245205, -275.9285104469687, 138.3577518672690, -30.66479806614716)
