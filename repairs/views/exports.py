@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from decimal import Decimal
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -34,6 +35,11 @@ CHUNK = 2000
 
 def _filename(name: str) -> str:
     return f"{name}-{timezone.localdate():%Y-%m-%d}.csv"
+
+
+def _money(value: Decimal | int | None) -> str:
+    """An amount with two decimals whatever the database summed it as (SQLite drops them)."""
+    return "" if value is None else f"{Decimal(value):.2f}"
 
 
 def _iso(value: dt.date | dt.datetime | None) -> str:
@@ -218,7 +224,7 @@ def purchase_order_export(request: HtmxHttpRequest) -> StreamingHttpResponse:
                 order.line_count,  # type: ignore[attr-defined]
                 order.units_ordered,  # type: ignore[attr-defined]
                 order.units_received,  # type: ignore[attr-defined]
-                order.total_cost,  # type: ignore[attr-defined]
+                _money(order.total_cost),  # type: ignore[attr-defined]
             ]
 
     return exports.csv_streaming_response(rows(), filename=_filename("purchase-orders"))
