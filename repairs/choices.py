@@ -104,6 +104,27 @@ class PartCategory(models.TextChoices):
     WIFI_CARD = "wifi_card", "Wi-Fi card"
 
 
+#: The part categories a symptom most often needs, so the likeliest part is offered first.
+SYMPTOM_PART_CATEGORIES: dict[str, tuple[str, ...]] = {
+    Symptom.SCREEN: (PartCategory.LCD_PANEL, PartCategory.TOUCH_SCREEN_ASSEMBLY, PartCategory.LCD_CABLE),
+    Symptom.KEYBOARD: (PartCategory.KEYBOARD, PartCategory.PALMREST_KEYBOARD_C),
+    Symptom.BATTERY: (PartCategory.BATTERY, PartCategory.BATTERY_CABLE),
+    Symptom.CHARGER: (PartCategory.CHARGER, PartCategory.DC_JACK),
+    Symptom.HINGE: (
+        PartCategory.HINGE,
+        PartCategory.HINGE_COVER,
+        PartCategory.LCD_BACK_COVER_A,
+        PartCategory.LCD_BEZEL,
+        PartCategory.BOTTOM_COVER_D,
+    ),
+    Symptom.NO_POWER: (PartCategory.MOTHERBOARD, PartCategory.DC_JACK, PartCategory.BATTERY),
+    Symptom.LIQUID: (PartCategory.PALMREST_KEYBOARD_C, PartCategory.MOTHERBOARD),
+    Symptom.CAMERA: (PartCategory.CAMERA,),
+    Symptom.TOUCHPAD: (PartCategory.TOUCHPAD, PartCategory.TOUCHPAD_CABLE),
+    Symptom.PORT: (PartCategory.IO_BOARD, PartCategory.DC_JACK),
+}
+
+
 class StockLocationKind(models.TextChoices):
     DEPOT = "depot", "Central depot"
     TECHNICIAN_KIT = "technician_kit", "Technician kit"

@@ -10,7 +10,7 @@ from django.http import QueryDict
 
 from accounts.models import User
 from fleet.models import Location
-from repairs.choices import Coverage, DamageCause, Priority, Symptom, TicketStatus
+from repairs.choices import SYMPTOM_PART_CATEGORIES, Coverage, DamageCause, Priority, Symptom, TicketStatus
 from repairs.models import Part, StockLevel, StockLocation, Ticket, Vendor
 from repairs.services import stock, tickets
 
@@ -179,6 +179,7 @@ class TicketPartIssueForm(forms.Form):
         parts: QuerySet[Part],
         stock_locations: QuerySet[StockLocation],
         user: User | None = None,
+        symptom: str = "",
     ) -> None:
         super().__init__(data)
         part_field = self.fields["part"]
@@ -188,14 +189,17 @@ class TicketPartIssueForm(forms.Form):
         part_field.queryset = parts
         location_field.queryset = stock_locations
         if data is None:
-            self.initial.update(self._likely_choice(parts, stock_locations, user))
+            self.initial.update(self._likely_choice(parts, stock_locations, user, symptom))
 
     @staticmethod
     def _likely_choice(
-        parts: QuerySet[Part], stock_locations: QuerySet[StockLocation], user: User | None
+        parts: QuerySet[Part], stock_locations: QuerySet[StockLocation], user: User | None, symptom: str = ""
     ) -> dict[str, int]:
-        """What a technician most likely issues: a fitting part that is in stock, from their own
-        kit when it holds one, else from where most are on hand. Nothing when no fitting part is."""
+        """What a technician most likely issues: a fitting part that is in stock, of a category the
+        ticket's symptom needs (a screen for "Screen") when one is, from their own kit when it holds
+        one, else from where most are on hand. Nothing when no fitting part is in stock."""
+        categories = SYMPTOM_PART_CATEGORIES.get(symptom, ())
+        for_symptom = Case(When(part__category__in=categories, then=0), default=1) if categories else Value(1)
         own_kit = Case(When(stock_location__technician=user, then=0), default=1) if user else Value(1)
         level = (
             StockLevel.objects.filter(
@@ -203,7 +207,7 @@ class TicketPartIssueForm(forms.Form):
                 stock_location__in=stock_locations.values("pk"),
                 on_hand__gt=0,
             )
-            .order_by(own_kit, "-on_hand", "part__part_number", "stock_location__name")
+            .order_by(for_symptom, own_kit, "-on_hand", "part__part_number", "stock_location__name")
             .values_list("part_id", "stock_location_id")
             .first()
         )

@@ -269,6 +269,7 @@ def _part_form(
         parts=selectors.ticket_part_choices(ticket=ticket),
         stock_locations=selectors.stock_location_list(),
         user=request.user,
+        symptom=ticket.symptom,
     )
 
 

@@ -319,3 +319,24 @@ def test_work_order_of_their_school_is_shown_to_a_school_admin(login: Login, sch
 
     url = reverse("repairs:ticket_work_order", args=[ticket.pk])
     assert login(school_admin).get(url).status_code == 200
+
+
+def test_issuing_a_part_preselects_a_part_for_the_symptom_before_others_in_stock(
+    login: Login, technician: User
+):
+    ticket = TicketFactory.create(status=TicketStatus.IN_PROGRESS, symptom="screen")
+    depot = StockLocationFactory.create(name="Central depot")
+    parts = {}
+    for category, quantity in (("charger", 9), ("lcd_panel", 1)):
+        part = PartFactory.create(category=category)
+        part.compatible_models.add(ticket.device.model)
+        stock.stock_receive(
+            part=part, stock_location=depot, quantity=quantity, actor=technician, unit_cost=Decimal("5")
+        )
+        parts[category] = part
+
+    html = _page(login(technician), ticket)
+
+    select = html[html.index('name="part"') : html.index("</select>", html.index('name="part"'))]
+    assert f'<option value="{parts["lcd_panel"].pk}" selected>' in select
+    assert f'<option value="{parts["charger"].pk}" selected>' not in select
