@@ -190,6 +190,9 @@ BOOTSTRAP5 = {
     "success_css_class": "",
 }
 
+# A filter left open reads "Any", not Django's "---------".
+FILTERS_EMPTY_CHOICE_LABEL = "Any"
+
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
