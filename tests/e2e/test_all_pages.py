@@ -9,6 +9,7 @@ answer 200, must not scroll sideways, and axe-core must find no serious or criti
 from __future__ import annotations
 
 import io
+import logging
 from urllib.parse import urlsplit
 
 import pytest
@@ -30,6 +31,7 @@ MAX_LINKED_PAGES = 40
 SEVERE = {"serious", "critical"}
 
 _axe = Axe()
+log = logging.getLogger(__name__)
 
 
 def menu_links(page: Page) -> list[str]:
@@ -108,5 +110,5 @@ def test_every_page_of_the_role_opens_fits_a_phone_and_passes_axe(page: Page, us
         check_page(page, href, problems)
 
     pages = [href for href in menu if not href.startswith("/admin/")] + linked[:MAX_LINKED_PAGES]
-    print(f"{username}: {len(pages)} pages at {len(WIDTHS)} widths, {len(menu)} menu links")
+    log.info("%s: %d pages at %d widths, %d menu links", username, len(pages), len(WIDTHS), len(menu))
     assert not problems, f"{username}: {len(problems)} problems:\n" + "\n".join(problems)
