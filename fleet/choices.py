@@ -70,3 +70,8 @@ class AuditScanOutcome(models.TextChoices):
     UNEXPECTED = "unexpected", "Unexpected: recorded elsewhere"
     UNKNOWN = "unknown", "Unknown code"
     MISSING = "missing", "Missing"
+
+
+class ImportMappingKind(models.TextChoices):
+    LOCATION = "location", "Org unit or location"
+    MODEL = "model", "Model name"

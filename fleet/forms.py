@@ -95,3 +95,17 @@ class VehicleCheckInForm(forms.Form):
         field = self.fields["to_location"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = locations
+
+
+class DeviceVariantConfirmForm(forms.Form):
+    """Which of its candidate models a device is, read from its label (the service checks it)."""
+
+    model = forms.IntegerField(label="Variant on the label", min_value=1)
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class ImportMappingForm(forms.Form):
+    """An answer to an import's mapping question: a location code or a catalogue model name."""
+
+    key = forms.CharField(max_length=255, label="Name in Google's data")
+    target = forms.CharField(max_length=120, label="Maps to")

@@ -24,6 +24,7 @@ from fleet.choices import (
     DeviceStatus,
     DeviceType,
     FormFactor,
+    ImportMappingKind,
     LocationKind,
 )
 
@@ -174,6 +175,24 @@ class Device(TimeStampedModel):
     )
     notes = models.TextField(blank=True)
     version = models.PositiveIntegerField(default=1)
+    # Google's model name can cover several hardware variants; see fleet.services.variants.
+    variant_confirmed = models.BooleanField(
+        default=True, help_text="False while the hardware variant is one of variant_candidates."
+    )
+    variant_candidates = models.ManyToManyField(
+        DeviceModel,
+        related_name="devices_to_confirm",
+        blank=True,
+        help_text="The models the device may be, until someone reads its label.",
+    )
+    variant_confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="device_variants_confirmed",
+        null=True,
+        blank=True,
+    )
+    variant_confirmed_at = models.DateTimeField(null=True, blank=True)
 
     objects = DeviceQuerySet.as_manager()
 
@@ -210,6 +229,51 @@ class Device(TimeStampedModel):
     def aue_date(self) -> dt.date | None:
         """The device's own AUE date from Google when known, else its model's."""
         return self.aue_override or self.model.aue_date
+
+
+@track_history()
+class ImportMapping(TimeStampedModel):
+    """An answer an import asked for once and every later import reuses.
+
+    An org unit or annotated location that names no location maps to a location; a model name
+    Google uses that the catalogue lacks maps to a model. ``key`` is the text as the file has it,
+    compared case- and spacing-insensitively (``key_normalised``).
+    """
+
+    kind = models.CharField(max_length=20, choices=ImportMappingKind.choices)
+    key = models.CharField(max_length=255)
+    key_normalised = models.CharField(max_length=255, editable=False)
+    location = models.ForeignKey(
+        Location, on_delete=models.PROTECT, related_name="import_mappings", null=True, blank=True
+    )
+    device_model = models.ForeignKey(
+        DeviceModel, on_delete=models.PROTECT, related_name="import_mappings", null=True, blank=True
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="import_mappings_updated",
+        null=True,
+        blank=True,
+    )
+
+    class Meta:
+        ordering = ["kind", "key"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "key_normalised"], name="importmapping_unique_key"),
+            models.CheckConstraint(
+                condition=Q(kind="location", location__isnull=False, device_model__isnull=True)
+                | Q(kind="model", location__isnull=True, device_model__isnull=False),
+                name="importmapping_target_matches_kind",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} -> {self.location or self.device_model}"
+
+    @staticmethod
+    def normalise(text: str) -> str:
+        return " ".join(text.casefold().split())
 
 
 @track_history()

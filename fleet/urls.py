@@ -1,6 +1,6 @@
 from django.urls import path
 
-from fleet.views import devices, history, imports, reports, scans
+from fleet.views import devices, history, imports, mappings, reports, scans
 
 app_name = "fleet"
 urlpatterns = [
@@ -19,9 +19,18 @@ urlpatterns = [
     path(
         "devices/<int:device_id>/vehicle/in/", devices.device_vehicle_check_in, name="device_vehicle_check_in"
     ),
+    path("devices/<int:device_id>/variant/", devices.device_variant_confirm, name="device_variant_confirm"),
     # imports
     path("import/", imports.device_import, name="device_import"),
     path("import/confirm/", imports.device_import_confirm, name="device_import_confirm"),
+    path("import/answer/", imports.device_import_answer, name="device_import_answer"),
+    path("import/mappings/", mappings.import_mapping_list, name="import_mapping_list"),
+    path("import/mappings/<int:mapping_id>/", mappings.import_mapping_edit, name="import_mapping_edit"),
+    path(
+        "import/mappings/<int:mapping_id>/delete/",
+        mappings.import_mapping_delete,
+        name="import_mapping_delete",
+    ),
     # scans, vehicle custody and audits
     path("scan/vehicle/", scans.scan_vehicle, name="scan_vehicle"),
     path("scan/vehicle/add/", scans.scan_vehicle_add, name="scan_vehicle_add"),

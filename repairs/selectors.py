@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -35,7 +36,7 @@ from accounts.models import User
 from core import selectors as history
 from fleet.choices import SCHOOL_KINDS, CustodyEventKind, DeviceStatus
 from fleet.models import CustodyEvent, Device, Location
-from fleet.selectors.devices import device_life_facts
+from fleet.selectors.devices import device_life_facts, device_variant_candidate_ids
 from repairs.choices import OPEN_PURCHASE_ORDER_STATUSES, Priority, StockMovementKind, TicketStatus
 from repairs.filters.tickets import TicketFilterSet
 from repairs.models import (
@@ -455,10 +456,17 @@ def turnaround_stats(
 def ticket_part_choices(*, ticket: Ticket) -> QuerySet[Part]:
     """The parts a ticket may be issued: every active part (what the service accepts), those that
     fit the device's model first (``fits``; a misfit needs an override reason), each with the
-    total on hand everywhere."""
-    fitting = Part.compatible_models.through.objects.filter(
-        part=OuterRef("pk"), devicemodel=ticket.device.model_id
-    )
+    total on hand everywhere. For a device whose variant is to confirm, a part fits when it fits
+    every candidate."""
+    through = Part.compatible_models.through
+    candidates = device_variant_candidate_ids(device_id=ticket.device_id)
+    if candidates:
+        # Variant to confirm: only the parts that fit every candidate fit.
+        pairs = through.objects.filter(devicemodel__in=candidates).values_list("part_id", flat=True)
+        fit_all = [part_id for part_id, fitted in Counter(pairs).items() if fitted == len(candidates)]
+        fitting = through.objects.filter(part=OuterRef("pk"), part__in=fit_all)
+    else:
+        fitting = through.objects.filter(part=OuterRef("pk"), devicemodel=ticket.device.model_id)
     return (
         Part.objects.filter(is_active=True)
         .annotate(fits=Exists(fitting), total_on_hand=Coalesce(Sum("stock_levels__on_hand"), 0))

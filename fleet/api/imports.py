@@ -13,7 +13,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from fleet import permissions
+from fleet.choices import ImportMappingKind
 from fleet.services import importing
+from fleet.services.importing import mappings as import_mappings
 
 
 class ImportIssueOutputSerializer(serializers.Serializer):
@@ -34,6 +36,19 @@ class ImportPlannedDeviceOutputSerializer(serializers.Serializer):
     status = serializers.CharField()
 
 
+class ImportQuestionOutputSerializer(serializers.Serializer):
+    """A name the import could not match: answer it with POST import-mappings/ and import again."""
+
+    kind = serializers.ChoiceField(
+        choices=ImportMappingKind.choices,
+        help_text="location: answer with a location code; model: answer with a catalogue model name.",
+    )
+    text = serializers.CharField(help_text="The name as the file has it: the mapping's key.")
+    org_unit_path = serializers.CharField(allow_blank=True)
+    first_row = serializers.IntegerField()
+    rows = serializers.IntegerField()
+
+
 class ImportReportOutputSerializer(serializers.Serializer):
     """With ``dry_run`` (or ``written`` false) the counts say what the import would do."""
 
@@ -48,6 +63,7 @@ class ImportReportOutputSerializer(serializers.Serializer):
     errors = ImportIssueOutputSerializer(many=True)  # type: ignore[assignment]
     notices = ImportIssueOutputSerializer(many=True)
     to_create = ImportPlannedDeviceOutputSerializer(many=True)
+    questions = ImportQuestionOutputSerializer(many=True)
     dry_run = serializers.BooleanField()
     valid_only = serializers.BooleanField()
     written = serializers.BooleanField()
@@ -61,14 +77,19 @@ class ImportRefusedOutputSerializer(serializers.Serializer):
 
     detail = serializers.CharField(required=False)
     report = ImportReportOutputSerializer(required=False)
+    questions = ImportQuestionOutputSerializer(
+        many=True, required=False, help_text="The report's mapping questions, repeated for convenience."
+    )
 
 
 class DeviceImportApi(APIView):
     """Import devices from a GAM, Admin console or CSV file (multipart upload).
 
     All or nothing unless ``valid_only``: any bad row gives 400 with the row errors and writes
-    nothing. ``dry_run`` writes nothing and returns the report (200) whatever it says. 201 when
-    devices were created, 200 otherwise. Supervisors and administrators only.
+    nothing; names it could not match are listed in ``questions``: answer them with
+    ``POST import-mappings/`` and send the file again. ``dry_run`` writes nothing and returns the
+    report (200) whatever it says. 201 when devices were created, 200 otherwise. Supervisors and
+    administrators only.
     """
 
     parser_classes = [MultiPartParser, FormParser]
@@ -112,7 +133,50 @@ class DeviceImportApi(APIView):
                 source=data["file"].name or "",
             )
         except importing.ImportRejected as exc:
-            body = {"detail": str(exc), "report": asdict(exc.report)}
+            report_data = asdict(exc.report)
+            body = {"detail": str(exc), "report": report_data, "questions": report_data["questions"]}
             return Response(ImportRefusedOutputSerializer(body).data, status=status.HTTP_400_BAD_REQUEST)
         code = status.HTTP_201_CREATED if report.written and report.created else status.HTTP_200_OK
         return Response(ImportReportOutputSerializer(asdict(report)).data, status=code)
+
+
+class ImportMappingOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    key = serializers.CharField()
+    location = serializers.CharField(source="location.code", allow_null=True, default=None)
+    device_model = serializers.CharField(source="device_model.name", allow_null=True, default=None)
+
+
+class ImportMappingListApi(APIView):
+    """GET: the answers every import reuses. POST: answer an import question (replaces the
+    answer for the same kind and key): 201. Supervisors and administrators only."""
+
+    class InputSerializer(serializers.Serializer):
+        kind = serializers.ChoiceField(choices=ImportMappingKind.choices)
+        key = serializers.CharField(
+            max_length=255, help_text="A question's text: the name as the file has it."
+        )
+        target = serializers.CharField(
+            max_length=120,
+            help_text="A location code (kind location) or a catalogue model name (kind model).",
+        )
+
+    @extend_schema(responses={200: ImportMappingOutputSerializer(many=True)})
+    def get(self, request: Request) -> Response:
+        if not permissions.can_import_devices(request.user):
+            raise PermissionDenied
+        mappings = import_mappings.import_mapping_list()
+        return Response(ImportMappingOutputSerializer(mappings, many=True).data)
+
+    @extend_schema(request=InputSerializer, responses={201: ImportMappingOutputSerializer})
+    def post(self, request: Request) -> Response:
+        if not permissions.can_import_devices(request.user):
+            raise PermissionDenied
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        mapping = import_mappings.import_mapping_save(
+            actor=request.user,  # type: ignore[arg-type]
+            **serializer.validated_data,
+        )
+        return Response(ImportMappingOutputSerializer(mapping).data, status=status.HTTP_201_CREATED)

@@ -17,5 +17,6 @@ urlpatterns = [
     ),
     # imports
     path("devices/import/", import_views.DeviceImportApi.as_view(), name="device-import"),
+    path("import-mappings/", import_views.ImportMappingListApi.as_view(), name="import-mapping-list"),
     # scans and loaners
 ]

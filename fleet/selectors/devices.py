@@ -43,11 +43,24 @@ def device_get(*, user: UserLike, device_id: int) -> Device:
     try:
         return (
             Device.objects.visible_to(user)
-            .select_related("model", "model__manufacturer", "manufacturer", "location", "custodian")
+            .select_related(
+                "model",
+                "model__manufacturer",
+                "manufacturer",
+                "location",
+                "custodian",
+                "variant_confirmed_by",
+            )
             .get(pk=device_id)
         )
     except Device.DoesNotExist as exc:
         raise Http404("No such device.") from exc
+
+
+def device_variant_candidate_ids(*, device_id: int) -> frozenset[int]:
+    """The models a device may be while its variant is to confirm; empty once it is confirmed."""
+    through = Device.variant_candidates.through
+    return frozenset(through.objects.filter(device_id=device_id).values_list("devicemodel_id", flat=True))
 
 
 def device_find_exact(*, user: UserLike, identifier: str) -> Device | None:

@@ -16,17 +16,24 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.views import HtmxHttpRequest
-from core.exceptions import DomainError
+from core.exceptions import ConflictError, DomainError
 from core.htmx import domain_error_status, is_partial, render_page_or_fragment
 from core.services import exports
 from fleet import permissions
 from fleet.choices import DeviceStatus
 from fleet.domain.lifecycle import ALLOWED_TRANSITIONS
 from fleet.filters import warranty_state
-from fleet.forms import DevicePageSizeForm, DeviceStatusForm, VehicleCheckInForm, label_device_filters
+from fleet.forms import (
+    DevicePageSizeForm,
+    DeviceStatusForm,
+    DeviceVariantConfirmForm,
+    VehicleCheckInForm,
+    label_device_filters,
+)
 from fleet.models import Device
 from fleet.selectors import devices as selectors
 from fleet.services import devices as services
+from fleet.services import variants as variant_services
 
 
 def _require_view(request: HtmxHttpRequest) -> None:
@@ -118,9 +125,12 @@ def _detail_context(
     device: Device,
     form: DeviceStatusForm | None = None,
     check_in_form: VehicleCheckInForm | None = None,
+    variant_form: DeviceVariantConfirmForm | None = None,
 ) -> dict[str, object]:
     allowed = sorted(ALLOWED_TRANSITIONS.get(device.status, frozenset()))
     return {
+        "variant_candidates": variant_services.device_variant_candidates(device=device),
+        "variant_form": variant_form or DeviceVariantConfirmForm(initial={"version": device.version}),
         "device": device,
         "facts": selectors.device_life_facts(device=device),
         "timeline": selectors.device_custody_timeline(device=device),
@@ -169,6 +179,37 @@ def device_change_status(request: HtmxHttpRequest, device_id: int) -> HttpRespon
     device.refresh_from_db()
     context = _detail_context(request, device, form)
     template = "fleet/device_detail.html#status-form" if is_partial(request) else "fleet/device_detail.html"
+    return render(request, template, context, status=status)
+
+
+@require_POST
+@login_required
+def device_variant_confirm(request: HtmxHttpRequest, device_id: int) -> HttpResponse:
+    """Record which variant a device is, from its label. Bad input: 400 with the form's errors."""
+    device = selectors.device_get(user=request.user, device_id=device_id)
+    if not permissions.can_change_device(request.user):
+        raise PermissionDenied
+    form = DeviceVariantConfirmForm(request.POST)
+    status = 400
+    if form.is_valid():
+        try:
+            confirmed = variant_services.device_variant_confirm(
+                device=device,
+                actor=request.user,
+                model_id=form.cleaned_data["model"],
+                expected_version=form.cleaned_data["version"],
+            )
+        except ConflictError as exc:
+            status = domain_error_status(exc, form)
+        except DomainError as exc:
+            domain_error_status(exc, form)  # beside the field it names; the status stays 400
+        else:
+            messages.success(request, f"{device.asset_tag} is a {confirmed.model.name}: variant confirmed.")
+            url = reverse("fleet:device_detail", args=[device.pk])
+            return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+    device.refresh_from_db()
+    context = _detail_context(request, device, variant_form=form)
+    template = "fleet/device_detail.html#variant-form" if is_partial(request) else "fleet/device_detail.html"
     return render(request, template, context, status=status)
 
 

@@ -90,8 +90,61 @@ def device_import(request: HtmxHttpRequest) -> HttpResponse:
         except DomainError as exc:
             domain_error_status(exc, form, field="file", aliases={"location": "default_location"})
         else:
-            return _render(request, "preview", {"report": preview.report, "token": preview.token})
+            context = {"report": preview.report, "token": preview.token, **_mapping_choices(request)}
+            return _render(request, "preview", context)
     return _render(request, "form", {"form": form})
+
+
+def _answers(post: Any) -> list[importing.MappingAnswer]:
+    """The preview's answers: ``q-<n>-kind``, ``q-<n>-key`` and ``q-<n>-target``; blank ones skipped."""
+    answers = []
+    for name in post:
+        if name.startswith("q-") and name.endswith("-target") and post.get(name, "").strip():
+            prefix = name.removesuffix("-target")
+            answers.append(
+                importing.MappingAnswer(
+                    kind=post.get(f"{prefix}-kind", ""), key=post.get(f"{prefix}-key", ""), target=post[name]
+                )
+            )
+    return answers
+
+
+def _mapping_choices(request: HtmxHttpRequest) -> dict[str, Any]:
+    return {
+        "location_choices": selectors.location_list(user=request.user),
+        "model_choices": selectors.device_model_list(),
+    }
+
+
+@require_POST
+@login_required
+def device_import_answer(request: HtmxHttpRequest) -> HttpResponse:
+    """Save the answers to the preview's mapping questions and show the preview again.
+
+    A refused answer saves nothing and shows the preview with the error (400).
+    """
+    _require_import(request)
+    token = request.POST.get("token", "")
+    answers = _answers(request.POST)
+    status, error = 200, ""
+    try:
+        if not answers:
+            raise DomainError("Choose an answer for at least one question.", field="target")
+        preview = importing.device_import_answer(actor=request.user, token=token, answers=answers)
+    except importing.ImportFileError as exc:
+        return _render(request, "result", {"error": str(exc)})
+    except DomainError as exc:
+        status, error = 400, str(exc)
+        try:
+            preview = importing.device_import_answer(actor=request.user, token=token, answers=[])
+        except DomainError as again:  # the token itself is bad: nothing to show but the error
+            response = _render(request, "result", {"error": str(again)})
+            response.status_code = 400
+            return response
+    context = {"report": preview.report, "token": preview.token, "answer_error": error}
+    response = _render(request, "preview", {**context, **_mapping_choices(request)})
+    response.status_code = status
+    return response
 
 
 @require_POST

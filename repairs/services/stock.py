@@ -20,6 +20,7 @@ from accounts.models import User
 from core.exceptions import ConflictError, DomainError
 from fleet.choices import DeviceStatus
 from fleet.models import Device
+from fleet.selectors import devices as fleet_selectors
 from repairs import permissions
 from repairs.choices import OPEN_TICKET_STATUSES, StockMovementKind, TicketEventKind
 from repairs.models import (
@@ -132,7 +133,9 @@ def stock_issue_to_ticket(
 
     The part must be active (a discontinued part is no longer issued, even from stock left on a
     shelf; naming ``part``) and fit the ticket's device model unless ``override_reason`` says why
-    it is used anyway; at most ``MAX_ISSUE_QUANTITY`` at a time (naming ``quantity``). Raises
+    it is used anyway. For a device whose variant is to confirm, the part must fit every
+    candidate variant; one that fits only some is refused (naming ``part``) until the variant is
+    confirmed; at most ``MAX_ISSUE_QUANTITY`` at a time (naming ``quantity``). Raises
     PermissionDenied for roles that do not move stock, DomainError for a closed ticket or a
     misfit without a reason, and ConflictError when not enough is on hand (including when
     someone else just took the last unit).
@@ -150,7 +153,20 @@ def stock_issue_to_ticket(
             f"Ticket {ticket.pk} is {ticket.get_status_display().lower()}: parts go to open tickets."
         )
     device_model_id = Device.objects.filter(pk=ticket.device_id).values_list("model_id", flat=True).get()
-    fits = part_fits_model(part=part, model_id=device_model_id)
+    candidates = fleet_selectors.device_variant_candidate_ids(device_id=ticket.device_id)
+    if candidates:
+        # The variant is to confirm: a part that fits every candidate fits; one that fits only
+        # some would be a guess, so the technician reads the label first (no override for that).
+        fitting = set(part.compatible_models.filter(pk__in=candidates).values_list("pk", flat=True))
+        if fitting and fitting != candidates:
+            raise DomainError(
+                f"{part.part_number} fits only some of the variants this device may be: confirm the "
+                "device's variant from the label on the device (on its page) before issuing it.",
+                field="part",
+            )
+        fits = bool(fitting)
+    else:
+        fits = part_fits_model(part=part, model_id=device_model_id)
     if not fits and not override_reason:
         raise DomainError(
             f"{part.part_number} does not fit this device's model: give an override reason to use it anyway.",

@@ -38,7 +38,8 @@ from rest_framework.test import APIClient
 from accounts.choices import Role
 from accounts.models import User
 from accounts.services import tokens as token_services
-from fleet.choices import DeviceStatus
+from fleet.choices import DeviceStatus, ImportMappingKind
+from fleet.models import ImportMapping
 from repairs.choices import PurchaseOrderStatus, TicketStatus
 from staff.choices import OvertimeRequestStatus, TimesheetStatus
 from tests.accounts.factories import (
@@ -159,6 +160,7 @@ class World:
     overtime_b: Any
     emergency_b: Any
     token_b: Any
+    mapping: Any
 
 
 def build_world() -> World:
@@ -235,6 +237,9 @@ def build_world() -> World:
             decided_at=timezone.now(),
         ),
         token_b=token_services.token_create(user=other_tech)[0],
+        mapping=ImportMapping.objects.create(
+            kind=ImportMappingKind.LOCATION, key="Surplus", key_normalised="surplus", location=school_b
+        ),
     )
 
 
@@ -247,6 +252,7 @@ BUYER = "buyers see every purchase order, vendor and part"
 ADMIN_PAY = "administrators see and correct everyone's time and pay"
 ADMIN_OVERTIME = "administrators decide everyone's overtime"
 NO_RECORD = "the operation names no record of another scope"
+IMPORT_MAPPINGS = "import mappings are district-wide, for those who import devices (who see every location)"
 DEVICE_WORKERS = {"technician": DISTRICT, "supervisor": DISTRICT, "admin": DISTRICT}
 
 
@@ -288,6 +294,25 @@ WRITES: dict[str, Write] = {
         _u("fleet:device_vehicle_check_in", lambda w: w.device_b),
         lambda w: {"to_location": w.school_b.pk},
         DEVICE_WORKERS,
+    ),
+    "fleet:device_variant_confirm POST": Write(
+        _u("fleet:device_variant_confirm", lambda w: w.device_b),
+        lambda w: {"model": w.device_b.model_id, "version": w.device_b.version},
+        DEVICE_WORKERS,
+    ),
+    "fleet:device_import_answer POST": Write(
+        _u("fleet:device_import_answer"),
+        lambda w: {"token": "x", "q-0-kind": "location", "q-0-key": "Annex", "q-0-target": w.school_b.code},
+        {"supervisor": NO_RECORD + " (a preview token of the caller's own)", "admin": NO_RECORD},
+    ),
+    "fleet:import_mapping_edit POST": Write(
+        _u("fleet:import_mapping_edit", lambda w: w.mapping),
+        lambda w: {"key": "Surplus", "target": w.school_a.code},
+        {"supervisor": IMPORT_MAPPINGS, "admin": IMPORT_MAPPINGS},
+    ),
+    "fleet:import_mapping_delete POST": Write(
+        _u("fleet:import_mapping_delete", lambda w: w.mapping),
+        unscoped={"supervisor": IMPORT_MAPPINGS, "admin": IMPORT_MAPPINGS},
     ),
     "fleet:device_import POST": Write(
         _u("fleet:device_import"),
@@ -535,6 +560,11 @@ WRITES: dict[str, Write] = {
     ),
     "api:device-import POST": Write(
         _u("api:device-import"), unscoped={"supervisor": DISTRICT, "admin": DISTRICT}
+    ),
+    "api:import-mapping-list POST": Write(
+        _u("api:import-mapping-list"),
+        lambda w: {"kind": "location", "key": "Annex", "target": w.school_b.code},
+        {"supervisor": IMPORT_MAPPINGS, "admin": IMPORT_MAPPINGS},
     ),
     "api:forecast-run-list POST": Write(
         _u("api:forecast-run-list"), unscoped={"procurement": NO_RECORD, "admin": NO_RECORD}

@@ -131,3 +131,15 @@ class LocationAuditScanFactory(DjangoModelFactory[LocationAuditScan]):
     scanned_code = factory.SelfAttribute("device.asset_tag")
     scanned_at = factory.LazyFunction(timezone.now)
     outcome = AuditScanOutcome.PRESENT
+
+
+def device_with_variant_to_confirm(**kwargs: object) -> Device:
+    """A device imported under a Google name that fits two models of one maker: the first is its
+    model until someone confirms the variant from the label."""
+    first = DeviceModelFactory.create(name="Lenovo 100e Chromebook Gen 3 (AMD)")
+    second = DeviceModelFactory.create(
+        name="Lenovo 100e Chromebook Gen 3 (Intel)", manufacturer=first.manufacturer
+    )
+    device = DeviceFactory.create(model=first, variant_confirmed=False, **kwargs)
+    device.variant_candidates.set([first, second])
+    return device

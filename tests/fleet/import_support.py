@@ -1,9 +1,11 @@
 """The places, makers and models the sample import files in ``fleet/fixtures/`` refer to.
 
-Models come from the real reference catalogue with the names Google reports for them. The set is
-chosen so that the samples resolve: "Acer Chromebook 511" and "Acer Chromebook Spin 511" each
-name two models here and the device's AUE date picks one; the three "Acer Chromebook 311" models
-share an AUE month in pairs, for the ambiguity tests.
+Models come from the real reference catalogue with their boards and the names Google reports
+for them. As in a real catalogue, the samples' names cover several variants: "Acer Chromebook
+Spin 511" names two models and the device's AUE date picks one; "Acer Chromebook 511" (C734, C736,
+C741L) and "Lenovo 100e Chromebook Gen 3" (Intel, AMD) keep two after the AUE date, so a GAM row
+imports them with the variant to confirm, while the console export's firmware names the board.
+The three "Acer Chromebook 311" models share an AUE month in pairs, for the ambiguity tests.
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ MODEL_NAMES = (
     "Acer Chromebook Spin 511 (R752T, R752TN)",
     "Acer Chromebook Spin 511 (R753T, R753TN, R752T-R)",
     "Lenovo 100e Chromebook Gen 3 (Intel)",
+    "Lenovo 100e Chromebook Gen 3 (AMD)",
+    "Acer Chromebook 511 (C741L, C741LT)",
     "Lenovo 300e Chromebook 2nd Gen (Intel)",
     "Dell Chromebook 3100 / 3100 2-in-1",
     "Dell Latitude 3140 Education",
@@ -61,6 +65,7 @@ def import_reference() -> ImportReference:
             name=row.name,
             model_codes="|".join(row.model_codes),
             device_type=row.device_type,
+            board_codename=row.board_codename,
             aue_month=row.aue_month,
             google_names=""
             if row.device_type == "windows_laptop"

@@ -93,7 +93,8 @@ def test_preview_shows_row_errors_and_offers_no_confirm(login, admin_user, ref):
     assert count_in(html, "error_rows") == 1
     cells = re.sub(r"<td [^>]*>", "<td>", html)  # the row's cells, without their phone labels
     assert re.search(r"<td>6</td><td>CB-0055510</td><td>7K2QX93</td><td>unknown location</td>", cells)
-    assert 'name="token"' not in html
+    assert 'id="import-confirm"' not in html
+    assert 'id="import-answer"' in html  # the unknown place is a question, answered once
     assert not Device.objects.exists()
 
 

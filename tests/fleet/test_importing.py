@@ -88,7 +88,14 @@ def test_gam_sample_creates_every_device_with_googles_fields(ref):
     assert report.written
     first = Device.objects.get(serial="PF3K7Q2M")
     assert first.asset_tag == "CB-0104512"
-    assert first.model == model(ref, "Lenovo 100e Chromebook Gen 3")
+    # GAM's row carries no firmware or CPU: Intel and AMD stay candidates, to confirm.
+    variants = {
+        model(ref, "Lenovo 100e Chromebook Gen 3 (Intel"),
+        model(ref, "Lenovo 100e Chromebook Gen 3 (AMD"),
+    }
+    assert set(first.variant_candidates.all()) == variants
+    assert first.model in variants
+    assert not first.variant_confirmed
     assert first.manufacturer == ref.makers["Lenovo"]
     assert first.location == ref.locations["CLES"]
     assert first.status == DeviceStatus.DEPLOYED
@@ -121,8 +128,10 @@ def test_gam_sample_matches_locations_and_models_by_aue(ref):
     assert devices["CB-0311209"].location == ref.locations["RMHS"]  # "Richard Montgomery HS"
     assert devices["CB-0098765"].location == ref.locations["DEPOT"]  # "Central Repair Depot"
     assert devices["CB-0055510"].location == ref.locations["DEPOT"]  # "Surplus": the default
-    # "Acer Chromebook 511" names the C734 (AUE 2031-06) and the C736 (2033-06): the date decides.
+    # "Acer Chromebook 511" names the C734, the C741L (AUE 2031-06) and the C736 (2033-06): the
+    # date leaves two, so the device comes in under the first with its variant to confirm.
     assert devices["CB-0207781"].model == model(ref, "Acer Chromebook 511 (C734")
+    assert not devices["CB-0207781"].variant_confirmed
     assert devices["CB-0311209"].model == model(ref, "Acer Chromebook Spin 511 (R752T")
 
 
@@ -132,7 +141,11 @@ def test_gam_sample_statuses_and_deprovisioned_is_only_reported(ref):
     statuses = dict(Device.objects.values_list("asset_tag", "status"))
     assert statuses["CB-0098765"] == DeviceStatus.IN_STOCK  # DISABLED
     assert statuses["CB-0055510"] == DeviceStatus.IN_STOCK  # DEPROVISIONED: never retired
-    assert [(n.row, n.code) for n in report.notices] == [(6, "deprovisioned")]
+    assert [(n.row, n.code) for n in report.notices] == [
+        (2, "variant_to_confirm"),  # Lenovo 100e Chromebook Gen 3: Intel or AMD
+        (3, "variant_to_confirm"),  # Acer Chromebook 511: C734 or C741L
+        (6, "deprovisioned"),
+    ]
 
 
 def test_gam_sample_writes_one_imported_event_per_new_device(ref):
@@ -173,6 +186,10 @@ def test_console_sample_is_detected_and_read_despite_repeated_headers(ref):
     assert device.google_device_id == "9a1de644-815e-46d1-bb8f-aa1837f8a88b"
     assert (device.assignee_kind, device.assignee_id) == (AssigneeKind.STUDENT, "1234567")
     assert device.status == DeviceStatus.DEPLOYED  # PROVISIONED
+    # "Google_Dedede.…": the Intel board (bookem is a dedede board; the AMD one is zork's vilboz).
+    assert device.model == model(ref, "Lenovo 100e Chromebook Gen 3 (Intel")
+    assert device.variant_confirmed
+    assert not report.to_confirm
 
 
 def test_console_export_after_gam_updates_only_what_differs(ref):
@@ -188,6 +205,10 @@ def test_console_export_after_gam_updates_only_what_differs(ref):
     assert dict(Device.objects.values_list("serial", "asset_tag")) == tags_before
     assert Device.objects.get(serial="7K2QX93").location == ref.locations["DEPOT"]  # "Surplus" kept
     assert CustodyEvent.objects.count() == 5
+    # The console's firmware settles the variant GAM left to confirm.
+    assert device.model == model(ref, "Lenovo 100e Chromebook Gen 3 (Intel")
+    assert device.variant_confirmed
+    assert not device.variant_candidates.exists()
 
 
 # Headers ---------------------------------------------------------------------------------------
@@ -268,18 +289,26 @@ def test_shared_google_name_is_resolved_by_the_devices_aue(ref):
     assert Device.objects.get().model == model(ref, "Acer Chromebook 311 (C722")
 
 
-def test_shared_google_name_still_ambiguous_after_aue_reports_the_candidates(ref):
+def test_shared_google_name_still_ambiguous_after_aue_imports_with_the_variant_to_confirm(ref):
     data = gam(
         gam_row("NXHKDAA0012340F3A27600", model_name="Acer Chromebook 311", aue="2029-06-30T00:00:00.000Z")
     )
 
-    report = run(data, dry_run=True)
+    report = run(data)
 
-    assert problems(report) == [(2, "ambiguous_model")]
-    assert report.errors[0].reason == "ambiguous model"
-    assert "Acer Chromebook 311 (C721)" in report.errors[0].detail
-    assert "Acer Chromebook 311 (C733, C733U, C733T)" in report.errors[0].detail
-    assert "C722" not in report.errors[0].detail
+    assert problems(report) == []
+    (notice,) = [n for n in report.notices if n.code == "variant_to_confirm"]
+    assert notice.reason == "variant to confirm"
+    assert "Acer Chromebook 311 (C721)" in notice.detail
+    assert "Acer Chromebook 311 (C733, C733U, C733T)" in notice.detail
+    assert "C722" not in notice.detail
+    device = Device.objects.get()
+    assert not device.variant_confirmed
+    assert set(device.variant_candidates.all()) == {
+        model(ref, "Acer Chromebook 311 (C721)"),
+        model(ref, "Acer Chromebook 311 (C733"),
+    }
+    assert device.model in device.variant_candidates.all()
 
 
 def test_ambiguous_name_keeps_an_existing_devices_model_among_the_candidates(ref):
@@ -315,7 +344,7 @@ def test_duplicate_asset_tag_in_the_file_flags_every_copy(ref):
 
 def test_asset_tag_of_another_device_is_a_row_error(ref):
     DeviceFactory.create(
-        model=model(ref, "Lenovo 100e Chromebook Gen 3"), asset_tag="CB-1", serial="PF0ZZZ99"
+        model=model(ref, "Lenovo 100e Chromebook Gen 3 (Intel"), asset_tag="CB-1", serial="PF0ZZZ99"
     )
 
     report = run(gam(gam_row("PF0AAA01", "CB-1")), dry_run=True)
@@ -325,7 +354,7 @@ def test_asset_tag_of_another_device_is_a_row_error(ref):
 
 def test_device_id_of_another_device_is_a_row_error(ref):
     DeviceFactory.create(
-        model=model(ref, "Lenovo 100e Chromebook Gen 3"), serial="PF0ZZZ99", google_device_id="abc"
+        model=model(ref, "Lenovo 100e Chromebook Gen 3 (Intel"), serial="PF0ZZZ99", google_device_id="abc"
     )
 
     report = run(gam(gam_row("PF0AAA01", device_id="abc")), dry_run=True)
@@ -395,7 +424,7 @@ def test_new_device_without_asset_tag_is_a_row_error(ref):
 
 def test_existing_device_without_asset_tag_in_the_file_is_updated(ref):
     device = DeviceFactory.create(
-        model=model(ref, "Lenovo 100e Chromebook Gen 3"), serial="PF0AAA01", asset_tag="CB-5"
+        model=model(ref, "Lenovo 100e Chromebook Gen 3 (Intel"), serial="PF0AAA01", asset_tag="CB-5"
     )
 
     report = run(gam(gam_row("PF0AAA01", tag="")))
@@ -488,7 +517,7 @@ def test_dry_run_writes_nothing_and_reports_what_would_happen(ref):
 
 def test_existing_device_moves_with_an_imported_custody_event(ref):
     device = DeviceFactory.create(
-        model=model(ref, "Lenovo 100e Chromebook Gen 3"),
+        model=model(ref, "Lenovo 100e Chromebook Gen 3 (Intel"),
         serial="PF0AAA01",
         asset_tag="CB-1",
         location=ref.locations["SCMS"],
@@ -511,7 +540,7 @@ def test_existing_device_moves_with_an_imported_custody_event(ref):
 
 def test_existing_device_in_repair_keeps_its_place_and_status(ref):
     device = DeviceFactory.create(
-        model=model(ref, "Lenovo 100e Chromebook Gen 3"),
+        model=model(ref, "Lenovo 100e Chromebook Gen 3 (Intel"),
         serial="PF0AAA01",
         asset_tag="CB-1",
         location=ref.locations["DEPOT"],
@@ -531,8 +560,8 @@ def test_staff_email_is_never_stored_nor_echoed(ref):
 
     device = Device.objects.get()
     assert (device.assignee_kind, device.assignee_id) == ("", "")
-    assert [n.code for n in report.notices] == ["user_not_stored"]
-    assert "jane" not in report.notices[0].detail
+    assert [n.code for n in report.notices] == ["user_not_stored", "variant_to_confirm"]
+    assert "jane" not in " ".join(n.detail for n in report.notices)
 
 
 def test_generic_csv_imports_dell_laptops(ref):

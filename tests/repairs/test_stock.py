@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied
@@ -11,11 +12,12 @@ from django.core.exceptions import PermissionDenied
 from accounts.models import User
 from core.exceptions import ConflictError, DomainError
 from fleet.choices import DeviceStatus
+from fleet.services import variants
 from repairs import permissions, selectors
 from repairs.choices import StockMovementKind, TicketEventKind, TicketStatus
 from repairs.models import Part, StockLevel, StockLocation, StockMovement, Ticket
 from repairs.services import stock
-from tests.fleet.factories import DeviceFactory
+from tests.fleet.factories import DeviceFactory, device_with_variant_to_confirm
 from tests.repairs.factories import PartFactory, StockLocationFactory, TicketFactory
 
 pytestmark = pytest.mark.django_db
@@ -391,3 +393,62 @@ def test_stock_on_hand_equals_ledger_after_random_operations(supervisor):
     for ticket in tickets:
         for part in parts:
             assert stock.ticket_net_issued(ticket=ticket, part=part) >= 0
+
+
+# Devices whose hardware variant is to confirm ----------------------------------------------------
+
+
+def test_stock_issue_part_fitting_only_one_variant_asks_to_confirm_it_first(part, depot, technician):
+    _stocked(part, depot, 2, technician)
+    device = device_with_variant_to_confirm()
+    part.compatible_models.add(device.variant_candidates.get(name__endswith="(Intel)"))
+    ticket = TicketFactory.create(device=device)
+
+    with pytest.raises(DomainError, match="confirm the device's variant") as refused:
+        stock.stock_issue_to_ticket(
+            ticket=ticket, part=part, stock_location=depot, actor=technician, override_reason="looks right"
+        )
+
+    assert refused.value.field == "part"
+    assert _on_hand(part, depot) == 2
+    assert not ticket.events.exists()
+
+
+def test_stock_issue_part_fitting_every_variant_is_issued(part, depot, technician):
+    _stocked(part, depot, 2, technician)
+    device = device_with_variant_to_confirm()
+    part.compatible_models.add(*device.variant_candidates.all())
+    ticket = TicketFactory.create(device=device)
+
+    movement = stock.stock_issue_to_ticket(ticket=ticket, part=part, stock_location=depot, actor=technician)
+
+    assert movement.reason == ""
+    assert _on_hand(part, depot) == 1
+
+
+def test_part_choices_for_a_variant_to_confirm_fit_only_when_they_fit_every_candidate(technician):
+    device = device_with_variant_to_confirm()
+    intel = device.variant_candidates.get(name__endswith="(Intel)")
+    everywhere, intel_only = PartFactory.create(), PartFactory.create()
+    everywhere.compatible_models.add(*device.variant_candidates.all())
+    intel_only.compatible_models.add(intel)
+    ticket = TicketFactory.create(device=device)
+
+    choices: list[Any] = list(selectors.ticket_part_choices(ticket=ticket))  # annotated with fits
+    fits = {choice.pk: choice.fits for choice in choices}
+
+    assert fits[everywhere.pk] is True
+    assert fits[intel_only.pk] is False
+
+
+def test_stock_issue_after_the_variant_is_confirmed_uses_the_confirmed_model(part, depot, technician):
+    _stocked(part, depot, 2, technician)
+    device = device_with_variant_to_confirm()
+    intel = device.variant_candidates.get(name__endswith="(Intel)")
+    part.compatible_models.add(intel)
+    ticket = TicketFactory.create(device=device)
+    variants.device_variant_confirm(device=device, actor=technician, model_id=intel.pk)
+
+    stock.stock_issue_to_ticket(ticket=ticket, part=part, stock_location=depot, actor=technician)
+
+    assert _on_hand(part, depot) == 1

@@ -1,14 +1,18 @@
 """python manage.py import_devices FILE [--format auto|gam|admin-console|csv] [--dry-run] [--valid-only]
-[--location CODE]: the importer from the command line; exits non-zero when anything is refused."""
+[--location CODE] [--map-location 'TEXT=CODE'] [--map-model 'NAME=MODEL']: the importer from the
+command line; exits non-zero when anything is refused. The ``--map-*`` answers to the questions a
+refused import prints are saved (before importing) and every later import reuses them."""
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from core.exceptions import DomainError
+from fleet.choices import ImportMappingKind
 from fleet.services import importing
 
 # Above this many problems only the first ones print, unless --verbosity 2.
@@ -30,6 +34,20 @@ class Command(BaseCommand):
         parser.add_argument(
             "--location", default="", metavar="CODE", help="Location for new devices naming none we know."
         )
+        parser.add_argument(
+            "--map-location",
+            action="append",
+            default=[],
+            metavar="TEXT=CODE",
+            help="Remember that this org unit or annotated location is the location CODE (repeatable).",
+        )
+        parser.add_argument(
+            "--map-model",
+            action="append",
+            default=[],
+            metavar="NAME=MODEL",
+            help="Remember that this Google model name is the catalogue model MODEL (repeatable).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         path: Path = options["file"]
@@ -37,7 +55,13 @@ class Command(BaseCommand):
             data = path.read_bytes()
         except OSError as exc:
             raise CommandError(f"Cannot read {path}: {exc.strerror}.") from exc
+        answers = [
+            *self._answers(ImportMappingKind.LOCATION, options["map_location"], "--map-location"),
+            *self._answers(ImportMappingKind.MODEL, options["map_model"], "--map-model"),
+        ]
         try:
+            if answers:
+                importing.import_mappings_answer(answers=answers, actor=None)
             report = importing.devices_import(
                 data=data,
                 actor=None,
@@ -55,6 +79,15 @@ class Command(BaseCommand):
         self._print(report, verbose=options["verbosity"] > 1)
         if report.dry_run and report.refused:
             raise CommandError(f"{report.error_rows} rows have problems: the import would be refused.")
+
+    def _answers(self, kind: str, values: list[str], option: str) -> list[importing.MappingAnswer]:
+        answers = []
+        for value in values:
+            key, sep, target = value.rpartition("=")
+            if not sep or not key.strip() or not target.strip():
+                raise CommandError(f"{option} takes TEXT=TARGET, not {value!r}.")
+            answers.append(importing.MappingAnswer(kind=kind, key=key.strip(), target=target.strip()))
+        return answers
 
     def _print(self, report: importing.ImportReport, *, verbose: bool) -> None:
         if report.written:
@@ -82,3 +115,18 @@ class Command(BaseCommand):
                 self.stdout.write(f"  row {issue.row} {who}: {issue.reason}{detail}")
             if len(shown) < len(issues):
                 self.stdout.write(f"  ... and {len(issues) - len(shown)} more (--verbosity 2 lists all)")
+        if report.questions:
+            self.stdout.write(
+                self.style.WARNING(f"Questions ({len(report.questions)}), answered once for good:")
+            )
+            for question in report.questions:
+                rows = f"{question.rows} row{'s' if question.rows != 1 else ''}"
+                if question.kind == ImportMappingKind.LOCATION:
+                    org_unit = f"org unit {question.org_unit_path}, " if question.org_unit_path else ""
+                    self.stdout.write(
+                        f"  place {question.text!r} ({org_unit}{rows}): "
+                        f"--map-location {shlex.quote(question.text + '=CODE')}"
+                    )
+                else:
+                    answer = shlex.quote(f"{question.text}=MODEL NAME")
+                    self.stdout.write(f"  model {question.text!r} ({rows}): --map-model {answer}")

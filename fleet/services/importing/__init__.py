@@ -3,8 +3,8 @@
 Modules: ``reading`` (bytes to rows), ``columns`` (header aliases, format detection), ``values``
 (one cell), ``matching`` (models and locations), ``drafts`` (one row checked on its own),
 ``planning`` (the file against itself and the database), ``writing`` (bulk writes), ``uploads``
-(files kept between preview and confirm), ``service`` (the operations callers use), ``report``
-(what callers show).
+(files kept between preview and confirm), ``mappings`` (answers to mapping questions), ``service``
+(the operations callers use), ``report`` (what callers show).
 """
 
 from fleet.services.importing.report import (
@@ -12,16 +12,20 @@ from fleet.services.importing.report import (
     ImportFormat,
     ImportRejected,
     ImportReport,
+    MappingQuestion,
     PlannedDevice,
     RowIssue,
     RowNotice,
     RowProblem,
 )
 from fleet.services.importing.service import (
+    MappingAnswer,
     Preview,
+    device_import_answer,
     device_import_confirm,
     device_import_preview,
     devices_import,
+    import_mappings_answer,
 )
 
 __all__ = [
@@ -29,12 +33,16 @@ __all__ = [
     "ImportFormat",
     "ImportRejected",
     "ImportReport",
+    "MappingAnswer",
+    "MappingQuestion",
     "PlannedDevice",
     "Preview",
     "RowIssue",
     "RowNotice",
     "RowProblem",
+    "device_import_answer",
     "device_import_confirm",
     "device_import_preview",
     "devices_import",
+    "import_mappings_answer",
 ]

@@ -40,6 +40,10 @@ class Field(enum.StrEnum):
     WARRANTY_END = "warranty_end"
     ASSIGNEE_KIND = "assignee_kind"
     ASSIGNEE_ID = "assignee_id"
+    # Clues to the hardware variant (fleet.domain.variants); not stored.
+    FIRMWARE = "firmware_version"
+    PLATFORM_VERSION = "platform_version"
+    CPU = "cpu"
 
 
 REQUIRED = (Field.SERIAL, Field.MODEL)
@@ -59,7 +63,11 @@ GOOGLE_FIELDS = {
     "status": Field.STATUS,
     "annotatedUser": Field.USER,
     "annotatedLocation": Field.LOCATION,
+    "firmwareVersion": Field.FIRMWARE,
+    "platformVersion": Field.PLATFORM_VERSION,
 }
+# ``cpuInfo`` is a list of objects: GAM flattens it to "cpuInfo.0.model" and the like.
+CPU_HEADERS = ("cpuInfo", "cpuInfo.0.model", "cpuInfo.model", "cpu model", "cpu")
 
 # A district's own spreadsheet (Dell laptops and the like): our names and the usual variants.
 GENERIC_ALIASES = {
@@ -113,6 +121,8 @@ def google_names() -> GoogleNames:
             for name in [row["api_field"], *exported]:
                 if name:
                     console[header_key(name)] = target
+    for name in CPU_HEADERS:
+        gam[header_key(name)] = console[header_key(name)] = Field.CPU
     return GoogleNames(
         gam=gam,
         console=console,

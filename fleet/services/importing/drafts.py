@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from fleet.choices import AssigneeKind
+from fleet.domain.variants import RowClues
 from fleet.filters import normalise_identifier
 from fleet.services.importing import values
 from fleet.services.importing.columns import ColumnMap, Field
@@ -50,6 +51,7 @@ class Existing(NamedTuple):
     purchase_date: dt.date | None
     purchase_order_number: str
     warranty_end: dt.date | None
+    variant_confirmed: bool
 
 
 EXISTING_FIELDS = Existing._fields
@@ -66,6 +68,8 @@ class Draft:
     model_text: str = ""
     match: ModelMatch | None = None
     model_id: int | None = None
+    # Set when the row leaves several variants: the device is imported with its variant to confirm.
+    candidate_ids: tuple[int, ...] | None = None
     aue: dt.date | None = None
     values: dict[str, Any] = field(default_factory=dict)
     location_id: int | None = None
@@ -164,6 +168,15 @@ def _read_model(draft: Draft, get: Callable[[Field], str], catalogue: Catalogue)
         draft.problem(RowProblem.UNKNOWN_MODEL, "no model given")
         return
     match = catalogue.models.match(draft.model_text, manufacturer=maker, aue=draft.aue)
+    if match.model is None and len(match.candidates) > 1:
+        clues = RowClues(
+            firmware_version=get(Field.FIRMWARE),
+            platform_version=get(Field.PLATFORM_VERSION),
+            cpu=get(Field.CPU),
+            model_text=draft.model_text,
+            aue=draft.aue,
+        )
+        match = catalogue.models.resolve(match, clues)
     draft.match = match
     draft.manufacturer_id = match.manufacturer_id
     if match.model is not None:

@@ -19,7 +19,9 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from fleet.models import DeviceModel, Location, Manufacturer
+from fleet.choices import ImportMappingKind
+from fleet.domain import variants
+from fleet.models import DeviceModel, ImportMapping, Location, Manufacturer
 
 SHORT_SUFFIX = {"elementary school": "es", "middle school": "ms", "high school": "hs"}
 
@@ -52,12 +54,20 @@ class ModelMatch:
 
 
 class ModelIndex:
-    def __init__(self, models: Iterable[DeviceModel]) -> None:
+    def __init__(self, models: Iterable[DeviceModel], mapped: dict[str, int] | None = None) -> None:
         self.by_id: dict[int, DeviceModel] = {}
+        self.variants: dict[int, variants.Variant] = {}
         self.tiers: tuple[dict[str, list[DeviceModel]], ...] = ({}, {}, {})
         self.codes: list[tuple[str, DeviceModel]] = []
         for model in models:
             self.by_id[model.pk] = model
+            self.variants[model.pk] = variants.variant_of(
+                key=model.pk,
+                name=model.name,
+                board_codename=model.board_codename,
+                model_codes=model.model_codes,
+                aue_month=model.aue_month,
+            )
             self.tiers[0].setdefault(text_key(model.name), []).append(model)
             for name in model.google_names.splitlines():
                 if name.strip():
@@ -65,6 +75,7 @@ class ModelIndex:
             for code in model.model_codes.split("|"):
                 if code.strip():
                     self.codes.append((text_key(code), model))
+        self.mapped = {key: self.by_id[pk] for key, pk in (mapped or {}).items() if pk in self.by_id}
         self._cache: dict[tuple[str, int | None, tuple[int, int] | None], ModelMatch] = {}
 
     def match(self, text: str, *, manufacturer: Manufacturer | None, aue: dt.date | None) -> ModelMatch:
@@ -89,6 +100,8 @@ class ModelIndex:
             # A model code as a word of the text: "Latitude 3140", "Acer Chromebook 311 C733".
             padded = f" {text} "
             candidates = [model for code, model in self.codes if f" {code} " in padded]
+        if not candidates and text in self.mapped:
+            candidates = [self.mapped[text]]
         if manufacturer is not None:
             candidates = [model for model in candidates if model.manufacturer_id == manufacturer.pk]
         candidates = list(dict.fromkeys(candidates))
@@ -103,6 +116,14 @@ class ModelIndex:
         if len(candidates) == 1:
             return ModelMatch(model=candidates[0], candidates=tuple(candidates))
         return ModelMatch(model=None, candidates=tuple(candidates))
+
+    def resolve(self, match: ModelMatch, clues: variants.RowClues) -> ModelMatch:
+        """The match narrowed by the row's other clues; unchanged when it was already one model."""
+        if match.model is not None or len(match.candidates) < 2:
+            return match
+        left = variants.resolve_variants([self.variants[model.pk] for model in match.candidates], clues)
+        models = tuple(self.by_id[variant.key] for variant in left)
+        return ModelMatch(model=models[0] if len(models) == 1 else None, candidates=models)
 
 
 class ManufacturerIndex:
@@ -123,7 +144,7 @@ class ManufacturerIndex:
 
 
 class LocationIndex:
-    def __init__(self, locations: Iterable[Location]) -> None:
+    def __init__(self, locations: Iterable[Location], mapped: dict[str, int] | None = None) -> None:
         self.by_id: dict[int, Location] = {}
         keys: list[dict[str, set[int]]] = [{}, {}, {}]
         for location in locations:
@@ -132,6 +153,7 @@ class LocationIndex:
             keys[1].setdefault(text_key(location.name), set()).add(location.pk)
             keys[2].setdefault(short_key(location.name), set()).add(location.pk)
         self.keys = [{key: ids.pop() for key, ids in tier.items() if len(ids) == 1} for tier in keys]
+        self.mapped = {key: pk for key, pk in (mapped or {}).items() if pk in self.by_id}
         self._cache: dict[tuple[str, str], int | None] = {}
 
     def match(self, text: str, org_unit_path: str) -> int | None:
@@ -156,6 +178,9 @@ class LocationIndex:
             ):
                 if key in tier:
                     return tier[key]
+        for value in (text, org_unit_path):
+            if value.strip() and text_key(value) in self.mapped:
+                return self.mapped[text_key(value)]
         return None
 
 
@@ -169,8 +194,12 @@ class Catalogue:
 
     @classmethod
     def load(cls) -> Catalogue:
+        mapped: dict[str, dict[str, int]] = {kind: {} for kind in ImportMappingKind}
+        rows = ImportMapping.objects.values_list("kind", "key_normalised", "location_id", "device_model_id")
+        for kind, key, location_id, model_id in rows:
+            mapped[kind][key] = location_id or model_id
         return cls(
             makers=ManufacturerIndex(Manufacturer.objects.all()),
-            models=ModelIndex(DeviceModel.objects.all()),
-            locations=LocationIndex(Location.objects.all()),
+            models=ModelIndex(DeviceModel.objects.all(), mapped[ImportMappingKind.MODEL]),
+            locations=LocationIndex(Location.objects.all(), mapped[ImportMappingKind.LOCATION]),
         )

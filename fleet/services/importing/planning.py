@@ -20,13 +20,20 @@ from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from fleet.choices import DeviceStatus
+from fleet.choices import DeviceStatus, ImportMappingKind
 from fleet.models import Device, Location
 from fleet.services.importing import values
 from fleet.services.importing.columns import ColumnMap
 from fleet.services.importing.drafts import EXISTING_FIELDS, Draft, Existing, read_draft
-from fleet.services.importing.matching import Catalogue
-from fleet.services.importing.report import ImportReport, PlannedDevice, RowIssue, RowNotice, RowProblem
+from fleet.services.importing.matching import Catalogue, text_key
+from fleet.services.importing.report import (
+    ImportReport,
+    MappingQuestion,
+    PlannedDevice,
+    RowIssue,
+    RowNotice,
+    RowProblem,
+)
 
 CHUNK = 2000
 PREVIEW_ROWS = 20
@@ -51,7 +58,14 @@ class Plan:
         report = ImportReport(
             format=fmt, source=source, rows=len(self.drafts), dry_run=dry_run, valid_only=valid_only
         )
+        questions: dict[tuple[str, str], MappingQuestion] = {}
         for draft in self.drafts:
+            for question in _questions(draft):
+                key = (question.kind, text_key(question.text))
+                if key in questions:
+                    questions[key].rows += 1
+                else:
+                    questions[key] = question
             if draft.notices:
                 report.notices += _issues(draft, draft.notices)
             if draft.problems:
@@ -65,6 +79,7 @@ class Plan:
                 report.updated += 1
             else:
                 report.unchanged += 1
+        report.questions = list(questions.values())
         return report
 
     def _planned(self, draft: Draft) -> PlannedDevice:
@@ -77,6 +92,16 @@ class Plan:
             location=self.catalogue.locations.by_id[draft.location_id].name,
             status=DeviceStatus(draft.status).label,
         )
+
+
+def _questions(draft: Draft) -> Iterator[MappingQuestion]:
+    """What a person could answer once for every import: a place or a model name we do not know."""
+    for kind, _ in draft.problems or ():
+        if kind == RowProblem.UNKNOWN_LOCATION and draft.location_text:
+            org_unit = draft.values.get("org_unit_path", "")
+            yield MappingQuestion(ImportMappingKind.LOCATION, draft.location_text, org_unit, draft.row)
+        elif kind == RowProblem.UNKNOWN_MODEL and draft.model_text:
+            yield MappingQuestion(ImportMappingKind.MODEL, draft.model_text, "", draft.row)
 
 
 def _issues(draft: Draft, findings: Sequence[tuple[RowProblem | RowNotice, str]]) -> list[RowIssue]:
@@ -175,15 +200,19 @@ def _compare(chunk: Sequence[Draft], catalogue: Catalogue, default_location_id: 
 
 
 def _settle_model(draft: Draft, found: Existing | None) -> None:
+    """Several variants left: a stored device keeps its model when it is one of them; a new one
+    is imported under the first, with its variant to confirm (fleet.services.variants)."""
     match = draft.match
     if match is None or match.model is not None or not match.candidates:
         return
     if found is not None and found.model_id in {candidate.pk for candidate in match.candidates}:
         draft.model_id = found.model_id
         return
-    why = f"the AUE month {draft.aue:%Y-%m} does not single one out" if draft.aue else "no AUE date given"
-    draft.problem(
-        RowProblem.AMBIGUOUS_MODEL, f"{draft.model_text!r} could be: {match.candidate_names()} ({why})"
+    draft.model_id = match.candidates[0].pk
+    draft.candidate_ids = tuple(candidate.pk for candidate in match.candidates)
+    draft.notice(
+        RowNotice.VARIANT_TO_CONFIRM,
+        f"{draft.model_text!r} could be: {match.candidate_names()}; confirm it from the label on the device",
     )
 
 
@@ -218,6 +247,10 @@ def _plan_update(draft: Draft, found: Existing, catalogue: Catalogue) -> None:
         changes["asset_tag"] = draft.asset_tag
     if draft.model_id is not None and draft.model_id != found.model_id:
         changes["model_id"] = draft.model_id
+    if not found.variant_confirmed and draft.match is not None and draft.match.model is not None:
+        changes["variant_confirmed"] = True  # the row's clues settle what nobody confirmed yet
+    elif draft.candidate_ids is not None:
+        changes["variant_confirmed"] = False  # the stored model is not among the file's variants
     for attr, value in draft.values.items():
         if getattr(found, attr) != value:
             changes[attr] = value

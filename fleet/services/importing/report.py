@@ -47,6 +47,7 @@ class RowNotice(models.TextChoices):
     LOCATION_KEPT = "location_kept", "location not changed"
     ASSIGNEE_KEPT = "assignee_kept", "assignee not changed"
     STATUS_KEPT = "status_kept", "status not changed"
+    VARIANT_TO_CONFIRM = "variant_to_confirm", "variant to confirm"
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,21 @@ class PlannedDevice:
 
 
 @dataclass
+class MappingQuestion:
+    """A name in the file that matches nothing we know, answered once for every later import.
+
+    ``kind`` is an ImportMappingKind: "location" (an annotated location or org unit, answered
+    with a location code) or "model" (a model name, answered with a catalogue model name).
+    """
+
+    kind: str
+    text: str
+    org_unit_path: str
+    first_row: int
+    rows: int = 1
+
+
+@dataclass
 class ImportReport:
     """Counts and row-by-row findings. Without ``written`` the counts say what would happen."""
 
@@ -87,6 +103,7 @@ class ImportReport:
     errors: list[RowIssue] = field(default_factory=list)
     notices: list[RowIssue] = field(default_factory=list)
     to_create: list[PlannedDevice] = field(default_factory=list)
+    questions: list[MappingQuestion] = field(default_factory=list)
     dry_run: bool = False
     valid_only: bool = False
     written: bool = False
@@ -99,6 +116,11 @@ class ImportReport:
     def can_write(self) -> bool:
         """True when confirming would change something and all-or-nothing does not refuse it."""
         return not self.refused and bool(self.created or self.updated)
+
+    @property
+    def to_confirm(self) -> int:
+        """Devices the import creates with their hardware variant to confirm."""
+        return sum(1 for notice in self.notices if notice.code == RowNotice.VARIANT_TO_CONFIRM)
 
     @property
     def refused(self) -> bool:

@@ -11,7 +11,7 @@ from accounts.models import User
 from core.exceptions import ConflictError, DomainError
 from fleet import permissions
 from fleet.models import Location
-from fleet.services.importing import columns, uploads
+from fleet.services.importing import columns, mappings, uploads
 from fleet.services.importing.planning import Catalogue, plan_import
 from fleet.services.importing.reading import read_table
 from fleet.services.importing.report import ImportFileError, ImportFormat, ImportRejected, ImportReport
@@ -123,6 +123,44 @@ def device_import_preview(
         user_id=actor.pk,
     )
     return Preview(token=uploads.upload_keep(data=data, pending=pending), report=report)
+
+
+@dataclass(frozen=True)
+class MappingAnswer:
+    """One answered question: ``key`` as the file has it, ``target`` a location code or model name."""
+
+    kind: str
+    key: str
+    target: str
+
+
+@transaction.atomic
+def import_mappings_answer(*, answers: list[MappingAnswer], actor: User | None) -> None:
+    """Save every answer or none (``mappings.import_mapping_save`` says what it raises)."""
+    for answer in answers:
+        mappings.import_mapping_save(kind=answer.kind, key=answer.key, target=answer.target, actor=actor)
+
+
+def device_import_answer(*, actor: User, token: str, answers: list[MappingAnswer]) -> Preview:
+    """Save the answers to a preview's mapping questions and check the kept file again with them.
+
+    The same token stays valid. Raises what ``import_mappings_answer`` and ``devices_import`` raise,
+    and DomainError for an expired or foreign token; nothing is saved when an answer is refused.
+    """
+    if not permissions.can_import_devices(actor):
+        raise PermissionDenied
+    pending, data = uploads.upload_open(token=token, user_id=actor.pk)
+    import_mappings_answer(answers=answers, actor=actor)
+    report = devices_import(
+        data=data,
+        actor=actor,
+        file_format=pending.file_format,
+        dry_run=True,
+        valid_only=pending.valid_only,
+        default_location=pending.default_location,
+        source=pending.filename,
+    )
+    return Preview(token=token, report=report)
 
 
 def device_import_confirm(*, actor: User, token: str) -> ImportReport:

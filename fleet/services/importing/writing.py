@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable
 
 from django.db.models import F
 from django.utils import timezone
@@ -26,6 +27,7 @@ UPDATE_BATCH = 1000
 CUSTODY_FIELDS = frozenset({"location_id", "assignee_kind", "assignee_id"})
 # Plans name foreign keys by their column; bulk_update wants the field.
 FOREIGN_KEYS = {"model_id": "model", "location_id": "location"}
+Candidates = Device.variant_candidates.through
 
 
 def write_plan(plan: Plan, *, actor: User | None, reason: str) -> None:
@@ -34,6 +36,7 @@ def write_plan(plan: Plan, *, actor: User | None, reason: str) -> None:
     new = list(plan.new())
     for batch in chunked(new, BATCH):
         devices = Device.objects.bulk_create([_new_device(draft) for draft in batch])
+        _write_candidates(zip(devices, batch, strict=True))
         CustodyEvent.objects.bulk_create(
             [
                 CustodyEvent(
@@ -49,7 +52,22 @@ def write_plan(plan: Plan, *, actor: User | None, reason: str) -> None:
                 for device in devices
             ]
         )
-    _write_updates(list(plan.updates()), actor=actor, reason=reason, now=now)
+    updates = list(plan.updates())
+    _write_updates(updates, actor=actor, reason=reason, now=now)
+    settled = [draft for draft in updates if "variant_confirmed" in (draft.changes or {})]
+    Candidates.objects.filter(device_id__in=[draft.existing_id for draft in settled]).delete()
+    _write_candidates((Device(pk=draft.existing_id), draft) for draft in settled)
+
+
+def _write_candidates(pairs: Iterable[tuple[Device, Draft]]) -> None:
+    Candidates.objects.bulk_create(
+        [
+            Candidates(device_id=device.pk, devicemodel_id=model_id)
+            for device, draft in pairs
+            for model_id in draft.candidate_ids or ()
+        ],
+        batch_size=BATCH,
+    )
 
 
 def _new_device(draft: Draft) -> Device:
@@ -65,6 +83,7 @@ def _new_device(draft: Draft) -> Device:
         location_id=draft.location_id,
         assignee_kind=kind,
         assignee_id=assignee_id,
+        variant_confirmed=draft.candidate_ids is None,
         **draft.values,
     )
 
