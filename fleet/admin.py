@@ -45,6 +45,21 @@ class LocationAdmin(AuditedModelAdmin):
     search_fields = ["code", "name"]
 
 
+@admin.register(models.ImportMapping)
+class ImportMappingAdmin(AuditedModelAdmin):
+    """Answers imports learnt; people edit them on Import → mappings, the admin is for repairs."""
+
+    list_display = ["kind", "key", "location", "device_model", "updated_by", "updated_at"]
+    list_filter = ["kind"]
+    search_fields = ["key"]
+    readonly_fields = ["key_normalised", "updated_by"]
+    raw_id_fields = ["location", "device_model"]
+
+    def save_model(self, request: Any, obj: models.ImportMapping, form: Any, change: bool) -> None:
+        obj.key_normalised = models.ImportMapping.normalise(obj.key)  # the key imports look up
+        super().save_model(request, obj, form, change)
+
+
 class DeviceStatusForm(forms.Form):
     to_status = forms.ChoiceField(label="New status", choices=DeviceStatus.choices)
     reason = forms.CharField(

@@ -297,6 +297,7 @@ SPECTACULAR_SETTINGS = {
         "DeviceStatusEnum": "fleet.choices.DeviceStatus",
         "CustodyEventKindEnum": "fleet.choices.CustodyEventKind",
         "LocationKindEnum": "fleet.choices.LocationKind",
+        "ImportMappingKindEnum": "fleet.choices.ImportMappingKind",
         "OvertimeRequestStatusEnum": "staff.choices.OvertimeRequestStatus",
         "TimeEntryKindEnum": "staff.choices.TimeEntryKind",
         "TimesheetStatusEnum": "staff.choices.TimesheetStatus",

@@ -23,7 +23,12 @@ from tests.accounts.factories import (
     TimesheetFactory,
 )
 from tests.core.admin_support import admin_url, change_form_data
-from tests.fleet.factories import CustodyEventFactory, LoanFactory, LocationAuditScanFactory
+from tests.fleet.factories import (
+    CustodyEventFactory,
+    ImportMappingFactory,
+    LoanFactory,
+    LocationAuditScanFactory,
+)
 from tests.forecasting.factories import (
     PartForecastFactory,
     ReorderSuggestionFactory,
@@ -61,6 +66,7 @@ def one_of_everything(db: None) -> None:
     TimeEntryFactory.create()
     TimesheetFactory.create()
     CustodyEventFactory.create()
+    ImportMappingFactory.create()
     LoanFactory.create()
     LocationAuditScanFactory.create()
     TicketEventFactory.create()

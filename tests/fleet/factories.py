@@ -10,11 +10,19 @@ import factory
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
-from fleet.choices import AuditScanOutcome, CustodyEventKind, DeviceStatus, DeviceType, LocationKind
+from fleet.choices import (
+    AuditScanOutcome,
+    CustodyEventKind,
+    DeviceStatus,
+    DeviceType,
+    ImportMappingKind,
+    LocationKind,
+)
 from fleet.models import (
     CustodyEvent,
     Device,
     DeviceModel,
+    ImportMapping,
     Location,
     LocationAudit,
     LocationAuditScan,
@@ -143,3 +151,15 @@ def device_with_variant_to_confirm(**kwargs: object) -> Device:
     device = DeviceFactory.create(model=first, variant_confirmed=False, **kwargs)
     device.variant_candidates.set([first, second])
     return device
+
+
+class ImportMappingFactory(DjangoModelFactory[ImportMapping]):
+    """An answer to an import's question: an org unit mapped to a location."""
+
+    class Meta:
+        model = ImportMapping
+
+    kind = ImportMappingKind.LOCATION
+    key = factory.Sequence(lambda n: f"/Devices/Holding {n}")
+    key_normalised = factory.LazyAttribute(lambda o: ImportMapping.normalise(o.key))
+    location = factory.SubFactory(LocationFactory)
