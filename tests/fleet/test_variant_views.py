@@ -35,6 +35,12 @@ def test_device_page_offers_the_candidates_to_who_may_confirm(login, technician)
     assert "Variant to confirm" in html
     assert 'id="variant-form"' in html
     assert "Lenovo 100e Chromebook Gen 3 (AMD)" in html and "Lenovo 100e Chromebook Gen 3 (Intel)" in html
+    # The header names every candidate, not the one model the device is filed under meanwhile.
+    header = html[html.index('class="page-header') : html.index("</div>", html.index('class="page-header'))]
+    assert (
+        "Lenovo 100e Chromebook Gen 3 (AMD) or Lenovo 100e Chromebook Gen 3 (Intel) (variant to confirm)"
+        in header
+    )
 
 
 def test_device_page_shows_no_form_to_procurement(login, procurement):
