@@ -26,6 +26,7 @@ from fleet.services.importing import values
 from fleet.services.importing.columns import ColumnMap
 from fleet.services.importing.drafts import EXISTING_FIELDS, Draft, Existing, read_draft
 from fleet.services.importing.matching import Catalogue, text_key
+from fleet.services.importing.progress import CHECKING, NO_PROGRESS, Progress
 from fleet.services.importing.report import (
     ImportReport,
     MappingQuestion,
@@ -122,6 +123,7 @@ def plan_import(
     *,
     catalogue: Catalogue,
     default_location: Location | None,
+    progress: Progress = NO_PROGRESS,
 ) -> Plan:
     """Every non-blank row as a checked draft, compared with the devices already stored."""
     drafts = [
@@ -131,8 +133,11 @@ def plan_import(
     ]
     _flag_duplicates(drafts)
     default_id = default_location.pk if default_location else None
+    done = 0
     for chunk in chunked(drafts, CHUNK):
         _compare(chunk, catalogue, default_id)
+        done += len(chunk)
+        progress.update(phase=CHECKING, done=done, total=len(drafts))
     return Plan(drafts=drafts, catalogue=catalogue)
 
 

@@ -13,6 +13,7 @@ import io
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 from fleet.services.importing.report import ImportFileError
 
@@ -43,8 +44,9 @@ class Table:
             ) from exc
 
 
-def read_table(data: bytes) -> Table:
+def read_table(source: bytes | Path) -> Table:
     """The header and a way to iterate the rows. Raises ImportFileError for a file that is not CSV."""
+    data = source.read_bytes() if isinstance(source, Path) else source
     if not data.strip():
         raise ImportFileError("The file is empty.")
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
@@ -13,6 +14,7 @@ from fleet import permissions
 from fleet.models import Location
 from fleet.services.importing import columns, mappings, uploads
 from fleet.services.importing.planning import Catalogue, plan_import
+from fleet.services.importing.progress import NO_PROGRESS, Progress
 from fleet.services.importing.reading import read_table
 from fleet.services.importing.report import ImportFileError, ImportFormat, ImportRejected, ImportReport
 from fleet.services.importing.writing import write_plan
@@ -21,15 +23,16 @@ from fleet.services.importing.writing import write_plan
 @transaction.atomic
 def devices_import(
     *,
-    data: bytes,
+    data: bytes | Path,
     actor: User | None,
     file_format: str = ImportFormat.AUTO,
     dry_run: bool = False,
     valid_only: bool = False,
     default_location: str = "",
     source: str = "",
+    progress: Progress = NO_PROGRESS,
 ) -> ImportReport:
-    """Create and update devices from a file; upsert by manufacturer and serial.
+    """Create and update devices from a file (its bytes or its path); upsert by manufacturer and serial.
 
     All or nothing by default: when any row is bad, nothing is written and ImportRejected
     (carrying the report) is raised; ``valid_only`` writes the good rows and reports the rest.
@@ -41,7 +44,8 @@ def devices_import(
     ``actor`` None is the command line (trusted); a user needs ``can_import_devices``.
     Raises ImportFileError for a file that cannot be read as a whole, DomainError for an unknown
     default location (or one the actor cannot see) and for an inactive one (naming ``location``),
-    ConflictError when devices changed underneath, PermissionDenied.
+    ConflictError when devices changed underneath, PermissionDenied, and ImportCancelled (from
+    ``progress``) when the import was cancelled while it ran; nothing is then written.
     """
     if actor is not None and not permissions.can_import_devices(actor):
         raise PermissionDenied
@@ -51,7 +55,9 @@ def devices_import(
         fmt = columns.detect_format(table.header)
     column_map = columns.map_columns(table.header, fmt)
     location = _default_location(default_location, actor=actor)
-    plan = plan_import(table.rows(), column_map, catalogue=Catalogue.load(), default_location=location)
+    plan = plan_import(
+        table.rows(), column_map, catalogue=Catalogue.load(), default_location=location, progress=progress
+    )
     if not plan.drafts:
         raise ImportFileError("The file has a header row but no devices.")
     report = plan.report(fmt=fmt, source=source, dry_run=dry_run, valid_only=valid_only)
@@ -60,7 +66,7 @@ def devices_import(
     if report.refused:
         raise ImportRejected(report)
     try:
-        write_plan(plan, actor=actor, reason=f"Imported from {source or 'a file'}"[:255])
+        write_plan(plan, actor=actor, reason=f"Imported from {source or 'a file'}"[:255], progress=progress)
     except IntegrityError as exc:
         raise ConflictError(
             "Devices changed while the file was being imported; nothing was written. Try again."

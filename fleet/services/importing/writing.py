@@ -20,6 +20,7 @@ from fleet.choices import CustodyEventKind
 from fleet.models import CustodyEvent, Device
 from fleet.services.importing.drafts import Draft
 from fleet.services.importing.planning import Plan, chunked
+from fleet.services.importing.progress import NO_PROGRESS, WRITING, Progress
 
 BATCH = 2000
 UPDATE_BATCH = 1000
@@ -30,10 +31,13 @@ FOREIGN_KEYS = {"model_id": "model", "location_id": "location"}
 Candidates = Device.variant_candidates.through
 
 
-def write_plan(plan: Plan, *, actor: User | None, reason: str) -> None:
+def write_plan(plan: Plan, *, actor: User | None, reason: str, progress: Progress = NO_PROGRESS) -> None:
     """Create the new devices and update the changed ones. Call inside a transaction."""
     now = timezone.now()
     new = list(plan.new())
+    updates = list(plan.updates())
+    total = len(new) + len(updates)
+    done = 0
     for batch in chunked(new, BATCH):
         devices = Device.objects.bulk_create([_new_device(draft) for draft in batch])
         _write_candidates(zip(devices, batch, strict=True))
@@ -52,8 +56,10 @@ def write_plan(plan: Plan, *, actor: User | None, reason: str) -> None:
                 for device in devices
             ]
         )
-    updates = list(plan.updates())
+        done += len(batch)
+        progress.update(phase=WRITING, done=done, total=total)
     _write_updates(updates, actor=actor, reason=reason, now=now)
+    progress.update(phase=WRITING, done=total, total=total)
     settled = [draft for draft in updates if "variant_confirmed" in (draft.changes or {})]
     Candidates.objects.filter(device_id__in=[draft.existing_id for draft in settled]).delete()
     _write_candidates((Device(pk=draft.existing_id), draft) for draft in settled)
