@@ -692,14 +692,19 @@ def _map_level(tau: float, level_map: tuple[tuple[float, float], ...]) -> float:
     return float(np.clip(np.interp(tau, nominal, actual), 0.001, 0.999))
 
 
+#: Share of a district-wide growth carried forward (a decline is carried forward whole): new parts
+#: ramp up and level off, so growth read off the last two seasons does not go on compounding.
+GROWTH_DAMPING = 0.5
+
+
 def _aggregate_trend(b: FloatArray, horizon_in_buckets: float, totals: FloatArray) -> float:
     """Factor that makes the parts' forecasts add up to the trend of all parts' demand together.
 
     Per-part models learn how parts behave relative to one another; whether demand as a whole
     is growing or shrinking is read off the total: a log-linear trend through the rolling
     12-bucket totals of the last TREND_SEASONS seasons, carried forward to the middle of the
-    horizon. Without 18 buckets of history, or when it cannot be read, the factor leaves the
-    forecasts as they are.
+    horizon, growth damped by GROWTH_DAMPING. Without 18 buckets of history, or when it cannot be
+    read, the factor leaves the forecasts as they are.
     """
     total = _filled(b).sum(axis=0)
     width = 12
@@ -710,6 +715,8 @@ def _aggregate_trend(b: FloatArray, horizon_in_buckets: float, totals: FloatArra
     if np.any(recent <= 0):
         return 1.0
     slope = float(np.polyfit(np.arange(len(recent)), np.log(recent), 1)[0])
+    if slope > 0:  # growth comes from parts still ramping up, and they level off
+        slope *= GROWTH_DAMPING
     ahead = (width + horizon_in_buckets) / 2
     level = recent[-1] / width * horizon_in_buckets * math.exp(slope * ahead)
     return float(level / totals.sum())
