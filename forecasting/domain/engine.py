@@ -12,7 +12,8 @@ How it forecasts (method ``pooled_glm``)
    demand over the next ``horizon`` periods follows from what a part's history looks like at a
    past origin: recent demand over 3, 6 and 12 buckets, the whole-history rate, buckets since the
    last demand, the part's age (buckets since its first demand: new parts ramp up, old ones fade),
-   the share of buckets with demand and the largest bucket. Training samples come from rolling
+   the share of buckets with demand, the largest bucket, and an exponentially smoothed level
+   (SMOOTHED_WEIGHT: every bucket counts, recent ones more). Training samples come from rolling
    origins inside the history, recent origins weighing more, with a time term so a district-wide
    decline or growth carries forward. Nothing is tuned to one data set: every coefficient is
    re-estimated from the history it is given.
@@ -176,6 +177,9 @@ class PooledModel:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> PooledModel:
+        """Raises ValueError for a model an engine with other features fitted (fit it again)."""
+        if data["method"] == "pooled_glm" and len(data["theta"]) != DESIGN_WIDTH:
+            raise ValueError("the model was fitted with other features: fit it again")
         a, b, c = (float(v) for v in data["variance"])
         return cls(
             horizon=int(data["horizon"]),
@@ -382,7 +386,7 @@ def _bucket(y: FloatArray, unit: int) -> FloatArray:
 
 
 def _features(b: FloatArray, origin: int, age_cap: int) -> FloatArray:
-    """Per-part features of the buckets before ``origin``, shape (parts, 8).
+    """Per-part features of the buckets before ``origin``, shape (parts, FEATURES).
 
     Age is capped at ``age_cap``, the oldest age the training origins can show, so the model
     never extrapolates in age.
@@ -415,9 +419,36 @@ def _features(b: FloatArray, origin: int, age_cap: int) -> FloatArray:
             np.log1p(z.sum(axis=1) * 12 / observed),
             demand[:, origin - last12 : origin].sum(axis=1) / seen12 * 3,
             np.log1p(z[:, -last12:].max(axis=1, initial=0.0)),
+            np.log1p(_smoothed_level(h) * 12),
         ],
         axis=1,
     )
+
+
+#: Weight of the newest bucket in a part's exponentially smoothed level.
+SMOOTHED_WEIGHT = 0.1
+
+
+def _smoothed_level(h: FloatArray) -> FloatArray:
+    """Each part's simple exponential smoothing of its observed buckets, starting from the first.
+
+    A level between the window rates and the whole history's: no cut-off, so a slow part's level
+    does not jump when one demand leaves a window. A missing bucket leaves the level as it is.
+    """
+    level = np.zeros(len(h))
+    started = np.zeros(len(h), dtype=bool)
+    for column in h.T:
+        seen = ~np.isnan(column)
+        value = np.where(seen, column, 0.0)
+        smoothed = SMOOTHED_WEIGHT * value + (1 - SMOOTHED_WEIGHT) * level
+        level = np.where(seen, np.where(started, smoothed, value), level)
+        started |= seen
+    return level
+
+
+#: Features per part (``_features``) and columns of the regression on them (``_design``).
+FEATURES = 9
+DESIGN_WIDTH = 1 + 2 * FEATURES + 3
 
 
 def _design(features: FloatArray) -> FloatArray:

@@ -422,8 +422,16 @@ def _backtest_season(fit_weeks: int, season_length: int) -> int:
 
 
 def _stored_model(run: ForecastRun, key: str) -> engine.PooledModel | None:
+    """The run's pooled model; None (each chunk fits its own) when there is none or an engine
+    with other features stored it."""
     data = run.parameters.get(key)
-    return engine.PooledModel.from_json(data) if data else None
+    if not data:
+        return None
+    try:
+        return engine.PooledModel.from_json(data)
+    except ValueError:
+        logger.warning("The run's stored %s has other features; chunks fit their own.", key)
+        return None
 
 
 @dataclass(frozen=True)

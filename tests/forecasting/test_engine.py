@@ -202,6 +202,13 @@ class TestPooledModel:
         data = json.loads(json.dumps(model.to_json()))
         assert engine.PooledModel.from_json(data) == model
 
+    def test_a_model_stored_by_an_engine_with_other_features_is_refused(self) -> None:
+        history, _ = _poisson_parts(np.random.default_rng(10), 60, 40)
+        data = engine.fit(history, horizon=6, season_length=12).to_json()
+        data["theta"] = data["theta"][:-2]  # as the engine stored it before the smoothed level
+        with pytest.raises(ValueError, match="other features"):
+            engine.PooledModel.from_json(data)
+
     def test_a_model_for_another_horizon_is_refused(self) -> None:
         history, _ = _poisson_parts(np.random.default_rng(11), 30, 40)
         model = engine.fit(history, horizon=6, season_length=12)

@@ -568,6 +568,26 @@ def test_chunk_run_twice_leaves_the_same_rows_and_counts(depot: StockLocation, f
     assert run.heartbeat_at == timezone.now()
 
 
+def test_a_chunk_whose_run_stored_a_model_with_other_features_fits_its_own(depot: StockLocation):
+    """A run prepared before an engine upgrade: its chunks still forecast, with the real engine."""
+    parts = PartFactory.create_batch(2)
+    for part in parts:
+        used_weekly(part, depot)
+    run = ForecastRunFactory.create(trigger=ForecastTrigger.MANUAL)
+    chunks = runs.forecast_run_prepare(run_id=run.pk)
+    assert chunks is not None
+    run.refresh_from_db()
+    stale = {**run.parameters["model"], "method": "pooled_glm", "theta": [0.1] * 20}
+    run.parameters = {**run.parameters, "model": stale}
+    run.save(update_fields=["parameters"])
+
+    assert runs.forecast_chunk_compute(run_id=run.pk, part_ids=chunks[0]) == 2
+
+    rows = PartForecast.objects.filter(run=run)
+    assert [row.error for row in rows] == ["", ""]
+    assert all(row.point > 0 for row in rows)
+
+
 def test_chunk_of_a_run_that_is_no_longer_running_does_nothing(fake_engine: None):
     part = PartFactory.create()
     run = ForecastRunFactory.create(status=ForecastRunStatus.FAILED)
