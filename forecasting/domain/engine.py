@@ -596,10 +596,15 @@ def _fit_origins(
     theta = _poisson_irls(x, yy, w)
     fitted = np.exp(np.clip(x @ theta, -30, 12))
     variance = _variance_function(fitted, lump, yy, w)
-    spread_variance = variance.of(fitted, lump)
-    level_map = _calibrate_levels(fitted, spread_variance, yy, w)
-    sizes, maps = _calibrate_by_size(fitted, spread_variance, yy, w, level_map)
-    return Fitted(theta, last_origin, variance, level_map, sizes, maps)
+    if factor > 1:
+        # A short window scaled up to the horizon carries ``factor`` times the counting noise of
+        # the horizon's own total: keep the horizon's, and calibrate on the windows as counted.
+        variance = Variance(a=max(variance.a / factor, 1.0), b=variance.b, c=variance.c)
+    window_mu, window_y = fitted / factor, yy / factor
+    spread_variance = variance.of(window_mu, lump)
+    level_map = _calibrate_levels(window_mu, spread_variance, window_y, w)
+    sizes, maps = _calibrate_by_size(window_mu, spread_variance, window_y, w, level_map)
+    return Fitted(theta, last_origin, variance, level_map, tuple(v * factor for v in sizes), maps)
 
 
 def _poisson_irls(x: FloatArray, y: FloatArray, w: FloatArray, iterations: int = 100) -> FloatArray:
