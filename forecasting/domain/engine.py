@@ -575,7 +575,7 @@ def _fit_origins(
     """The pooled regression on the given origins, each followed by ``horizon_buckets`` buckets
     whose total is scaled to ``horizon_in_buckets``."""
     last_origin = origins[-1]
-    xs, ys, ws, lumps = [], [], [], []
+    xs, ys, ws, lumps, launched = [], [], [], [], []
     factor = horizon_in_buckets / horizon_buckets
     for origin in origins:
         target = b[:, origin : origin + horizon_buckets]
@@ -588,6 +588,7 @@ def _fit_origins(
         lumps.append(_spread(b, origin)[ok])
         ys.append(np.nansum(target[ok], axis=1) / share * factor)
         ws.append(share * 0.5 ** ((last_origin - origin) / ORIGIN_HALF_LIFE))
+        launched.append(np.nansum(b[ok, :origin], axis=1) > 0)
     if len(xs) < 3:
         return None
     x, yy, w, lump = np.concatenate(xs), np.concatenate(ys), np.concatenate(ws), np.concatenate(lumps)
@@ -595,6 +596,11 @@ def _fit_origins(
         return None
     theta = _poisson_irls(x, yy, w)
     fitted = np.exp(np.clip(x @ theta, -30, 12))
+    # Spreads and fill levels are read on parts with demand before their origin: a part yet to be
+    # launched there is a surprise no interval of a part with history should be widened for.
+    sold = np.concatenate(launched)
+    if sold.sum() >= MIN_CLASS_SAMPLES:
+        fitted, lump, yy, w = fitted[sold], lump[sold], yy[sold], w[sold]
     variance = _variance_function(fitted, lump, yy, w)
     if factor > 1:
         # A short window scaled up to the horizon carries ``factor`` times the counting noise of
