@@ -58,6 +58,7 @@ class BacktestRow:
     mae: float | None
     wql: float | None
     covered_80: float | None
+    category: str = ""
 
     @property
     def error(self) -> float:
@@ -83,6 +84,55 @@ class BacktestSummary:
         return self.bias / self.actual if self.actual else None
 
 
+#: A category's bias within this share of its use reads as on target.
+ON_TARGET = 0.02
+
+
+@dataclass(frozen=True)
+class CategoryBias:
+    """One part category's backtest totals: forecast minus use, and which way it leans."""
+
+    category: str
+    parts: int
+    actual: float
+    forecast: float
+
+    @property
+    def bias(self) -> float:
+        return self.forecast - self.actual
+
+    @property
+    def bias_share(self) -> float | None:
+        """Bias as a share of use, signed: positive over-forecast; None when nothing was used."""
+        return self.bias / self.actual if self.actual else None
+
+    @property
+    def direction(self) -> str:
+        share = self.bias_share
+        if share is None:
+            return "over-forecast (nothing used)" if self.forecast > 0 else "on target"
+        if abs(share) <= ON_TARGET:
+            return "on target"
+        return "over-forecast" if share > 0 else "under-forecast"
+
+
+def backtest_by_category(rows: Sequence[BacktestRow]) -> list[CategoryBias]:
+    """Backtest totals per part category, the largest use first."""
+    groups: dict[str, list[BacktestRow]] = {}
+    for row in rows:
+        groups.setdefault(row.category, []).append(row)
+    out = [
+        CategoryBias(
+            category=category,
+            parts=len(members),
+            actual=sum(r.actual for r in members),
+            forecast=sum(r.forecast for r in members),
+        )
+        for category, members in groups.items()
+    ]
+    return sorted(out, key=lambda c: (-c.actual, c.category))
+
+
 def backtest_row(forecast: PartForecast) -> BacktestRow | None:
     """A part's backtest from its ``accuracy`` scores; None when the run did not backtest it."""
     scores = forecast.accuracy or {}
@@ -99,6 +149,7 @@ def backtest_row(forecast: PartForecast) -> BacktestRow | None:
         mae=_number(scores.get("mae")),
         wql=_number(scores.get("wql")),
         covered_80=_number(scores.get("covered_80")),
+        category=forecast.part.get_category_display(),
     )
 
 
@@ -324,10 +375,12 @@ class AccuracyReport:
     rows: list[BacktestRow]
     realised: list[RealisedRun]
     sort: str
+    by_category: list[CategoryBias] = field(default_factory=list)
 
 
 def accuracy_report(*, sort: str = "error") -> AccuracyReport:
-    """The latest succeeded run's backtests (overall and per part) and the realised comparisons."""
+    """The latest succeeded run's backtests (overall, per category and per part) and the realised
+    comparisons."""
     sort = sort if sort in BACKTEST_SORTS else "error"
     latest = selectors.latest_run()
     if latest is None:
@@ -335,7 +388,7 @@ def accuracy_report(*, sort: str = "error") -> AccuracyReport:
     forecasts = (
         PartForecast.objects.filter(run=latest)
         .select_related("part")
-        .only("part", "accuracy", "part__part_number", "part__description")
+        .only("part", "accuracy", "part__part_number", "part__description", "part__category")
     )
     rows = [row for row in (backtest_row(f) for f in forecasts) if row is not None]
     return AccuracyReport(
@@ -344,6 +397,7 @@ def accuracy_report(*, sort: str = "error") -> AccuracyReport:
         rows=sort_backtest(rows, sort),
         realised=realised_runs(latest=latest),
         sort=sort,
+        by_category=backtest_by_category(rows),
     )
 
 

@@ -107,6 +107,40 @@ def test_backtest_summary_totals_and_means_over_parts_that_have_scores():
     assert reports.backtest_summary([]) is None
 
 
+def test_backtest_by_category_totals_each_category_and_names_its_lean():
+    rows = [
+        reports.BacktestRow(1, "A", "", 13, 10, 12, None, None, None, category="Battery"),
+        reports.BacktestRow(2, "B", "", 13, 30, 30.5, None, None, None, category="Battery"),
+        reports.BacktestRow(3, "C", "", 13, 50, 40, None, None, None, category="Hinge"),
+        reports.BacktestRow(4, "D", "", 13, 0, 2, None, None, None, category="Camera"),
+        reports.BacktestRow(5, "E", "", 13, 0, 0, None, None, None, category="Charger"),
+    ]
+
+    groups = reports.backtest_by_category(rows)
+
+    assert [(g.category, g.parts, g.actual, g.forecast) for g in groups] == [
+        ("Hinge", 1, 50, 40),
+        ("Battery", 2, 40, 42.5),
+        ("Camera", 1, 0, 2),
+        ("Charger", 1, 0, 0),
+    ]
+    assert [g.bias_share for g in groups] == [pytest.approx(-0.2), pytest.approx(0.0625), None, None]
+    assert [g.direction for g in groups] == [
+        "under-forecast",
+        "over-forecast",
+        "over-forecast (nothing used)",
+        "on target",
+    ]
+    assert reports.backtest_by_category([]) == []
+
+
+def test_a_category_within_two_percent_of_its_use_is_on_target():
+    [group] = reports.backtest_by_category(
+        [reports.BacktestRow(1, "A", "", 13, 100, 98.5, None, None, None, category="Battery")]
+    )
+    assert (group.bias, group.direction) == (-1.5, "on target")
+
+
 @pytest.mark.parametrize(
     ("sort", "expected"),
     [

@@ -840,6 +840,28 @@ def test_suggestion_order_vendor_button_with_no_ticked_line_of_it_says_so(login,
 # Accuracy ------------------------------------------------------------------------------------
 
 
+def test_forecast_accuracy_shows_bias_per_category_with_its_sign_explained(login, procurement):
+    run = _run()
+    scores = {"holdout_weeks": 13, "mae": 0.5, "wql": 0.3, "covered_80": 0.8}
+    for number, actual, forecast in (("BAT-1", 10.0, 12.0), ("BAT-2", 30.0, 33.0)):
+        part = _part(number, category=PartCategory.BATTERY)
+        _forecast(run, part, accuracy={**scores, "actual": actual, "forecast": forecast})
+    hinge = _part("HNG-1", category=PartCategory.HINGE)
+    _forecast(run, hinge, accuracy={**scores, "actual": 20.0, "forecast": 15.0})
+
+    body = login(procurement).get(reverse("forecasting:forecast_accuracy")).content.decode()
+
+    table = _match(r'id="category-bias".*?</table>', body, re.S)
+    # Batteries: forecast 45 against 40 used, +12.5%; hinges: 15 against 20, -25%.
+    assert _cells(table) == [
+        "Battery", "2", "40", "45", "+12%", "over-forecast",
+        "Hinge", "1", "20", "15", "-25%", "under-forecast",
+    ]  # fmt: skip
+    sign = _match(r'<p id="bias-sign">(.*?)</p>', body, re.S, group=1)
+    assert "<strong>positive</strong> bias means the forecast was too high" in sign
+    assert "<strong>negative</strong> bias means it was too low" in sign
+
+
 def test_forecast_accuracy_shows_backtest_and_realised_comparison(login, procurement):
     latest = _run()
     part = _part("5D10M42862")
