@@ -80,6 +80,9 @@ MIN_HISTORY_BUCKETS = 12
 RIDGE = 1e-3
 #: Negative binomials with a larger mean use a normal approximation.
 NORMAL_ABOVE = 60.0
+#: A seasonal index is shrunk towards no season: with s seasons seen, s / (s + SEASON_PRIOR) of
+#: it counts (half a season of prior: after two years, two thirds of what they show).
+SEASON_PRIOR = 0.5
 #: Seasons of rolling totals the district-wide trend is fitted on.
 TREND_SEASONS = 2
 
@@ -303,7 +306,8 @@ def fit(
             seasonal=seasonal,
         )
     totals = _point_totals(data, model)
-    return dataclasses.replace(model, trend=_aggregate_trend(b, horizon / unit, totals))
+    year = max(12, round(season_length / unit))  # 13 four-week buckets of weekly data
+    return dataclasses.replace(model, trend=_aggregate_trend(b, horizon / unit, totals, year))
 
 
 def forecast(
@@ -739,18 +743,18 @@ def _map_level(tau: float, level_map: tuple[tuple[float, float], ...]) -> float:
 GROWTH_DAMPING = 0.5
 
 
-def _aggregate_trend(b: FloatArray, horizon_in_buckets: float, totals: FloatArray) -> float:
+def _aggregate_trend(b: FloatArray, horizon_in_buckets: float, totals: FloatArray, width: int = 12) -> float:
     """Factor that makes the parts' forecasts add up to the trend of all parts' demand together.
 
     Per-part models learn how parts behave relative to one another; whether demand as a whole
     is growing or shrinking is read off the total: a log-linear trend through the rolling
-    12-bucket totals of the last TREND_SEASONS seasons, carried forward to the middle of the
-    horizon, growth damped by GROWTH_DAMPING. Without 18 buckets of history, or when it cannot be
-    read, the factor leaves the forecasts as they are.
+    totals over ``width`` buckets (a whole year: 12 months, or 13 four-week buckets of weekly data,
+    so no season leaks into the trend) of the last TREND_SEASONS years, carried forward to the
+    middle of the horizon, growth damped by GROWTH_DAMPING. Without a year and a half of history,
+    or when it cannot be read, the factor leaves the forecasts as they are.
     """
     total = _filled(b).sum(axis=0)
-    width = 12
-    if len(total) < width + 6 or totals.sum() <= 0:
+    if len(total) < width + width // 2 or totals.sum() <= 0:
         return 1.0
     rolling = np.convolve(total, np.ones(width), mode="valid")
     recent = rolling[-(TREND_SEASONS * width) :]
@@ -839,7 +843,8 @@ def _seasonal_index(y: FloatArray, season_length: int) -> tuple[float, ...]:
 
     From all parts' total demand, once it covers two seasons: each period against a centred
     moving average over a season, averaged by position in the season, smoothed over neighbouring
-    positions and shrunk towards 1 by the number of seasons seen, so a single odd year counts little.
+    positions and shrunk towards 1 by the number of seasons seen (SEASON_PRIOR), so a single odd
+    year counts little.
     """
     t = y.shape[1]
     if season_length < 2 or t < 2 * season_length + 1:
@@ -864,7 +869,7 @@ def _seasonal_index(y: FloatArray, season_length: int) -> tuple[float, ...]:
     padded = np.concatenate([raw[-width:], raw, raw[:width]])
     smooth = np.convolve(padded, np.ones(2 * width + 1) / (2 * width + 1), mode="valid")
     seasons = (t - season_length) / season_length
-    index = 1 + (smooth / smooth.mean() - 1) * seasons / (seasons + 1)
+    index = 1 + (smooth / smooth.mean() - 1) * seasons / (seasons + SEASON_PRIOR)
     return tuple(float(v) for v in index)
 
 
