@@ -19,6 +19,10 @@ Scale: the engine on SCALE_PARTS synthetic parts x 60 months (bench/demand_shape
 parts ordered in thousands) in a child process on one core: seconds and peak memory, against
 ≤ 2 minutes and ≤ 4 GiB.
 
+--shapes: the same scoring on bench/demand_shapes.shape_sets (long lumpy, short, mixed sizes,
+missing months, outliers, ramping up, dying out; 1,000 parts each), the engine against the best
+baseline per metric, held to no loss on wRMSSE, WQL and stock90, |bias| ≤ 10%, calib 0.87-0.93.
+
 Baselines' quantiles: a negative binomial with the forecast as mean and variance
 max(1, in-sample variance/mean) x mean, per month and for the 12-month total.
 """
