@@ -255,6 +255,34 @@ class StockMovement(models.Model):
         return f"{self.kind} {self.quantity:+d} of {self.part_id} at {self.stock_location_id}"
 
 
+# The name of the parts usage tally's row in fleet's SummaryRefresh.
+PART_USAGE_TALLY = "repairs.part_usage_tally"
+
+
+class PartUsageTally(models.Model):
+    """Parts issued to tickets net of returns, per part, calendar month (district time), the
+    ticket's device model and the ticket's school, with their cost at the movement's unit cost:
+    what the parts usage report reads instead of joining every movement to every ticket.
+
+    Rebuilt whole from the stock ledger by ``services.summaries.part_usage_tally_refresh``
+    (nightly); never written row by row. A group whose issues and returns cancel stays, with 0.
+    """
+
+    part = models.ForeignKey(Part, on_delete=models.CASCADE, related_name="usage_tallies")
+    month = models.DateTimeField(help_text="Midnight district time on the month's first day.")
+    device_model = models.ForeignKey("fleet.DeviceModel", on_delete=models.CASCADE, related_name="+")
+    location = models.ForeignKey("fleet.Location", on_delete=models.CASCADE, related_name="+")
+    parts = models.IntegerField()
+    cost = models.DecimalField(max_digits=12, decimal_places=2)
+
+    class Meta:
+        ordering = ["-month", "part"]
+        indexes = [models.Index(fields=["month"], name="partusage_month_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.parts} x {self.part_id} in {self.month:%Y-%m}"
+
+
 @track_history()
 class PurchaseOrder(TimeStampedModel):
     """An order for parts from one vendor, received in full or in part into a stock location."""
