@@ -22,13 +22,13 @@ def part_usage_tally_rows() -> list[PartUsageTally]:
     groups = (
         parts_used_on_tickets()
         .annotate(month=TruncMonth("occurred_at"))
-        .values_list("part_id", "month", "ticket__device__model_id", "ticket__location_id")
+        .values_list("month", "ticket__device__model_id", "ticket__location_id")
         .annotate(parts=Sum(-F("quantity")), cost=parts_net_cost())
         .order_by()
     )
     return [
-        PartUsageTally(part_id=part, month=month, device_model_id=model, location_id=at, parts=n, cost=cost)
-        for part, month, model, at, n, cost in groups
+        PartUsageTally(month=month, device_model_id=model, location_id=at, parts=n, cost=cost)
+        for month, model, at, n, cost in groups
     ]
 
 

@@ -22,24 +22,31 @@ from typing import Any
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.db.models import F, Sum
 from django.db.models.functions import TruncMonth
+from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
 from core.exceptions import DomainError
 from fleet.choices import DeviceStatus
 from fleet.domain import lifecycle
-from fleet.models import CustodyEvent, Device, DeviceTally, Location
+from fleet.models import DEVICE_TALLY, CustodyEvent, Device, DeviceTally, Location, SummaryRefresh
 from fleet.selectors.reports import GONE_FOR_GOOD, school_year_of
 from fleet.services import devices as device_services
 from fleet.services import importing
+from fleet.tasks import device_tally_refresh_task
 from forecasting.models import ModelYearTally
+from forecasting.tasks import model_year_tally_refresh_task
 from repairs import selectors as repairs_selectors
 from repairs.choices import StockMovementKind, Symptom, TicketStatus
 from repairs.models import PartUsageTally, StockMovement, Ticket
 from repairs.services import stock, tickets
-from tests.fleet.import_support import import_reference
+from repairs.tasks import part_usage_tally_refresh_task
+from tests.fleet.factories import DeviceFactory
+from tests.fleet.import_support import GAM_SAMPLE, import_reference
 from tests.repairs.factories import PartFactory, StockLevelFactory, StockLocationFactory
 
 pytestmark = pytest.mark.django_db
@@ -208,7 +215,7 @@ def usage_recomputed() -> dict[tuple[Any, ...], tuple[int, Decimal]]:
         assert movement.ticket is not None
         local = timezone.localtime(movement.occurred_at)
         month = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-        key = (movement.part_id, month, movement.ticket.device.model_id, movement.ticket.location_id)
+        key = (month, movement.ticket.device.model_id, movement.ticket.location_id)
         parts, cost = usage.get(key, (0, Decimal("0")))
         usage[key] = (
             parts - movement.quantity,
@@ -283,7 +290,7 @@ def test_summary_tables_equal_a_full_recomputation_after_random_writes(
     assert sum(tallied_devices.values()) == Device.objects.count()
 
     tallied_usage = {
-        (t.part_id, timezone.localtime(t.month), t.device_model_id, t.location_id): (t.parts, t.cost)
+        (timezone.localtime(t.month), t.device_model_id, t.location_id): (t.parts, t.cost)
         for t in PartUsageTally.objects.all()
     }
     assert tallied_usage == usage_recomputed()
@@ -301,6 +308,88 @@ def test_summary_tables_equal_a_full_recomputation_after_random_writes(
         ranges.append((start, start + dt.timedelta(days=rng.randint(0, 300))))
     ranges.append((dt.date(2023, 3, 5), dt.date(2023, 3, 20)))
     for date_from, date_to in ranges:
-        assert repairs_selectors.parts_usage(date_from=date_from, date_to=date_to) == usage_from_movements(
-            date_from, date_to
-        ), (date_from, date_to)
+        assert list(
+            repairs_selectors.parts_usage(date_from=date_from, date_to=date_to)
+        ) == usage_from_movements(date_from, date_to), (date_from, date_to)
+
+
+# Refreshing: when, by whom, and what the reports say about it -----------------------------------
+
+
+def test_reports_say_when_their_figures_were_computed(
+    supervisor: User,
+    procurement: User,
+    login: Callable[[User], Client],
+    refresh_summaries: Callable[[], None],
+):
+    urls = [reverse("fleet:readiness_report"), reverse("fleet:aue_plan"), reverse("repairs:stock_usage")]
+    for url in urls:
+        assert "have not been computed yet" in login(supervisor).get(url).content.decode()
+    with time_machine.travel(dt.datetime(2026, 3, 2, 6, 30, tzinfo=dt.UTC), tick=False):
+        refresh_summaries()
+    for url in urls:
+        assert "Figures as of 2026-03-02 01:30" in login(supervisor).get(url).content.decode()
+    refresh_page = login(procurement).get(reverse("forecasting:refresh_plan")).content.decode()
+    assert "Figures as of 2026-03-02 01:30" in refresh_page
+
+
+def test_summary_rebuild_twice_keeps_one_copy_of_each_row(refresh_summaries: Callable[[], None]):
+    import_reference()
+    importing.devices_import(data=GAM_SAMPLE, actor=None, source="sample.csv", valid_only=True)
+
+    refresh_summaries()
+    first = sorted(DeviceTally.objects.values_list("location_id", "model_id", "status", "devices"))
+    refresh_summaries()
+
+    assert sorted(DeviceTally.objects.values_list("location_id", "model_id", "status", "devices")) == first
+    assert sum(devices for *_, devices in first) == Device.objects.count() > 0
+    assert SummaryRefresh.objects.get(name=DEVICE_TALLY).rows == len(first)
+
+
+def test_summary_tasks_rebuild_their_table_and_return_its_rows():
+    DeviceFactory.create_batch(3)
+
+    devices = device_tally_refresh_task.delay().get()
+    usage = part_usage_tally_refresh_task.delay().get()
+    model_years = model_year_tally_refresh_task.delay().get()
+
+    assert devices == DeviceTally.objects.count() > 0
+    assert usage == PartUsageTally.objects.count() == 0  # no parts issued
+    assert model_years == ModelYearTally.objects.count() > 0
+
+
+def test_summary_tasks_run_every_night():
+    tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+
+    assert {
+        "fleet.tasks.device_tally_refresh_task",
+        "repairs.tasks.part_usage_tally_refresh_task",
+        "forecasting.tasks.model_year_tally_refresh_task",
+    } <= tasks
+
+
+def test_device_import_rebuilds_the_device_tally_once_it_commits(django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+    import_reference()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        importing.devices_import(data=GAM_SAMPLE, actor=None, source="sample.csv", valid_only=True)
+
+    assert DeviceTally.objects.aggregate(n=Sum("devices"))["n"] == Device.objects.count() > 0
+
+
+def test_refused_device_import_leaves_the_device_tally_alone(
+    django_capture_on_commit_callbacks,  # type: ignore[no-untyped-def]
+    refresh_summaries: Callable[[], None],
+):
+    import_reference()
+    refresh_summaries()
+    bad = b"serialNumber,annotatedAssetId,model\nNOT-A-SERIAL,CB-1,Unknown model\n"
+
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(importing.ImportRejected),
+    ):
+        importing.devices_import(data=bad, actor=None, source="bad.csv")
+
+    assert callbacks == []
+    assert not DeviceTally.objects.exists()
