@@ -260,25 +260,27 @@ PART_USAGE_TALLY = "repairs.part_usage_tally"
 
 
 class PartUsageTally(models.Model):
-    """Parts issued to tickets net of returns, per calendar month (district time), the ticket's
-    device model and the ticket's school, with their cost at the movement's unit cost: what the
-    parts usage report reads instead of joining every movement to every ticket.
+    """Parts issued to tickets net of returns, per calendar month (district time), the name of
+    the ticket's device model and the name of the ticket's school, with their cost at the
+    movement's unit cost: the parts usage report's own rows, which it pages with an index
+    instead of joining every movement to every ticket.
 
-    Not per part: at district scale a part dimension left 548,139 groups of 850,000 movements,
-    no summary at all; without it five years are about 53,000 rows, a year about 11,000.
+    At the report's grain, names included (two models may share a name; the report adds them
+    up), so a page is a range of this table; the names are those of the last rebuild. Not per
+    part: at district scale a part dimension kept 548,139 groups of ~850,000 movements.
     Rebuilt whole from the stock ledger by ``services.summaries.part_usage_tally_refresh``
     (nightly); never written row by row. A group whose issues and returns cancel stays, with 0.
     """
 
     month = models.DateTimeField(help_text="Midnight district time on the month's first day.")
-    device_model = models.ForeignKey("fleet.DeviceModel", on_delete=models.CASCADE, related_name="+")
-    location = models.ForeignKey("fleet.Location", on_delete=models.CASCADE, related_name="+")
+    model = models.CharField(max_length=120)
+    school = models.CharField(max_length=120)
     parts = models.IntegerField()
     cost = models.DecimalField(max_digits=12, decimal_places=2)
 
     class Meta:
-        ordering = ["-month", "device_model", "location"]
-        indexes = [models.Index(fields=["month"], name="partusage_month_idx")]
+        ordering = ["-month", "model", "school"]
+        indexes = [models.Index(fields=["-month", "model", "school"], name="partusage_report_order_idx")]
 
     def __str__(self) -> str:
         return f"{self.parts} parts in {self.month:%Y-%m}"

@@ -228,10 +228,8 @@ def parts_usage(
         tallies = tallies.filter(month__gte=whole_from)
     if whole_to is not None:
         tallies = tallies.filter(month__lt=whole_to)
-    tallied = (
-        tallies.values("month", model=F("device_model__name"), school=F("location__name"))
-        .annotate(parts=Sum("parts"), cost=Sum("cost", output_field=MONEY))
-        .order_by("-month", "model", "school")
+    tallied = tallies.values("month", "model", "school", "parts", "cost").order_by(
+        "-month", "model", "school"
     )
     edges = []
     if start is not None and whole_from != start:
@@ -250,6 +248,11 @@ def _movement_usage(start: dt.datetime | None, end: dt.datetime | None) -> Itera
         movements = movements.filter(occurred_at__gte=start)
     if end is not None:
         movements = movements.filter(occurred_at__lt=end)
+    return parts_usage_groups(movements)
+
+
+def parts_usage_groups(movements: QuerySet[StockMovement]) -> QuerySet[Any, Any]:
+    """``movements`` (issues and returns) grouped per month, model name and school name."""
     return (
         movements.annotate(month=TruncMonth("occurred_at"))
         .values("month", model=F("ticket__device__model__name"), school=F("ticket__location__name"))

@@ -8,28 +8,16 @@ they are now; so the tally is recomputed, not kept row by row, and the report sh
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import F, Sum
-from django.db.models.functions import TruncMonth
 
 from fleet.models import SummaryRefresh
 from fleet.services.summaries import summary_lock, summary_replace
 from repairs.models import PART_USAGE_TALLY, PartUsageTally
-from repairs.selectors import parts_net_cost, parts_used_on_tickets
+from repairs.selectors import parts_usage_groups, parts_used_on_tickets
 
 
 def part_usage_tally_rows() -> list[PartUsageTally]:
     """The tally recomputed from every issue and return (one grouped query), unsaved."""
-    groups = (
-        parts_used_on_tickets()
-        .annotate(month=TruncMonth("occurred_at"))
-        .values_list("month", "ticket__device__model_id", "ticket__location_id")
-        .annotate(parts=Sum(-F("quantity")), cost=parts_net_cost())
-        .order_by()
-    )
-    return [
-        PartUsageTally(month=month, device_model_id=model, location_id=at, parts=n, cost=cost)
-        for month, model, at, n, cost in groups
-    ]
+    return [PartUsageTally(**group) for group in parts_usage_groups(parts_used_on_tickets())]
 
 
 def part_usage_tally_refresh() -> SummaryRefresh:

@@ -210,12 +210,12 @@ def usage_recomputed() -> dict[tuple[Any, ...], tuple[int, Decimal]]:
     usage: dict[tuple[Any, ...], tuple[int, Decimal]] = {}
     movements = StockMovement.objects.filter(
         kind__in=[StockMovementKind.ISSUED, StockMovementKind.RETURNED], ticket__isnull=False
-    ).select_related("ticket__device")
+    ).select_related("ticket__device__model", "ticket__location")
     for movement in movements:
         assert movement.ticket is not None
         local = timezone.localtime(movement.occurred_at)
         month = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-        key = (month, movement.ticket.device.model_id, movement.ticket.location_id)
+        key = (month, movement.ticket.device.model.name, movement.ticket.location.name)
         parts, cost = usage.get(key, (0, Decimal("0")))
         usage[key] = (
             parts - movement.quantity,
@@ -290,7 +290,7 @@ def test_summary_tables_equal_a_full_recomputation_after_random_writes(
     assert sum(tallied_devices.values()) == Device.objects.count()
 
     tallied_usage = {
-        (timezone.localtime(t.month), t.device_model_id, t.location_id): (t.parts, t.cost)
+        (timezone.localtime(t.month), t.model, t.school): (t.parts, t.cost)
         for t in PartUsageTally.objects.all()
     }
     assert tallied_usage == usage_recomputed()
