@@ -231,3 +231,19 @@ class LocationAuditScanAdmin(AppendOnlyAdminMixin, admin.ModelAdmin):  # type: i
     raw_id_fields = ["audit", "device"]
     list_select_related = ["audit", "device"]
     show_full_result_count = False
+
+
+@admin.register(models.SummaryRefresh)
+class SummaryRefreshAdmin(AppendOnlyAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+    """When each report summary table was last rebuilt (by its nightly task)."""
+
+    list_display = ["name", "refreshed_at", "rows"]
+
+
+@admin.register(models.DeviceTally)
+class DeviceTallyAdmin(AppendOnlyAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+    """Rebuilt whole from the devices; shown to check a report's figures, never edited."""
+
+    list_display = ["location", "model", "status", "aue_override", "devices"]
+    list_select_related = ["location", "model"]
+    list_filter = ["status"]

@@ -387,3 +387,58 @@ class LocationAuditScan(models.Model):
 
     def __str__(self) -> str:
         return f"{self.audit_id}: {self.scanned_code or self.device_id} {self.outcome}"
+
+
+# The name of the device tally's row in SummaryRefresh.
+DEVICE_TALLY = "fleet.device_tally"
+
+
+class SummaryRefresh(models.Model):
+    """When a summary table was last rebuilt from its underlying rows, and how many rows it got.
+
+    The reports that read a summary show this time; a rebuild locks its row, so two rebuilds of
+    one table run one after the other.
+    """
+
+    name = models.CharField(max_length=60, unique=True)
+    refreshed_at = models.DateTimeField()
+    rows = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} at {self.refreshed_at:%Y-%m-%d %H:%M}"
+
+
+class DeviceTallyQuerySet(models.QuerySet["DeviceTally"]):
+    def visible_to(self, user: User | AnonymousUser) -> DeviceTallyQuerySet:
+        """As ``Device.objects.visible_to``: school administrators count their own schools only."""
+        scope = _location_scope(user)
+        if scope is None:
+            return self
+        return self.filter(location__in=Location.objects.filter(scope).values("pk"))
+
+
+class DeviceTally(models.Model):
+    """Devices per location, model, status and own AUE date (Google's, else none): what the
+    readiness report, the AUE plan and the refresh plan read instead of every device.
+
+    Rebuilt whole from the devices by ``services.summaries.device_tally_refresh`` (nightly, and
+    after imports); never written row by row.
+    """
+
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="device_tallies")
+    model = models.ForeignKey(DeviceModel, on_delete=models.CASCADE, related_name="device_tallies")
+    status = models.CharField(max_length=20, choices=DeviceStatus.choices)
+    aue_override = models.DateField(null=True, blank=True)
+    devices = models.PositiveIntegerField()
+
+    objects = DeviceTallyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["location", "model", "status", "aue_override"]
+        indexes = [models.Index(fields=["location", "status"], name="devtally_location_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.devices} x {self.model_id} {self.status} at {self.location_id}"

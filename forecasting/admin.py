@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.http import HttpRequest
 
-from core.admin import AuditedModelAdmin
+from core.admin import AppendOnlyAdminMixin, AuditedModelAdmin
 from forecasting import models
 
 
@@ -46,3 +46,11 @@ class ReorderSuggestionAdmin(AuditedModelAdmin):
 @admin.register(models.ServiceLevelTarget)
 class ServiceLevelTargetAdmin(AuditedModelAdmin):
     list_display = ["category", "service_level"]
+
+
+@admin.register(models.ModelYearTally)
+class ModelYearTallyAdmin(AppendOnlyAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+    """Rebuilt whole from devices and custody events; shown to check the refresh plan, never edited."""
+
+    list_display = ["model", "school_year", "acquired", "gone", "failures"]
+    list_select_related = ["model"]

@@ -174,3 +174,33 @@ class ServiceLevelTarget(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_category_display()}: {self.service_level:.1%}"
+
+
+# The name of the model-year tally's row in fleet's SummaryRefresh.
+MODEL_YEAR_TALLY = "forecasting.model_year_tally"
+
+
+class ModelYearTally(models.Model):
+    """Per device model and school year (July-June, district time): devices acquired (purchase
+    date, else the day the record was created), devices gone for good whose first move into
+    retired, e-waste or lost fell in the year, and devices retired beyond economical repair in the
+    year (failures). Only devices retired, e-waste or lost today count as gone or failed.
+
+    What the refresh plan's failure history reads instead of every device and custody event;
+    rebuilt whole by ``services.summaries.model_year_tally_refresh`` (nightly).
+    """
+
+    model = models.ForeignKey("fleet.DeviceModel", on_delete=models.CASCADE, related_name="+")
+    school_year = models.IntegerField(help_text="The year the school year starts in.")
+    acquired = models.PositiveIntegerField(default=0)
+    gone = models.PositiveIntegerField(default=0)
+    failures = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["model", "school_year"]
+        constraints = [
+            models.UniqueConstraint(fields=["model", "school_year"], name="modelyeartally_unique_model_year")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.model_id} in {self.school_year}"

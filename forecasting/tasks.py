@@ -88,3 +88,11 @@ def forecast_runs_sweep_task() -> int:
     from forecasting.services import runs
 
     return runs.forecast_runs_sweep_stale()
+
+
+@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def model_year_tally_refresh_task() -> int:
+    """Rebuild the refresh plan's model-year tally (nightly). Returns its row count."""
+    from forecasting.services import summaries
+
+    return summaries.model_year_tally_refresh().rows

@@ -241,3 +241,11 @@ class LoanAdmin(AuditedModelAdmin):
             fields=["returned_at", "returned_to"],
             done="Took back",
         )
+
+
+@admin.register(models.PartUsageTally)
+class PartUsageTallyAdmin(AppendOnlyAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+    """Rebuilt whole from the stock ledger; shown to check the usage report, never edited."""
+
+    list_display = ["month", "model", "school", "parts", "cost"]
+    show_full_result_count = False

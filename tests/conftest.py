@@ -146,3 +146,20 @@ def token_api_client(api_client: APIClient) -> Callable[[User], APIClient]:
         return api_client
 
     return _authenticate
+
+
+@pytest.fixture
+def refresh_summaries(db: None) -> Callable[[], None]:
+    """Rebuild every report summary table (as the nightly tasks do) from the rows the test made:
+    the reports read the tallies, so a test arranges its rows, then calls this, then reads."""
+
+    def refresh() -> None:
+        from fleet.services.summaries import device_tally_refresh
+        from forecasting.services.summaries import model_year_tally_refresh
+        from repairs.services.summaries import part_usage_tally_refresh
+
+        device_tally_refresh()
+        part_usage_tally_refresh()
+        model_year_tally_refresh()
+
+    return refresh

@@ -340,6 +340,21 @@ CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
 CELERY_RESULT_EXPIRES = 24 * 60 * 60
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
+    # Every night at 01:00, 01:10 and 01:20 district time: rebuild the summary tables the reports
+    # read (devices per school, status and AUE; parts usage per month; retirements per model and
+    # school year), one after another so they do not compete for the two cores.
+    "device-tally-refresh": {
+        "task": "fleet.tasks.device_tally_refresh_task",
+        "schedule": crontab(hour=1, minute=0),
+    },
+    "part-usage-tally-refresh": {
+        "task": "repairs.tasks.part_usage_tally_refresh_task",
+        "schedule": crontab(hour=1, minute=10),
+    },
+    "model-year-tally-refresh": {
+        "task": "forecasting.tasks.model_year_tally_refresh_task",
+        "schedule": crontab(hour=1, minute=20),
+    },
     # Every night at 03:30 district time: drop expired login sessions from the database.
     "sessions-clear-expired": {
         "task": "core.tasks.session_clear_expired_task",

@@ -28,13 +28,24 @@ from demo.services.context import DemoContext
 from demo.services.district import DEMO_EMAIL_DOMAIN, DEMO_LOGINS, DEMO_PASSWORD, DEMO_TECHNICIANS
 from demo.services.sizes import SIZES, DemoSize
 from demo.services.writer import RowWriter, bulk_load, next_id
-from fleet.models import CustodyEvent, Device, DeviceModel, Location, Manufacturer
+from fleet.models import (
+    CustodyEvent,
+    Device,
+    DeviceModel,
+    DeviceTally,
+    Location,
+    Manufacturer,
+    SummaryRefresh,
+)
+from fleet.services.summaries import device_tally_refresh
 from forecasting.choices import ForecastRunStatus, ForecastTrigger
-from forecasting.models import ForecastRun, PartForecast, ReorderSuggestion
+from forecasting.models import ForecastRun, ModelYearTally, PartForecast, ReorderSuggestion
 from forecasting.services import runs as forecast_runs
+from forecasting.services.summaries import model_year_tally_refresh
 from repairs.models import (
     Loan,
     Part,
+    PartUsageTally,
     PurchaseOrder,
     PurchaseOrderLine,
     StockLevel,
@@ -44,6 +55,7 @@ from repairs.models import (
     TicketEvent,
     Vendor,
 )
+from repairs.services.summaries import part_usage_tally_refresh
 from staff.models import OvertimeRequest, OvertimeRequestEvent, TimeEntry, Timesheet
 
 # Sizes whose demo load ends with a forecast run; a district-size run is left to the nightly job.
@@ -53,6 +65,10 @@ DEMO_USERNAMES = [*DEMO_LOGINS.values(), *DEMO_TECHNICIANS.values()]
 
 # Children before parents, so plain DELETEs never trip a foreign key.
 DEMO_TABLES: list[type[models.Model]] = [
+    ModelYearTally,
+    PartUsageTally,
+    DeviceTally,
+    SummaryRefresh,
     ReorderSuggestion,
     PartForecast,
     ForecastRun,
@@ -181,6 +197,11 @@ def build_demo(
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")
+    with _phase(result, log, "report summaries"):
+        # The reports read these tallies; the loader wrote their rows without the services.
+        device_tally_refresh()
+        part_usage_tally_refresh()
+        model_year_tally_refresh()
     forecast = None
     if size in FORECAST_SIZES:
         # So the forecast pages have something to show at once (seconds for these sizes).

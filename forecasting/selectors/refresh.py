@@ -25,8 +25,10 @@ a device is replaced once, and the base shrinks year by year. Counts are expecte
 whole per model by rounding the running total half up: a year gets the rounded total to date
 less the rounded total to the year before, so small fractions add up over the years.
 
-Reads: the AUE plan (three queries), then one aggregate query each for the active devices, the
-fleet's size on the boundaries, the retirements, and the models; none per row.
+Reads: the AUE plan (four queries), then the active devices (an aggregate of fleet's device
+tally), the model-year tally (``forecasting.services.summaries``: acquisitions, exits and
+failures per model and school year, a few hundred rows), the models and the two tallies'
+refresh times; none per row. The figures are those of the tallies' last rebuild.
 """
 
 from __future__ import annotations
@@ -38,15 +40,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Q
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models import Sum
 from django.utils import timezone
 
-from fleet.choices import DeviceStatus
-from fleet.models import CustodyEvent, Device, DeviceModel
+from fleet.models import DEVICE_TALLY, DeviceModel, DeviceTally, SummaryRefresh
 from fleet.selectors import reports
 from fleet.selectors.reports import UserLike, school_year_label, school_year_of
-from repairs.choices import TicketStatus
+from forecasting.models import MODEL_YEAR_TALLY, ModelYearTally
 
 HISTORY_YEARS = 3
 DEFAULT_YEARS = 5
@@ -245,6 +245,7 @@ class RefreshPlan:
     years: list[RefreshYear]
     budget: Decimal | None
     location_id: int | None
+    refreshed_at: dt.datetime | None = None
 
     @property
     def lines(self) -> list[RefreshLine]:
@@ -333,8 +334,9 @@ def refresh_plan(
         by_year = reaching.setdefault(row.model_id, {})
         by_year[row.school_year] = by_year.get(row.school_year, 0) + row.devices
     active = _active_devices(user=user, location_id=location_id)
-    acquired = _acquired_before(boundaries)
-    exited, failures = _retirements(boundaries)
+    tallies = _model_years()
+    acquired = _acquired_before(tallies, boundaries)
+    exited, failures = _retirements(tallies, boundaries)
     models = {
         pk: (name, price, aue_month)
         for pk, name, price, aue_month in DeviceModel.objects.order_by().values_list(
@@ -406,6 +408,7 @@ def refresh_plan(
         years=[plan_years[year] for year in sorted(plan_years)],
         budget=budget,
         location_id=location_id,
+        refreshed_at=refreshed_at(),
     )
 
 
@@ -413,61 +416,62 @@ def refresh_plan(
 
 
 def _active_devices(*, user: UserLike, location_id: int | None) -> dict[int, int]:
-    """Active devices per model: the base the projection starts from."""
-    devices = Device.objects.visible_to(user).filter(status__in=reports.ACTIVE_STATUSES)
+    """Active devices per model: the base the projection starts from (from the device tally)."""
+    devices = DeviceTally.objects.visible_to(user).filter(status__in=reports.ACTIVE_STATUSES)
     if location_id is not None:
         devices = devices.filter(location_id=location_id)
-    rows = devices.values("model_id").annotate(n=Count("pk")).order_by().values_list("model_id", "n")
+    rows = devices.values("model_id").annotate(n=Sum("devices")).order_by().values_list("model_id", "n")
     return dict(rows)
 
 
-def _acquired_before(boundaries: list[dt.date]) -> dict[int, list[int]]:
-    """Per model, the devices acquired before each boundary, district-wide."""
-    counts = {f"before_{i}": Count("pk", filter=Q(acquired__lt=day)) for i, day in enumerate(boundaries)}
-    rows = (
-        Device.objects.annotate(acquired=Coalesce("purchase_date", TruncDate("created_at")))
-        .filter(acquired__lt=boundaries[-1])
-        .values("model_id")
-        .annotate(**counts)
-        .order_by()
-        .values_list("model_id", *counts)
-    )
-    return {model_id: list(before) for model_id, *before in rows}
+def _model_years() -> dict[int, dict[int, ModelYearTally]]:
+    """The model-year tally, per model and school year."""
+    tallies: dict[int, dict[int, ModelYearTally]] = {}
+    for tally in ModelYearTally.objects.order_by():
+        tallies.setdefault(tally.model_id, {})[tally.school_year] = tally
+    return tallies
 
 
-def _aware(day: dt.date) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+def _acquired_before(
+    tallies: Mapping[int, Mapping[int, ModelYearTally]], boundaries: list[dt.date]
+) -> dict[int, list[int]]:
+    """Per model, the devices acquired before each boundary (1 July), district-wide; models with
+    none before the last boundary are left out."""
+    result: dict[int, list[int]] = {}
+    for model_id, years in tallies.items():
+        before = [sum(t.acquired for year, t in years.items() if year < day.year) for day in boundaries]
+        if before[-1]:
+            result[model_id] = before
+    return result
 
 
-def _retirements(boundaries: list[dt.date]) -> tuple[dict[int, list[int]], dict[int, list[int]]]:
+def _retirements(
+    tallies: Mapping[int, Mapping[int, ModelYearTally]], boundaries: list[dt.date]
+) -> tuple[dict[int, list[int]], dict[int, list[int]]]:
     """Per model, district-wide: devices gone (retired, e-waste, lost) before each boundary, and
-    failure retirements (beyond economical repair) between consecutive boundaries."""
-    gone = tuple(reports.GONE_FOR_GOOD)
-    moments = [_aware(day) for day in boundaries]
-    exits = {
-        f"gone_{i}": Count("device_id", distinct=True, filter=Q(occurred_at__lt=moment))
-        for i, moment in enumerate(moments)
-    }
-    ber = Q(to_status=DeviceStatus.RETIRED, ticket__status=TicketStatus.BEYOND_REPAIR)
-    failed = {
-        f"ber_{i}": Count(
-            "device_id", distinct=True, filter=ber & Q(occurred_at__gte=start, occurred_at__lt=end)
-        )
-        for i, (start, end) in enumerate(itertools.pairwise(moments))
-    }
-    rows = (
-        CustodyEvent.objects.filter(to_status__in=gone, device__status__in=gone, occurred_at__lt=moments[-1])
-        .values("device__model_id")
-        .annotate(**exits, **failed)
-        .order_by()
-        .values_list("device__model_id", *exits, *failed)
-    )
+    failure retirements (beyond economical repair) between consecutive boundaries; models with
+    no device gone before the last boundary are left out."""
     exited: dict[int, list[int]] = {}
     failures: dict[int, list[int]] = {}
-    for model_id, *counts in rows:
-        exited[model_id] = counts[: len(exits)]
-        failures[model_id] = counts[len(exits) :]
+    for model_id, years in tallies.items():
+        gone = [sum(t.gone for year, t in years.items() if year < day.year) for day in boundaries]
+        if gone[-1]:
+            exited[model_id] = gone
+            failures[model_id] = [
+                years[start.year].failures if start.year in years else 0 for start in boundaries[:-1]
+            ]
     return exited, failures
+
+
+def refreshed_at() -> dt.datetime | None:
+    """When the older of the plan's two tallies (devices, model years) was rebuilt; None until
+    both have been."""
+    times = list(
+        SummaryRefresh.objects.filter(name__in=[DEVICE_TALLY, MODEL_YEAR_TALLY]).values_list(
+            "refreshed_at", flat=True
+        )
+    )
+    return min(times) if len(times) == 2 else None
 
 
 def csv_rows(plan: RefreshPlan) -> Iterable[list[object]]:

@@ -138,7 +138,13 @@ def stock_usage(request: HtmxHttpRequest) -> HttpResponse:
     ).replace(day=1)
     rows = selectors.parts_usage(date_from=date_from, date_to=dates.get("date_to"))
     page = Paginator(rows, USAGE_PER_PAGE).get_page(request.GET.get("page"))
-    context = {"form": form, "page": page, "date_from": date_from, "query": _query(request)}
+    context = {
+        "form": form,
+        "page": page,
+        "date_from": date_from,
+        "query": _query(request),
+        "refreshed_at": selectors.parts_usage_refreshed_at(),
+    }
     return _list_response(request, "repairs/stock_usage.html", "usage-results", context)
 
 

@@ -2,6 +2,7 @@
 what each field was and became."""
 
 from collections.abc import Callable
+from decimal import Decimal
 
 import pytest
 from django.apps import apps
@@ -10,11 +11,15 @@ from django.contrib.admin.models import CHANGE, LogEntry
 from django.db.models import Model
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from pghistory.models import Event
 
 from accounts.models import User
 from fleet.choices import LocationKind
 from fleet.models import Location
+from fleet.services.summaries import device_tally_refresh
+from forecasting.services.summaries import model_year_tally_refresh
+from repairs.models import PartUsageTally
 from tests.accounts.factories import (
     OvertimeDelegationFactory,
     OvertimeRequestEventFactory,
@@ -76,6 +81,12 @@ def one_of_everything(db: None) -> None:
     PartForecastFactory.create()
     ReorderSuggestionFactory.create()
     ServiceLevelTargetFactory.create()
+    # The report summary tables: rebuilt from the rows above, and one parts usage row.
+    device_tally_refresh()
+    model_year_tally_refresh()
+    PartUsageTally.objects.create(
+        month=timezone.now(), model="C733", school="Maple Elementary", parts=2, cost=Decimal("24.00")
+    )
 
 
 @pytest.mark.parametrize("model", PROJECT_MODELS, ids=lambda m: m._meta.label_lower)

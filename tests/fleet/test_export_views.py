@@ -94,17 +94,23 @@ def test_location_audit_export_quotes_tags_and_scanned_codes(
     ]
 
 
-def test_readiness_export_quotes_school_codes_and_names(technician: User, login: Callable[[User], Client]):
+def test_readiness_export_quotes_school_codes_and_names(
+    technician: User, login: Callable[[User], Client], refresh_summaries: Callable[[], None]
+):
     _poisoned_device(status=DeviceStatus.DEPLOYED)
 
+    refresh_summaries()
     rows = _rows(login(technician).get(reverse("fleet:readiness_export")))
 
     assert (rows[0]["code"], rows[0]["school"], rows[0]["deployed"]) == ("'\tSCH", "'+Maple Elementary", "1")
 
 
-def test_aue_plan_export_quotes_school_and_model_names(technician: User, login: Callable[[User], Client]):
+def test_aue_plan_export_quotes_school_and_model_names(
+    technician: User, login: Callable[[User], Client], refresh_summaries: Callable[[], None]
+):
     _poisoned_device()
 
+    refresh_summaries()
     response = login(technician).get(
         reverse("fleet:aue_plan_export"), {"from_year": "2025", "to_year": "2026"}
     )

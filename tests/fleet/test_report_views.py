@@ -84,9 +84,12 @@ def test_reports_for_each_reporting_role_answer(
 # Readiness ------------------------------------------------------------------------------------
 
 
-def test_readiness_report_shows_each_school_and_the_total(technician: User, login: Callable[[User], Client]):
+def test_readiness_report_shows_each_school_and_the_total(
+    technician: User, login: Callable[[User], Client], refresh_summaries: Callable[[], None]
+):
     _schools(2)
 
+    refresh_summaries()
     html = _html(login(technician).get(READINESS_URL))
 
     rows = _rows(html)
@@ -119,9 +122,12 @@ def test_readiness_report_htmx_sort_returns_the_table_only(technician: User, log
     assert "HX-Request" in response["Vary"]
 
 
-def test_readiness_export_lists_each_school_and_the_total(technician: User, login: Callable[[User], Client]):
+def test_readiness_export_lists_each_school_and_the_total(
+    technician: User, login: Callable[[User], Client], refresh_summaries: Callable[[], None]
+):
     _schools(2)
 
+    refresh_summaries()
     response = login(technician).get(READINESS_CSV)
 
     assert response["Content-Type"] == "text/csv"
@@ -135,15 +141,20 @@ def test_readiness_export_lists_each_school_and_the_total(technician: User, logi
 
 
 def test_readiness_report_query_count_does_not_grow_with_schools(
-    technician: User, login: Callable[[User], Client], django_assert_num_queries: DjangoAssertNumQueries
+    technician: User,
+    login: Callable[[User], Client],
+    django_assert_num_queries: DjangoAssertNumQueries,
+    refresh_summaries: Callable[[], None],
 ):
     client = login(technician)
     _schools(3)
+    refresh_summaries()
     client.get(READINESS_URL)
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         client.get(READINESS_URL)
     _schools(3, start=3)
-    with django_assert_num_queries(4):
+    refresh_summaries()
+    with django_assert_num_queries(5):
         response = client.get(READINESS_URL)
     assert len([row for row in _rows(_html(response)) if row[0].startswith("School ")]) == 6
 
@@ -151,9 +162,12 @@ def test_readiness_report_query_count_does_not_grow_with_schools(
 # AUE plan -------------------------------------------------------------------------------------
 
 
-def test_aue_plan_page_shows_the_school_year_with_cost(technician: User, login: Callable[[User], Client]):
+def test_aue_plan_page_shows_the_school_year_with_cost(
+    technician: User, login: Callable[[User], Client], refresh_summaries: Callable[[], None]
+):
     _schools(2)
 
+    refresh_summaries()
     html = _html(login(technician).get(AUE_URL))
 
     # Default range: this school year (2025-26) and four after; the June 2026 model is in 2025-26.
@@ -171,10 +185,11 @@ def test_aue_plan_with_years_out_of_order_shows_the_error(technician: User, logi
 
 
 def test_aue_plan_export_lists_school_year_school_model_and_cost(
-    technician: User, login: Callable[[User], Client]
+    technician: User, login: Callable[[User], Client], refresh_summaries: Callable[[], None]
 ):
     _schools(2)
 
+    refresh_summaries()
     response = login(technician).get(AUE_CSV, {"from_year": "2025", "to_year": "2026"})
 
     assert response["Content-Type"] == "text/csv"
@@ -194,11 +209,12 @@ def test_aue_plan_export_with_bad_years_is_a_bad_request(technician: User, login
 
 
 def test_aue_plan_for_school_admin_counts_only_their_school(
-    school_admin: User, login: Callable[[User], Client]
+    school_admin: User, login: Callable[[User], Client], refresh_summaries: Callable[[], None]
 ):
     _schools(2)
     own = school_admin.profile.locations.get()
     DeviceFactory.create(location=own, model__aue_month=dt.date(2026, 1, 1), model__unit_price=Decimal("300"))
+    refresh_summaries()
 
     html = _html(login(school_admin).get(AUE_URL))
 
@@ -207,14 +223,19 @@ def test_aue_plan_for_school_admin_counts_only_their_school(
 
 
 def test_aue_plan_query_count_does_not_grow_with_schools(
-    technician: User, login: Callable[[User], Client], django_assert_num_queries: DjangoAssertNumQueries
+    technician: User,
+    login: Callable[[User], Client],
+    django_assert_num_queries: DjangoAssertNumQueries,
+    refresh_summaries: Callable[[], None],
 ):
     client = login(technician)
     _schools(3)
+    refresh_summaries()
     client.get(AUE_URL)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         client.get(AUE_URL)
     _schools(3, start=3)
-    with django_assert_num_queries(7):
+    refresh_summaries()
+    with django_assert_num_queries(8):
         response = client.get(AUE_URL)
     assert "2025-26: 18 devices" in _html(response)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
@@ -56,7 +57,10 @@ def district() -> dict[str, Location | DeviceModel]:
     return {"north": north, "south": south, "depot": depot, "june": june, "feb": feb}
 
 
-def test_readiness_report_figures_per_school(technician: User, district: dict):
+def test_readiness_report_figures_per_school(
+    technician: User, district: dict, refresh_summaries: Callable[[], None]
+):
+    refresh_summaries()
     report = reports.readiness_report(user=technician, today=TODAY)
 
     rows = {row.name: row for row in report.rows}
@@ -79,10 +83,13 @@ def test_readiness_report_figures_per_school(technician: User, district: dict):
     assert report.total.past_aue == 2
 
 
-def test_readiness_report_past_aue_turns_at_the_end_of_the_aue_month(technician: User):
+def test_readiness_report_past_aue_turns_at_the_end_of_the_aue_month(
+    technician: User, refresh_summaries: Callable[[], None]
+):
     school = LocationFactory.create()
     DeviceFactory.create(location=school, model__aue_month=dt.date(2026, 2, 1))
 
+    refresh_summaries()
     on_last_day = reports.readiness_report(user=technician, today=dt.date(2026, 2, 28)).rows[0]
     next_day = reports.readiness_report(user=technician, today=dt.date(2026, 3, 1)).rows[0]
 
@@ -103,27 +110,36 @@ def test_readiness_report_sorted_by_share_puts_least_ready_first(technician: Use
     assert [row.name for row in report.rows] == ["North Elementary", "South High"]
 
 
-def test_readiness_report_for_school_admin_shows_only_their_school(school_admin: User, district: dict):
+def test_readiness_report_for_school_admin_shows_only_their_school(
+    school_admin: User, district: dict, refresh_summaries: Callable[[], None]
+):
     own = school_admin.profile.locations.get()
     DeviceFactory.create_batch(2, location=own)
+    refresh_summaries()
 
     report = reports.readiness_report(user=school_admin, today=TODAY)
 
     assert [(row.name, row.active) for row in report.rows] == [("Maple Elementary", 2)]
 
 
-def test_readiness_report_is_one_query_whatever_the_number_of_schools(technician: User):
+def test_readiness_report_is_one_query_whatever_the_number_of_schools(
+    technician: User, refresh_summaries: Callable[[], None]
+):
     for _ in range(5):
         DeviceFactory.create(location=LocationFactory.create())
 
+    refresh_summaries()
     with CaptureQueriesContext(connection) as queries:
         reports.readiness_report(user=technician, today=TODAY)
 
-    # The role check (the user's groups) and the aggregate itself.
-    assert len(queries) == 2
+    # The role check (the user's groups), the aggregate itself and the tally's refresh time.
+    assert len(queries) == 3
 
 
-def test_aue_plan_groups_by_school_year_school_and_model_with_cost(technician: User, district: dict):
+def test_aue_plan_groups_by_school_year_school_and_model_with_cost(
+    technician: User, district: dict, refresh_summaries: Callable[[], None]
+):
+    refresh_summaries()
     plan = reports.aue_plan(user=technician, from_year=2025, to_year=2027)
 
     by_line = {(row.school_year, row.location_name, row.model_name): row.devices for row in plan.rows}
@@ -149,25 +165,34 @@ def test_aue_plan_groups_by_school_year_school_and_model_with_cost(technician: U
     ]
 
 
-def test_aue_plan_school_year_boundaries_are_july_to_june(technician: User):
+def test_aue_plan_school_year_boundaries_are_july_to_june(
+    technician: User, refresh_summaries: Callable[[], None]
+):
     school, model = LocationFactory.create(), DeviceModelFactory.create()
     for day in [dt.date(2026, 6, 30), dt.date(2026, 7, 1), dt.date(2027, 6, 30), dt.date(2027, 7, 1)]:
         DeviceFactory.create(location=school, model=model, aue_override=day)
 
+    refresh_summaries()
     plan = reports.aue_plan(user=technician, from_year=2026, to_year=2026)
 
     assert [(row.school_year, row.devices) for row in plan.rows] == [(2026, 2)]
 
 
-def test_aue_plan_narrowed_to_one_school(technician: User, district: dict):
+def test_aue_plan_narrowed_to_one_school(
+    technician: User, district: dict, refresh_summaries: Callable[[], None]
+):
+    refresh_summaries()
     plan = reports.aue_plan(user=technician, from_year=2025, to_year=2030, location_id=district["south"].pk)
 
     assert [(row.location_name, row.devices) for row in plan.rows] == [("South High", 1)]
 
 
-def test_aue_plan_for_school_admin_counts_only_their_school(school_admin: User, district: dict):
+def test_aue_plan_for_school_admin_counts_only_their_school(
+    school_admin: User, district: dict, refresh_summaries: Callable[[], None]
+):
     own = school_admin.profile.locations.get()
     DeviceFactory.create_batch(3, location=own, model=district["june"])
+    refresh_summaries()
 
     plan = reports.aue_plan(user=school_admin, from_year=2025, to_year=2030)
 

@@ -38,7 +38,9 @@ def _rows(response: Any) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(body.decode(), newline="")))
 
 
-def test_refresh_plan_export_quotes_model_names(procurement: User, login: Callable[[User], Client]):
+def test_refresh_plan_export_quotes_model_names(
+    procurement: User, login: Callable[[User], Client], refresh_summaries: Callable[[], None]
+):
     model = DeviceModelFactory.create(
         name=ATTACK, aue_month=dt.date(2031, 6, 1), unit_price=Decimal("200.00")
     )
@@ -46,6 +48,7 @@ def test_refresh_plan_export_quotes_model_names(procurement: User, login: Callab
     for _ in range(2):
         DeviceFactory.create(model=model, location=school, aue_override=dt.date(2026, 12, 1))
 
+    refresh_summaries()
     response = login(procurement).get(reverse("forecasting:refresh_plan"), {"years": "2", "format": "csv"})
 
     lines = [row for row in _rows(response) if row["model"] != "All models"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
@@ -135,8 +136,9 @@ def test_share_of_school_year_left_counts_today_to_june():
 
 
 def test_refresh_plan_rates_count_ber_retirements_over_device_years(
-    procurement: User, fleet: dict[str, DeviceModel]
+    procurement: User, fleet: dict[str, DeviceModel], refresh_summaries: Callable[[], None]
 ):
+    refresh_summaries()
     plan = refresh.refresh_plan(user=procurement, years=3)
 
     assert plan.history_labels == ["2022-23", "2023-24", "2024-25"]
@@ -215,8 +217,9 @@ def test_whole_rounds_half_up():
 
 
 def test_refresh_plan_combines_aue_and_failures_per_year_and_model(
-    procurement: User, fleet: dict[str, DeviceModel]
+    procurement: User, fleet: dict[str, DeviceModel], refresh_summaries: Callable[[], None]
 ):
+    refresh_summaries()
     plan = refresh.refresh_plan(user=procurement, years=3)
 
     assert plan.first_year_share == pytest.approx(SHARE_LEFT)
@@ -248,7 +251,9 @@ def test_refresh_plan_combines_aue_and_failures_per_year_and_model(
     assert all(year.fits is None and year.deferred == 0 for year in plan.years)
 
 
-def test_refresh_plan_windows_laptops_are_replaced_for_failures_only(procurement: User):
+def test_refresh_plan_windows_laptops_are_replaced_for_failures_only(
+    procurement: User, refresh_summaries: Callable[[], None]
+):
     school = LocationFactory.create()
     laptop = DeviceModelFactory.create(
         name="Latitude", device_type=DeviceType.WINDOWS_LAPTOP, aue_month=None, unit_price=Decimal("1000.00")
@@ -256,6 +261,7 @@ def test_refresh_plan_windows_laptops_are_replaced_for_failures_only(procurement
     devices = _devices(laptop, 11, school, purchase_date=dt.date(2020, 9, 1))
     _ber(devices[0], dt.date(2024, 1, 10))  # in service 11, 11, 10, 10: 31.5 device-years
 
+    refresh_summaries()
     plan = refresh.refresh_plan(user=procurement, years=2)
 
     # 10 x 1/31.5 x 108/365 = 0.09 this year; 9.91 / 31.5 = 0.31 next year: 0.41, nothing yet.
@@ -271,11 +277,12 @@ def test_refresh_plan_windows_laptops_are_replaced_for_failures_only(procurement
 
 
 def test_refresh_plan_for_one_school_uses_its_devices_and_the_district_rate(
-    procurement: User, fleet: dict[str, DeviceModel]
+    procurement: User, fleet: dict[str, DeviceModel], refresh_summaries: Callable[[], None]
 ):
     other = LocationFactory.create(name="Oak Middle")
     _devices(fleet["b"], 30, other, purchase_date=dt.date(2025, 8, 1))  # bought after the history
 
+    refresh_summaries()
     plan = refresh.refresh_plan(user=procurement, years=3, location_id=other.pk)
 
     assert plan.histories[1].rate == pytest.approx(1 / 15)
@@ -342,7 +349,10 @@ def test_defer_to_budget_defers_failures_only_after_every_aue_replacement():
     assert year.funded_cost == Decimal("300.00")
 
 
-def test_refresh_plan_with_budget_reports_each_year(procurement: User, fleet: dict[str, DeviceModel]):
+def test_refresh_plan_with_budget_reports_each_year(
+    procurement: User, fleet: dict[str, DeviceModel], refresh_summaries: Callable[[], None]
+):
+    refresh_summaries()
     plan = refresh.refresh_plan(user=procurement, years=3, budget=Decimal("1000.00"))
 
     assert [(year.label, year.fits, year.over_budget, year.deferred) for year in plan.years] == [
@@ -353,7 +363,10 @@ def test_refresh_plan_with_budget_reports_each_year(procurement: User, fleet: di
     ]
 
 
-def test_csv_rows_list_models_then_the_year_total(procurement: User, fleet: dict[str, DeviceModel]):
+def test_csv_rows_list_models_then_the_year_total(
+    procurement: User, fleet: dict[str, DeviceModel], refresh_summaries: Callable[[], None]
+):
+    refresh_summaries()
     plan = refresh.refresh_plan(user=procurement, years=2, budget=Decimal("1000.00"))
 
     rows = [[str(value) for value in row] for row in refresh.csv_rows(plan)]

@@ -103,10 +103,11 @@ def test_refresh_plan_refuses_post(procurement: User, url: str, login: Callable[
 
 
 def test_refresh_plan_page_shows_years_models_and_rates(
-    procurement: User, url: str, login: Callable[[User], Client]
+    procurement: User, url: str, login: Callable[[User], Client], refresh_summaries: Callable[[], None]
 ):
     _models(1)
 
+    refresh_summaries()
     html = _html(login(procurement).get(url, {"years": "3"}))
 
     # In service 10, 10, 9, 9 on the boundaries: 28.5 device-years, rate 1 / 28.5. Of the 9
@@ -122,10 +123,11 @@ def test_refresh_plan_page_shows_years_models_and_rates(
 
 
 def test_refresh_plan_page_with_budget_shows_the_shortfall(
-    procurement: User, url: str, login: Callable[[User], Client]
+    procurement: User, url: str, login: Callable[[User], Client], refresh_summaries: Callable[[], None]
 ):
     _models(1)
 
+    refresh_summaries()
     html = _html(login(procurement).get(url, {"years": "2", "budget": "500"}))
 
     # 2026-27 costs $800: $300 over, so 2 of the 4 AUE replacements wait.
@@ -162,10 +164,11 @@ def test_refresh_plan_csv_with_bad_input_is_a_bad_request(
 
 
 def test_refresh_plan_htmx_request_returns_the_results_only(
-    procurement: User, url: str, login: Callable[[User], Client]
+    procurement: User, url: str, login: Callable[[User], Client], refresh_summaries: Callable[[], None]
 ):
     _models(1)
 
+    refresh_summaries()
     response = login(procurement).get(url, {"years": "2"}, headers=HTMX)
 
     html = _html(response)
@@ -175,9 +178,10 @@ def test_refresh_plan_htmx_request_returns_the_results_only(
 
 
 def test_refresh_plan_for_one_school_counts_only_its_devices(
-    procurement: User, url: str, login: Callable[[User], Client]
+    procurement: User, url: str, login: Callable[[User], Client], refresh_summaries: Callable[[], None]
 ):
     _models(2)
+    refresh_summaries()
     school = Location.objects.get(code="SCH01")
 
     html = _html(login(procurement).get(url, {"years": "2", "location": str(school.pk)}))
@@ -190,10 +194,11 @@ def test_refresh_plan_for_one_school_counts_only_its_devices(
 
 
 def test_refresh_plan_csv_lists_each_model_and_year_with_the_budget(
-    procurement: User, url: str, login: Callable[[User], Client]
+    procurement: User, url: str, login: Callable[[User], Client], refresh_summaries: Callable[[], None]
 ):
     _models(2)
 
+    refresh_summaries()
     response = login(procurement).get(url, {"years": "2", "budget": "1000", "format": "csv"})
 
     assert response["Content-Type"] == "text/csv"
@@ -231,14 +236,17 @@ def test_refresh_plan_query_count_does_not_grow_with_models_and_devices(
     url: str,
     login: Callable[[User], Client],
     django_assert_num_queries: DjangoAssertNumQueries,
+    refresh_summaries: Callable[[], None],
 ):
     client = login(procurement)
     _models(2)
+    refresh_summaries()
     client.get(url)
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(12):
         client.get(url, {"budget": "1000"})
     _models(4, start=2)
-    with django_assert_num_queries(11):
+    refresh_summaries()
+    with django_assert_num_queries(12):
         response = client.get(url, {"budget": "1000"})
     assert "2026-27: 24 devices, $4,800.00" in _html(response)
 
@@ -248,13 +256,16 @@ def test_refresh_plan_csv_query_count_does_not_grow_with_models_and_devices(
     url: str,
     login: Callable[[User], Client],
     django_assert_num_queries: DjangoAssertNumQueries,
+    refresh_summaries: Callable[[], None],
 ):
     client = login(procurement)
     _models(1)
-    with django_assert_num_queries(10):
+    refresh_summaries()
+    with django_assert_num_queries(11):
         b"".join(client.get(url, {"format": "csv"}).streaming_content)  # type: ignore[attr-defined]
     _models(5, start=1)
-    with django_assert_num_queries(10):
+    refresh_summaries()
+    with django_assert_num_queries(11):
         content = b"".join(client.get(url, {"format": "csv"}).streaming_content)  # type: ignore[attr-defined]
     text = content.decode()
     assert text.count("2026-27,Chromebook") == 6

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
@@ -131,13 +132,16 @@ def test_stock_low_lists_levels_at_or_below_reorder_point(login, technician):
     assert low.part.part_number in body and fine.part.part_number not in body
 
 
-def test_stock_usage_groups_issued_parts_by_model_and_school(login, technician):
+def test_stock_usage_groups_issued_parts_by_model_and_school(
+    login, technician, refresh_summaries: Callable[[], None]
+):
     part, depot = PartFactory.create(), StockLocationFactory.create()
     stock.stock_receive(part=part, stock_location=depot, quantity=3, actor=technician)
     ticket = TicketFactory.create()
     part.compatible_models.add(ticket.device.model)
     stock.stock_issue_to_ticket(ticket=ticket, part=part, stock_location=depot, actor=technician, quantity=2)
 
+    refresh_summaries()
     response = login(technician).get(reverse("repairs:stock_usage"), headers=HTMX)
 
     body = response.content.decode()

@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 
 from accounts.models import User
 from core.exceptions import ConflictError, DomainError
+from core.tasks import enqueue_on_commit
 from fleet import permissions
 from fleet.models import Location
 from fleet.services.importing import columns, mappings, uploads
@@ -72,6 +73,8 @@ def devices_import(
             "Devices changed while the file was being imported; nothing was written. Try again."
         ) from exc
     report.written = True
+    # The reports count devices through the device tally: rebuild it once this import commits.
+    enqueue_on_commit("fleet.tasks.device_tally_refresh_task")
     return report
 
 
