@@ -54,6 +54,7 @@ class ImportMappingAdmin(AuditedModelAdmin):
     search_fields = ["key"]
     readonly_fields = ["key_normalised", "updated_by"]
     raw_id_fields = ["location", "device_model"]
+    list_select_related = ["location", "device_model", "updated_by"]
 
     def save_model(self, request: Any, obj: models.ImportMapping, form: Any, change: bool) -> None:
         obj.key_normalised = models.ImportMapping.normalise(obj.key)  # the key imports look up

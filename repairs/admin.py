@@ -127,6 +127,7 @@ class PartAdmin(AuditedModelAdmin):
         "is_demo",
     ]
     list_filter = ["category", "is_demo", "vendor"]
+    list_select_related = ["vendor"]
     search_fields = ["^part_number", "description"]
     filter_horizontal = ["compatible_models"]
 
@@ -136,6 +137,7 @@ class StockLocationAdmin(AuditedModelAdmin):
     list_display = ["code", "name", "kind", "location", "technician"]
     list_filter = ["kind"]
     raw_id_fields = ["location", "technician"]
+    list_select_related = ["location", "technician"]
 
 
 @admin.register(models.StockLevel)
@@ -154,7 +156,7 @@ class StockMovementAdmin(AppendOnlyAdminMixin, admin.ModelAdmin):  # type: ignor
 
     list_display = ["occurred_at", "kind", "part", "stock_location", "quantity", "ticket", "actor"]
     list_filter = ["kind", "stock_location"]
-    list_select_related = ["part", "stock_location", "actor"]
+    list_select_related = ["part", "stock_location", "ticket", "actor"]
     show_full_result_count = False
 
 
@@ -221,7 +223,7 @@ class LoanAdmin(AuditedModelAdmin):
     list_display = ["loaner", "ticket", "borrower_id", "checked_out_at", "returned_at"]
     raw_id_fields = ["loaner", "ticket", "checked_out_by", "returned_to"]
     readonly_fields = LOAN_FIELDS
-    list_select_related = ["loaner"]
+    list_select_related = ["loaner", "ticket"]
     actions = ["take_back"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:

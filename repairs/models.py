@@ -119,7 +119,11 @@ class TicketEvent(models.Model):
 
     class Meta:
         ordering = ["occurred_at", "pk"]
-        indexes = [models.Index(fields=["ticket", "occurred_at"], name="ticketevent_ticket_time_idx")]
+        indexes = [
+            models.Index(fields=["ticket", "occurred_at"], name="ticketevent_ticket_time_idx"),
+            # The admin's list in time order and keyset pages by (occurred_at, id).
+            models.Index(fields=["occurred_at", "id"], name="ticketevent_time_id_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.ticket_id} {self.kind} {self.from_status} -> {self.to_status}"
@@ -248,6 +252,8 @@ class StockMovement(models.Model):
         ]
         indexes = [
             models.Index(fields=["part", "occurred_at"], name="stockmove_part_time_idx"),
+            # The ledger newest first, paged by (occurred_at, id).
+            models.Index(fields=["occurred_at", "id"], name="stockmove_time_id_idx"),
             models.Index(fields=["stock_location", "part"], name="stockmove_location_part_idx"),
         ]
 

@@ -7,6 +7,7 @@ from django import forms
 from django.db.models import F, Q, QuerySet
 
 from core.models import MAX_ID
+from core.widgets import MemoSelect
 from fleet.models import DeviceModel
 from repairs.choices import PartCategory, PurchaseOrderStatus, StockMovementKind
 from repairs.models import Part, PurchaseOrder, StockLevel, StockLocation, StockMovement, Vendor
@@ -46,7 +47,7 @@ class PartFilterSet(django_filters.FilterSet):
 
 class StockLevelFilterSet(django_filters.FilterSet):
     part = django_filters.ModelChoiceFilter(queryset=Part.objects.all())
-    stock_location = django_filters.ModelChoiceFilter(queryset=StockLocation.objects.all())
+    stock_location = django_filters.ModelChoiceFilter(queryset=StockLocation.objects.all(), widget=MemoSelect)
     category = django_filters.ChoiceFilter(field_name="part__category", choices=PartCategory.choices)
     low = django_filters.BooleanFilter(
         method="filter_low", label="At or below reorder point", widget=yes_no_select()
@@ -67,7 +68,7 @@ class StockLevelFilterSet(django_filters.FilterSet):
 
 class StockMovementFilterSet(django_filters.FilterSet):
     part = django_filters.ModelChoiceFilter(queryset=Part.objects.all())
-    stock_location = django_filters.ModelChoiceFilter(queryset=StockLocation.objects.all())
+    stock_location = django_filters.ModelChoiceFilter(queryset=StockLocation.objects.all(), widget=MemoSelect)
     kind = django_filters.MultipleChoiceFilter(choices=StockMovementKind.choices)
     ticket = django_filters.NumberFilter(
         field_name="ticket_id", min_value=1, max_value=MAX_ID, label="Ticket number"
