@@ -10,7 +10,13 @@ from django.http import HttpRequest
 from django.template.response import TemplateResponse
 
 from accounts.models import User
-from core.admin import AppendOnlyAdminMixin, AuditedModelAdmin, run_service, service_action_form
+from core.admin import (
+    AppendOnlyAdminMixin,
+    AuditedModelAdmin,
+    BigTableAdminMixin,
+    run_service,
+    service_action_form,
+)
 from repairs import models
 from repairs.choices import TicketStatus
 from repairs.services import loans as loan_services
@@ -52,7 +58,7 @@ class TicketMoveForm(forms.Form):
 
 
 @admin.register(models.Ticket)
-class TicketAdmin(AuditedModelAdmin):
+class TicketAdmin(BigTableAdminMixin, AuditedModelAdmin):
     """Tickets open in the app (``ticket_open`` moves the device into repair); their status moves
     only through the workflow service, by the action below."""
 
@@ -62,7 +68,6 @@ class TicketAdmin(AuditedModelAdmin):
     readonly_fields = TICKET_STATE_FIELDS
     list_select_related = ["device", "assignee"]
     inlines = [TicketEventInline]
-    show_full_result_count = False
     actions = ["move_to_status"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -100,13 +105,14 @@ class TicketAdmin(AuditedModelAdmin):
 
 
 @admin.register(models.TicketEvent)
-class TicketEventAdmin(AppendOnlyAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
-    """Append-only history: written by services, never edited in the admin."""
+class TicketEventAdmin(BigTableAdminMixin, AppendOnlyAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+    """Append-only history: written by services, never edited in the admin. Listed in the
+    model's (occurred_at, id) order, which ticketevent_time_id_idx serves."""
 
     list_display = ["ticket", "kind", "from_status", "to_status", "actor", "occurred_at"]
     list_filter = ["kind"]
+    list_select_related = ["ticket", "actor"]
     raw_id_fields = ["ticket", "actor"]
-    show_full_result_count = False
 
 
 @admin.register(models.Vendor)
@@ -151,13 +157,12 @@ class StockLevelAdmin(AppendOnlyAdminMixin, admin.ModelAdmin):  # type: ignore[t
 
 
 @admin.register(models.StockMovement)
-class StockMovementAdmin(AppendOnlyAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+class StockMovementAdmin(BigTableAdminMixin, AppendOnlyAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
     """The stock ledger: append-only, written by the stock services."""
 
     list_display = ["occurred_at", "kind", "part", "stock_location", "quantity", "ticket", "actor"]
     list_filter = ["kind", "stock_location"]
     list_select_related = ["part", "stock_location", "ticket", "actor"]
-    show_full_result_count = False
 
 
 class PurchaseOrderLineInline(admin.TabularInline):  # type: ignore[type-arg]
