@@ -46,7 +46,7 @@ class PartFilterSet(django_filters.FilterSet):
 
 
 class StockLevelFilterSet(django_filters.FilterSet):
-    part = django_filters.ModelChoiceFilter(queryset=Part.objects.all())
+    part = django_filters.ModelChoiceFilter(queryset=Part.objects.all(), widget=MemoSelect)
     stock_location = django_filters.ModelChoiceFilter(queryset=StockLocation.objects.all(), widget=MemoSelect)
     category = django_filters.ChoiceFilter(field_name="part__category", choices=PartCategory.choices)
     low = django_filters.BooleanFilter(
@@ -67,7 +67,7 @@ class StockLevelFilterSet(django_filters.FilterSet):
 
 
 class StockMovementFilterSet(django_filters.FilterSet):
-    part = django_filters.ModelChoiceFilter(queryset=Part.objects.all())
+    part = django_filters.ModelChoiceFilter(queryset=Part.objects.all(), widget=MemoSelect)
     stock_location = django_filters.ModelChoiceFilter(queryset=StockLocation.objects.all(), widget=MemoSelect)
     kind = django_filters.MultipleChoiceFilter(choices=StockMovementKind.choices)
     ticket = django_filters.NumberFilter(
@@ -88,7 +88,7 @@ class StockMovementFilterSet(django_filters.FilterSet):
 class PurchaseOrderFilterSet(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=PurchaseOrderStatus.choices)
     vendor = django_filters.ModelChoiceFilter(queryset=Vendor.objects.all())
-    ship_to = django_filters.ModelChoiceFilter(queryset=StockLocation.objects.all())
+    ship_to = django_filters.ModelChoiceFilter(queryset=StockLocation.objects.all(), widget=MemoSelect)
 
     class Meta:
         model = PurchaseOrder
