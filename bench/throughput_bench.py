@@ -35,6 +35,7 @@ django.setup()
 from django.conf import settings  # noqa: E402
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY  # noqa: E402
 from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
+from django.utils.module_loading import import_string  # noqa: E402
 
 from accounts.models import User  # noqa: E402
 from fleet.models import Device  # noqa: E402
@@ -50,7 +51,10 @@ def _session_for(username: str) -> SessionStore:
     user = User.objects.get(username=username)
     session = SessionStore()
     session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+    # The first backend that loads users (django-axes' comes first and only guards sign-ins).
+    session[BACKEND_SESSION_KEY] = next(
+        path for path in settings.AUTHENTICATION_BACKENDS if hasattr(import_string(path), "get_user")
+    )
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session.create()
     return session
