@@ -229,6 +229,7 @@ class LoanAdmin(AuditedModelAdmin):
     raw_id_fields = ["loaner", "ticket", "checked_out_by", "returned_to"]
     readonly_fields = LOAN_FIELDS
     list_select_related = ["loaner", "ticket"]
+    show_full_result_count = False
     actions = ["take_back"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:

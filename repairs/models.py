@@ -343,6 +343,8 @@ class Loan(TimeStampedModel):
                 fields=["loaner"], condition=Q(returned_at__isnull=True), name="loan_one_open_per_loaner"
             ),
         ]
+        # The admin's default order (newest first, then id): without it every loan was sorted.
+        indexes = [models.Index(fields=["checked_out_at", "id"], name="loan_checked_out_id_idx")]
 
     def __str__(self) -> str:
         return f"Loaner {self.loaner_id} for ticket {self.ticket_id}"
