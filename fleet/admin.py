@@ -10,7 +10,13 @@ from django.http import HttpRequest
 from django.template.response import TemplateResponse
 
 from accounts.models import User
-from core.admin import AppendOnlyAdminMixin, AuditedModelAdmin, run_service, service_action_form
+from core.admin import (
+    AppendOnlyAdminMixin,
+    AuditedModelAdmin,
+    BigTableAdminMixin,
+    run_service,
+    service_action_form,
+)
 from fleet import models
 from fleet.choices import DeviceStatus
 from fleet.selectors import devices as device_selectors
@@ -54,6 +60,7 @@ class ImportMappingAdmin(AuditedModelAdmin):
     search_fields = ["key"]
     readonly_fields = ["key_normalised", "updated_by"]
     raw_id_fields = ["location", "device_model"]
+    list_select_related = ["location", "device_model", "updated_by"]
 
     def save_model(self, request: Any, obj: models.ImportMapping, form: Any, change: bool) -> None:
         obj.key_normalised = models.ImportMapping.normalise(obj.key)  # the key imports look up
@@ -79,7 +86,7 @@ class DeviceMoveForm(forms.Form):
 
 
 @admin.register(models.Device)
-class DeviceAdmin(AuditedModelAdmin):
+class DeviceAdmin(BigTableAdminMixin, AuditedModelAdmin):
     """Status, place, holder and assignee move only through the actions below (the device
     services), so each move writes its custody event with the admin as actor."""
 
@@ -89,7 +96,6 @@ class DeviceAdmin(AuditedModelAdmin):
     search_fields = ["^asset_tag", "^serial"]
     raw_id_fields = ["location", "custodian", "model"]
     list_select_related = ["model", "location"]
-    show_full_result_count = False
     actions = ["change_status", "move_to_location"]
 
     def get_readonly_fields(self, request: HttpRequest, obj: models.Device | None = None) -> list[str]:
@@ -163,7 +169,7 @@ class DeviceAdmin(AuditedModelAdmin):
 
 
 @admin.register(models.CustodyEvent)
-class CustodyEventAdmin(AppendOnlyAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+class CustodyEventAdmin(BigTableAdminMixin, AppendOnlyAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
     """Append-only: the history is written by services and never edited by hand."""
 
     list_display = ["device", "kind", "occurred_at", "actor", "from_status", "to_status", "to_location"]
@@ -178,7 +184,6 @@ class CustodyEventAdmin(AppendOnlyAdminMixin, admin.ModelAdmin):  # type: ignore
         "ticket",
     ]
     list_select_related = ["device", "actor", "from_location", "to_location"]
-    show_full_result_count = False
 
 
 class LocationAuditScanInline(admin.TabularInline):  # type: ignore[type-arg]

@@ -8,6 +8,7 @@ import django_filters
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from core.widgets import MemoSelect
 from fleet.choices import DeviceStatus, DeviceType, WarrantyState
 from fleet.models import Device, DeviceModel, Location, Manufacturer
 
@@ -21,9 +22,11 @@ def normalise_identifier(value: str) -> str:
 
 class DeviceFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", label="Asset tag or serial starts with")
-    location = django_filters.ModelChoiceFilter(queryset=Location.objects.all())
-    status = django_filters.MultipleChoiceFilter(choices=DeviceStatus.choices)
-    model = django_filters.ModelChoiceFilter(queryset=DeviceModel.objects.all())
+    location = django_filters.ModelChoiceFilter(queryset=Location.objects.all(), widget=MemoSelect)
+    # A device has one status: the filter cannot duplicate rows, so no DISTINCT (which made
+    # PostgreSQL sort and compare all 22 columns of every match).
+    status = django_filters.MultipleChoiceFilter(choices=DeviceStatus.choices, distinct=False)
+    model = django_filters.ModelChoiceFilter(queryset=DeviceModel.objects.all(), widget=MemoSelect)
     manufacturer = django_filters.ModelChoiceFilter(queryset=Manufacturer.objects.all())
     device_type = django_filters.ChoiceFilter(field_name="model__device_type", choices=DeviceType.choices)
     aue_year = django_filters.NumberFilter(method="filter_aue_year", label="AUE year")
@@ -55,10 +58,14 @@ class DeviceFilterSet(django_filters.FilterSet):
         if not 2000 <= year <= 2100:
             return queryset.none()
         start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
-        # The device's own date from Google wins over its model's month.
+        # The device's own date from Google wins over its model's month. The models are a few
+        # dozen rows: their ids first, so the devices are found through indexes (model, and the
+        # per-device date) rather than by joining every device to its model.
+        model_ids = list(
+            DeviceModel.objects.filter(aue_month__range=(start, end)).values_list("pk", flat=True)
+        )
         return queryset.filter(
-            Q(aue_override__range=(start, end))
-            | Q(aue_override__isnull=True, model__aue_month__range=(start, end))
+            Q(aue_override__range=(start, end)) | Q(aue_override__isnull=True, model_id__in=model_ids)
         )
 
     def filter_warranty(self, queryset: QuerySet[Device], name: str, value: str) -> QuerySet[Device]:

@@ -220,6 +220,8 @@ class Device(TimeStampedModel):
             models.Index(fields=["status", "location"], name="device_status_location_idx"),
             models.Index(fields=["location", "status"], name="device_location_status_idx"),
             models.Index(fields=["model", "status"], name="device_model_status_idx"),
+            # The AUE-year filter: Google's per-device date, when it has one.
+            models.Index(fields=["aue_override"], name="device_aue_override_idx"),
         ]
 
     def __str__(self) -> str:
@@ -313,7 +315,11 @@ class CustodyEvent(models.Model):
 
     class Meta:
         ordering = ["-occurred_at", "-pk"]
-        indexes = [models.Index(fields=["device", "occurred_at"], name="custody_device_time_idx")]
+        indexes = [
+            models.Index(fields=["device", "occurred_at"], name="custody_device_time_idx"),
+            # The admin's newest-first list and keyset pages by (occurred_at, id).
+            models.Index(fields=["occurred_at", "id"], name="custody_time_id_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.device_id} {self.kind} at {self.occurred_at:%Y-%m-%d %H:%M}"

@@ -25,7 +25,7 @@ class PartForecastAdmin(AuditedModelAdmin):
     list_display = ["run", "part", "horizon_weeks", "point", "method", "reorder_point", "suggested_order"]
     list_filter = ["method"]
     raw_id_fields = ["run", "part"]
-    list_select_related = ["part"]
+    list_select_related = ["run", "part"]
 
 
 @admin.register(models.ReorderSuggestion)
@@ -40,7 +40,7 @@ class ReorderSuggestionAdmin(AuditedModelAdmin):
         "suggested_quantity",
     ]
     raw_id_fields = ["run", "part", "stock_location", "purchase_order"]
-    list_select_related = ["part", "stock_location"]
+    list_select_related = ["run", "part", "stock_location"]
 
 
 @admin.register(models.ServiceLevelTarget)

@@ -1,8 +1,10 @@
 from django.urls import path
 
-from portal.views import home
+from portal.views import floor, home
 
 app_name = "portal"
 urlpatterns = [
     path("", home.home, name="home"),
+    # The floor page of the crawl bench (bench/crawl_bench.py); in no menu.
+    path("floor/", floor.floor, name="floor"),
 ]

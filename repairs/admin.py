@@ -10,7 +10,13 @@ from django.http import HttpRequest
 from django.template.response import TemplateResponse
 
 from accounts.models import User
-from core.admin import AppendOnlyAdminMixin, AuditedModelAdmin, run_service, service_action_form
+from core.admin import (
+    AppendOnlyAdminMixin,
+    AuditedModelAdmin,
+    BigTableAdminMixin,
+    run_service,
+    service_action_form,
+)
 from repairs import models
 from repairs.choices import TicketStatus
 from repairs.services import loans as loan_services
@@ -52,7 +58,7 @@ class TicketMoveForm(forms.Form):
 
 
 @admin.register(models.Ticket)
-class TicketAdmin(AuditedModelAdmin):
+class TicketAdmin(BigTableAdminMixin, AuditedModelAdmin):
     """Tickets open in the app (``ticket_open`` moves the device into repair); their status moves
     only through the workflow service, by the action below."""
 
@@ -62,7 +68,6 @@ class TicketAdmin(AuditedModelAdmin):
     readonly_fields = TICKET_STATE_FIELDS
     list_select_related = ["device", "assignee"]
     inlines = [TicketEventInline]
-    show_full_result_count = False
     actions = ["move_to_status"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -100,13 +105,14 @@ class TicketAdmin(AuditedModelAdmin):
 
 
 @admin.register(models.TicketEvent)
-class TicketEventAdmin(AppendOnlyAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
-    """Append-only history: written by services, never edited in the admin."""
+class TicketEventAdmin(BigTableAdminMixin, AppendOnlyAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+    """Append-only history: written by services, never edited in the admin. Listed in the
+    model's (occurred_at, id) order, which ticketevent_time_id_idx serves."""
 
     list_display = ["ticket", "kind", "from_status", "to_status", "actor", "occurred_at"]
     list_filter = ["kind"]
+    list_select_related = ["ticket", "actor"]
     raw_id_fields = ["ticket", "actor"]
-    show_full_result_count = False
 
 
 @admin.register(models.Vendor)
@@ -127,6 +133,7 @@ class PartAdmin(AuditedModelAdmin):
         "is_demo",
     ]
     list_filter = ["category", "is_demo", "vendor"]
+    list_select_related = ["vendor"]
     search_fields = ["^part_number", "description"]
     filter_horizontal = ["compatible_models"]
 
@@ -136,6 +143,7 @@ class StockLocationAdmin(AuditedModelAdmin):
     list_display = ["code", "name", "kind", "location", "technician"]
     list_filter = ["kind"]
     raw_id_fields = ["location", "technician"]
+    list_select_related = ["location", "technician"]
 
 
 @admin.register(models.StockLevel)
@@ -149,13 +157,12 @@ class StockLevelAdmin(AppendOnlyAdminMixin, admin.ModelAdmin):  # type: ignore[t
 
 
 @admin.register(models.StockMovement)
-class StockMovementAdmin(AppendOnlyAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+class StockMovementAdmin(BigTableAdminMixin, AppendOnlyAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
     """The stock ledger: append-only, written by the stock services."""
 
     list_display = ["occurred_at", "kind", "part", "stock_location", "quantity", "ticket", "actor"]
     list_filter = ["kind", "stock_location"]
-    list_select_related = ["part", "stock_location", "actor"]
-    show_full_result_count = False
+    list_select_related = ["part", "stock_location", "ticket", "actor"]
 
 
 class PurchaseOrderLineInline(admin.TabularInline):  # type: ignore[type-arg]
@@ -221,7 +228,8 @@ class LoanAdmin(AuditedModelAdmin):
     list_display = ["loaner", "ticket", "borrower_id", "checked_out_at", "returned_at"]
     raw_id_fields = ["loaner", "ticket", "checked_out_by", "returned_to"]
     readonly_fields = LOAN_FIELDS
-    list_select_related = ["loaner"]
+    list_select_related = ["loaner", "ticket"]
+    show_full_result_count = False
     actions = ["take_back"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:

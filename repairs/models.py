@@ -119,7 +119,11 @@ class TicketEvent(models.Model):
 
     class Meta:
         ordering = ["occurred_at", "pk"]
-        indexes = [models.Index(fields=["ticket", "occurred_at"], name="ticketevent_ticket_time_idx")]
+        indexes = [
+            models.Index(fields=["ticket", "occurred_at"], name="ticketevent_ticket_time_idx"),
+            # The admin's list in time order and keyset pages by (occurred_at, id).
+            models.Index(fields=["occurred_at", "id"], name="ticketevent_time_id_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.ticket_id} {self.kind} {self.from_status} -> {self.to_status}"
@@ -248,6 +252,8 @@ class StockMovement(models.Model):
         ]
         indexes = [
             models.Index(fields=["part", "occurred_at"], name="stockmove_part_time_idx"),
+            # The ledger newest first, paged by (occurred_at, id).
+            models.Index(fields=["occurred_at", "id"], name="stockmove_time_id_idx"),
             models.Index(fields=["stock_location", "part"], name="stockmove_location_part_idx"),
         ]
 
@@ -368,6 +374,8 @@ class Loan(TimeStampedModel):
                 fields=["loaner"], condition=Q(returned_at__isnull=True), name="loan_one_open_per_loaner"
             ),
         ]
+        # The admin's default order (newest first, then id): without it every loan was sorted.
+        indexes = [models.Index(fields=["checked_out_at", "id"], name="loan_checked_out_id_idx")]
 
     def __str__(self) -> str:
         return f"Loaner {self.loaner_id} for ticket {self.ticket_id}"

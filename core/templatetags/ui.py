@@ -53,6 +53,14 @@ def count(value: object) -> str:
 
 
 @register.filter
+def row_count(paginator: object) -> str:
+    """A list's row count, or "more than 10,000" when its paginator stopped counting there
+    (``core.pagination.CappedPaginator``)."""
+    total = count(getattr(paginator, "count", None))
+    return f"more than {total}" if getattr(paginator, "is_capped", False) else total
+
+
+@register.filter
 def qty(value: object) -> str:
     """A quantity as people write it: 3, 2.5, 1,250 (no trailing zeros, at most two decimals)."""
     number = _decimal(value)

@@ -7,6 +7,7 @@ from django import forms
 from django.db.models import F, Q, QuerySet
 
 from core.models import MAX_ID
+from core.widgets import MemoSelect
 from fleet.models import DeviceModel
 from repairs.choices import PartCategory, PurchaseOrderStatus, StockMovementKind
 from repairs.models import Part, PurchaseOrder, StockLevel, StockLocation, StockMovement, Vendor
@@ -45,8 +46,8 @@ class PartFilterSet(django_filters.FilterSet):
 
 
 class StockLevelFilterSet(django_filters.FilterSet):
-    part = django_filters.ModelChoiceFilter(queryset=Part.objects.all())
-    stock_location = django_filters.ModelChoiceFilter(queryset=StockLocation.objects.all())
+    part = django_filters.ModelChoiceFilter(queryset=Part.objects.all(), widget=MemoSelect)
+    stock_location = django_filters.ModelChoiceFilter(queryset=StockLocation.objects.all(), widget=MemoSelect)
     category = django_filters.ChoiceFilter(field_name="part__category", choices=PartCategory.choices)
     low = django_filters.BooleanFilter(
         method="filter_low", label="At or below reorder point", widget=yes_no_select()
@@ -66,8 +67,8 @@ class StockLevelFilterSet(django_filters.FilterSet):
 
 
 class StockMovementFilterSet(django_filters.FilterSet):
-    part = django_filters.ModelChoiceFilter(queryset=Part.objects.all())
-    stock_location = django_filters.ModelChoiceFilter(queryset=StockLocation.objects.all())
+    part = django_filters.ModelChoiceFilter(queryset=Part.objects.all(), widget=MemoSelect)
+    stock_location = django_filters.ModelChoiceFilter(queryset=StockLocation.objects.all(), widget=MemoSelect)
     kind = django_filters.MultipleChoiceFilter(choices=StockMovementKind.choices)
     ticket = django_filters.NumberFilter(
         field_name="ticket_id", min_value=1, max_value=MAX_ID, label="Ticket number"
@@ -87,7 +88,7 @@ class StockMovementFilterSet(django_filters.FilterSet):
 class PurchaseOrderFilterSet(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=PurchaseOrderStatus.choices)
     vendor = django_filters.ModelChoiceFilter(queryset=Vendor.objects.all())
-    ship_to = django_filters.ModelChoiceFilter(queryset=StockLocation.objects.all())
+    ship_to = django_filters.ModelChoiceFilter(queryset=StockLocation.objects.all(), widget=MemoSelect)
 
     class Meta:
         model = PurchaseOrder

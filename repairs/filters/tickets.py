@@ -6,6 +6,7 @@ import django_filters
 from django.db.models import Q, QuerySet
 
 from accounts.models import User
+from core.widgets import MemoSelect
 from fleet.filters import normalise_identifier
 from fleet.models import Location
 from repairs.choices import OPEN_TICKET_STATUSES, Priority, SupportTier, Symptom, TicketStatus
@@ -17,16 +18,17 @@ OPEN_CHOICES = [("open", "Open"), ("closed", "Finished")]
 
 class TicketFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", label="Device asset tag or serial starts with")
-    status = django_filters.MultipleChoiceFilter(choices=TicketStatus.choices)
+    # One status per ticket: the filter cannot duplicate rows, so no DISTINCT.
+    status = django_filters.MultipleChoiceFilter(choices=TicketStatus.choices, distinct=False)
     state = django_filters.ChoiceFilter(choices=OPEN_CHOICES, method="filter_state", label="Open or finished")
     symptom = django_filters.ChoiceFilter(choices=Symptom.choices)
     tier = django_filters.ChoiceFilter(choices=SupportTier.choices)
     priority = django_filters.ChoiceFilter(choices=Priority.choices)
-    assignee = django_filters.ModelChoiceFilter(queryset=User.objects.all())
+    assignee = django_filters.ModelChoiceFilter(queryset=User.objects.all(), widget=MemoSelect)
     unassigned = django_filters.BooleanFilter(
         field_name="assignee", lookup_expr="isnull", label="Unassigned", widget=yes_no_select()
     )
-    location = django_filters.ModelChoiceFilter(queryset=Location.objects.all())
+    location = django_filters.ModelChoiceFilter(queryset=Location.objects.all(), widget=MemoSelect)
     ordering = django_filters.OrderingFilter(
         fields=(
             ("opened_at", "opened_at"),

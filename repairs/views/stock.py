@@ -20,6 +20,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from accounts.views import HtmxHttpRequest
 from core.exceptions import DomainError
 from core.htmx import domain_error_status, is_partial
+from core.pagination import keyset_page
 from repairs import permissions, selectors
 from repairs.filters.stock import PartFilterSet, StockLevelFilterSet, StockMovementFilterSet
 from repairs.forms.stock import StockAdjustForm, StockTransferForm, UsageFilterForm
@@ -117,7 +118,8 @@ def stock_movement_list(request: HtmxHttpRequest) -> HttpResponse:
     _require_view(request)
     filterset = StockMovementFilterSet(request.GET, queryset=selectors.stock_movement_list())
     movements = filterset.qs if filterset.is_valid() else selectors.stock_movement_list().none()
-    page = Paginator(movements, PER_PAGE).get_page(request.GET.get("page"))
+    # Keyset pages: an OFFSET deep into 850,000 movements read every row it skipped.
+    page = keyset_page(movements, cursor=request.GET.get("after"), per_page=PER_PAGE)
     context = {"filterset": filterset, "page": page, "query": _query(request)}
     return _list_response(request, "repairs/stock_movement_list.html", "movement-results", context)
 

@@ -27,6 +27,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from accounts.views import HtmxHttpRequest
 from core.exceptions import DomainError
 from core.htmx import domain_error_status, is_partial
+from core.pagination import CappedPaginator
 from fleet.selectors import devices as fleet_selectors
 from repairs import permissions, selectors
 from repairs.choices import OPEN_TICKET_STATUSES, TicketStatus
@@ -77,7 +78,8 @@ def ticket_list(request: HtmxHttpRequest) -> HttpResponse:
     _require_view(request)
     filterset = selectors.ticket_filterset(user=request.user, filters=request.GET)
     rows = filterset.qs if filterset.is_valid() else Ticket.objects.none()
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    # A district holds a million tickets: count at most 10,000 of them ("more than 10,000").
+    page = CappedPaginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     context = {

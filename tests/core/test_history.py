@@ -88,4 +88,4 @@ def test_history_on_sqlite_is_empty_and_the_app_still_runs(login, technician):
     assert not selectors.history_recorded()
     assert list(selectors.history_of(device)) == []
     body = login(technician).get(reverse("api:device-history", args=[device.pk])).json()
-    assert body == {"count": 0, "next": None, "previous": None, "results": []}
+    assert body == {"count": 0, "count_is_capped": False, "next": None, "previous": None, "results": []}

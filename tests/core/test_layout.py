@@ -40,7 +40,7 @@ APP_PARTS = {
     "fixtures",
 }
 # core is the project's primitives: the exceptions every app raises, htmx helpers, middleware.
-CORE_PARTS = {"exceptions.py", "htmx.py", "middleware.py"}
+CORE_PARTS = {"exceptions.py", "htmx.py", "middleware.py", "pagination.py", "widgets.py"}
 PACKAGES = {"services", "selectors", "forms", "filters", "views", "api", "domain", "templatetags"}
 SECOND_CONVENTIONS = ("_views", "_forms", "_filters", "_serializers", "_services", "_selectors")
 

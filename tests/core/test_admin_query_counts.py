@@ -1,0 +1,106 @@
+"""Every admin changelist makes a fixed number of queries, whatever the number of rows on the page.
+
+Thirty rows of every model (each with its own related rows, as the factories make them), then each
+changelist at 3 and at 30 rows a page: the two counts must be equal (no query per row) and at most
+the pinned number, so a new column that reads a relation without ``list_select_related`` fails here.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+import pytest
+from django.contrib import admin
+from django.db import connection
+from django.db.models import Model
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from accounts.models import User
+from tests.accounts.factories import (
+    OvertimeDelegationFactory,
+    OvertimeRequestEventFactory,
+    StaffProfileFactory,
+    TimeEntryFactory,
+    TimesheetFactory,
+    UserFactory,
+)
+from tests.core.admin_support import admin_url
+from tests.fleet.factories import (
+    CustodyEventFactory,
+    ImportMappingFactory,
+    LoanFactory,
+    LocationAuditScanFactory,
+    LocationFactory,
+)
+from tests.forecasting.factories import PartForecastFactory, ReorderSuggestionFactory
+from tests.repairs.factories import (
+    PurchaseOrderLineFactory,
+    StockLevelFactory,
+    StockLocationFactory,
+    StockMovementFactory,
+    TicketEventFactory,
+    TicketFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+log = logging.getLogger(__name__)
+
+ROWS = 30
+# Queries for one changelist page (session, user, count, rows, filters' choices...). Raise one
+# only with a reason; a count that differs between 3 and 30 rows a page fails regardless.
+PINNED: dict[str, int] = {}
+DEFAULT_PIN = 8
+
+
+def _changelists() -> list[type[Model]]:
+    return sorted(admin.site._registry, key=lambda model: model._meta.label_lower)
+
+
+def _queries(client: Client, model: type[Model], per_page: int, monkeypatch: pytest.MonkeyPatch) -> int:
+    monkeypatch.setattr(admin.site._registry[model], "list_per_page", per_page)
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(admin_url(model, "changelist"))
+    assert response.status_code == 200, f"{model._meta.label}: {response.status_code}"
+    return len(captured)
+
+
+def test_admin_changelist_query_count_does_not_grow_with_rows(
+    superuser: User, login: Callable[[User], Client], monkeypatch: pytest.MonkeyPatch
+):
+    for factory in (
+        StaffProfileFactory,
+        OvertimeDelegationFactory,
+        OvertimeRequestEventFactory,
+        TimeEntryFactory,
+        TimesheetFactory,
+        CustodyEventFactory,
+        ImportMappingFactory,
+        LoanFactory,
+        LocationAuditScanFactory,
+        TicketEventFactory,
+        StockLevelFactory,
+        StockMovementFactory,
+        PurchaseOrderLineFactory,
+        PartForecastFactory,
+        ReorderSuggestionFactory,
+    ):
+        factory.create_batch(ROWS)
+    # Optional relations filled too, so a column that reads one is caught.
+    for _ in range(ROWS):
+        StockMovementFactory.create(ticket=TicketFactory.create())
+        StockLocationFactory.create(location=LocationFactory.create(), technician=UserFactory.create())
+    client = login(superuser)
+    problems = []
+    for model in _changelists():
+        label = model._meta.label_lower
+        few, many = _queries(client, model, 3, monkeypatch), _queries(client, model, ROWS, monkeypatch)
+        rows = model._default_manager.count()
+        log.info("%s: %d rows, %d queries at 3 a page, %d at %d", label, rows, few, many, ROWS)
+        if few != many:
+            problems.append(f"{label}: {few} queries for 3 rows, {many} for {min(rows, ROWS)}")
+        if many > PINNED.get(label, DEFAULT_PIN):
+            problems.append(f"{label}: {many} queries, pinned at {PINNED.get(label, DEFAULT_PIN)}")
+    assert not problems, "\n".join(problems)
