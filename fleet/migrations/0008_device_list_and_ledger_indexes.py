@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('fleet', '0006_import_variants_and_mappings'),
+        ('fleet', '0007_report_summaries'),
         ('repairs', '0003_history'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

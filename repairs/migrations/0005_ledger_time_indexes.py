@@ -7,8 +7,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('fleet', '0007_device_list_and_ledger_indexes'),
-        ('repairs', '0003_history'),
+        ('fleet', '0008_device_list_and_ledger_indexes'),
+        ('repairs', '0004_part_usage_tally'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
