@@ -1,5 +1,12 @@
 """Write a checked plan in bulk: new devices with their "imported" custody event, then updates.
 
+On PostgreSQL the new devices go through ``COPY`` into a temporary staging table (dropped at
+commit) and reach ``fleet_device`` by one ``INSERT ... SELECT``, whose ``RETURNING`` feeds their
+custody events in the same statement; the variant candidates follow by one more. Every statement
+runs on Django's cursor inside the import's transaction, so all or nothing still holds and the
+history triggers get the caller's pghistory context as the ORM's writes do (``COPY`` only fills
+the staging table, which has no history). SQLite creates them with ``bulk_create``.
+
 Rows were validated column by column while planning (lengths, serial formats, choices) and unique
 values were checked against the file and the database in bulk, so ``full_clean()`` per device,
 with its per-row uniqueness queries, is skipped on purpose: it would cost 750,000 queries at
@@ -8,10 +15,14 @@ district scale. The unique constraints still stand behind this.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
 
+from django.db import connection
 from django.db.models import F
 from django.utils import timezone
 
@@ -37,6 +48,26 @@ def write_plan(plan: Plan, *, actor: User | None, reason: str, progress: Progres
     new = list(plan.new())
     updates = list(plan.updates())
     total = len(new) + len(updates)
+    if connection.vendor == "postgresql":
+        _copy_new(new, actor=actor, reason=reason, now=now, progress=progress, total=total)
+    else:
+        _create_new(new, actor=actor, reason=reason, now=now, progress=progress, total=total)
+    _write_updates(updates, actor=actor, reason=reason, now=now)
+    progress.update(phase=WRITING, done=total, total=total)
+    settled = [draft for draft in updates if "variant_confirmed" in (draft.changes or {})]
+    Candidates.objects.filter(device_id__in=[draft.existing_id for draft in settled]).delete()
+    _write_candidates((Device(pk=draft.existing_id), draft) for draft in settled)
+
+
+def _create_new(
+    new: Sequence[Draft],
+    *,
+    actor: User | None,
+    reason: str,
+    now: dt.datetime,
+    progress: Progress,
+    total: int,
+) -> None:
     done = 0
     for batch in chunked(new, BATCH):
         devices = Device.objects.bulk_create([_new_device(draft) for draft in batch])
@@ -58,11 +89,118 @@ def write_plan(plan: Plan, *, actor: User | None, reason: str, progress: Progres
         )
         done += len(batch)
         progress.update(phase=WRITING, done=done, total=total)
-    _write_updates(updates, actor=actor, reason=reason, now=now)
-    progress.update(phase=WRITING, done=total, total=total)
-    settled = [draft for draft in updates if "variant_confirmed" in (draft.changes or {})]
-    Candidates.objects.filter(device_id__in=[draft.existing_id for draft in settled]).delete()
-    _write_candidates((Device(pk=draft.existing_id), draft) for draft in settled)
+
+
+# The columns a new device's row sets; every other column gets the constant in NEW_CONSTANTS.
+STAGED = (
+    ("row", "integer"),
+    ("asset_tag", "text"),
+    ("serial", "text"),
+    ("manufacturer_id", "bigint"),
+    ("model_id", "bigint"),
+    ("status", "text"),
+    ("location_id", "bigint"),
+    ("assignee_kind", "text"),
+    ("assignee_id", "text"),
+    ("variant_confirmed", "boolean"),
+    ("google_device_id", "text"),
+    ("org_unit_path", "text"),
+    ("os_version", "text"),
+    ("last_sync", "timestamptz"),
+    ("aue_override", "date"),
+    ("purchase_date", "date"),
+    ("purchase_order_number", "text"),
+    ("warranty_end", "date"),
+    ("candidate_ids", "bigint[]"),
+)
+# Text columns that are never NULL: an empty cell is the empty string, not NULL.
+NOT_NULL_TEXT = ", ".join(name for name, kind in STAGED if kind == "text" and name != "google_device_id")
+STAGING = "import_new_device"
+
+
+def _copy_new(
+    new: Sequence[Draft],
+    *,
+    actor: User | None,
+    reason: str,
+    now: dt.datetime,
+    progress: Progress,
+    total: int,
+) -> None:
+    """COPY the new devices into the staging table batch by batch, then apply them set-based."""
+    if not new:
+        return
+    columns = ", ".join(name for name, _ in STAGED)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {STAGING} ({', '.join(f'{n} {t}' for n, t in STAGED)}) ON COMMIT DROP"
+        )
+        copy = f"COPY {STAGING} ({columns}) FROM STDIN WITH (FORMAT csv, FORCE_NOT_NULL ({NOT_NULL_TEXT}))"
+        done = 0
+        for batch in chunked(new, BATCH):
+            buffer = io.StringIO()
+            csv.writer(buffer).writerows(_staged_row(draft) for draft in batch)
+            buffer.seek(0)
+            cursor.cursor.copy_expert(copy, buffer)  # the driver's cursor: Django's has no COPY
+            done += len(batch)
+            progress.update(phase=WRITING, done=done, total=total)
+        _apply_new(cursor, actor=actor, reason=reason, now=now)
+
+
+def _staged_row(draft: Draft) -> Iterator[Any]:
+    kind, assignee_id = draft.assignee or ("", "")
+    assert draft.manufacturer_id is not None and draft.model_id is not None  # a new row without problems
+    assert draft.location_id is not None
+    found = draft.values.get
+    yield from (draft.row, draft.asset_tag, draft.serial, draft.manufacturer_id, draft.model_id)
+    yield from (draft.status, draft.location_id, kind, assignee_id, draft.candidate_ids is None)
+    yield from (found("google_device_id"), found("org_unit_path", ""), found("os_version", ""))
+    yield from (found("last_sync"), found("aue_override"), found("purchase_date"))
+    yield from (found("purchase_order_number", ""), found("warranty_end"))
+    ids = draft.candidate_ids
+    yield "{" + ",".join(map(str, ids)) + "}" if ids else None
+
+
+def _apply_new(cursor: Any, *, actor: User | None, reason: str, now: dt.datetime) -> None:
+    """Insert the staged devices, their "imported" events and their variant candidates."""
+    devices, events = Device._meta.db_table, CustodyEvent._meta.db_table
+    set_columns = [name for name, _ in STAGED if name not in ("row", "candidate_ids")]
+    constants = ["is_loaner", "notes", "version", "custodian_id", "variant_confirmed_by_id"]
+    constants += ["variant_confirmed_at", "created_at", "updated_at"]
+    cursor.execute(
+        f"""
+        WITH inserted AS (
+            INSERT INTO {devices} ({", ".join(set_columns + constants)})
+            SELECT {", ".join(set_columns)}, false, '', 1, NULL, NULL, NULL, %(now)s, %(now)s
+            FROM {STAGING} ORDER BY row
+            RETURNING id, location_id, status, assignee_id
+        )
+        INSERT INTO {events} (
+            device_id, kind, occurred_at, actor_id, from_location_id, to_location_id, from_status,
+            to_status, from_custodian_id, to_custodian_id, from_assignee_id, to_assignee_id,
+            ticket_id, reason
+        )
+        SELECT id, %(kind)s, %(now)s, %(actor)s, NULL, location_id, '', status, NULL, NULL, '',
+            assignee_id, NULL, %(reason)s
+        FROM inserted ORDER BY id
+        """,
+        {
+            "now": now,
+            "kind": CustodyEventKind.IMPORTED,
+            "actor": actor.pk if actor else None,
+            "reason": reason,
+        },
+    )
+    cursor.execute(
+        f"""
+        INSERT INTO {Candidates._meta.db_table} (device_id, devicemodel_id)
+        SELECT device.id, unnest(staged.candidate_ids)
+        FROM {STAGING} staged
+        JOIN {devices} device
+            ON device.manufacturer_id = staged.manufacturer_id AND device.serial = staged.serial
+        WHERE staged.candidate_ids IS NOT NULL
+        """
+    )
 
 
 def _write_candidates(pairs: Iterable[tuple[Device, Draft]]) -> None:
