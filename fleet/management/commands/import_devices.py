@@ -52,7 +52,8 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         path: Path = options["file"]
         try:
-            data = path.read_bytes()
+            with path.open("rb"):  # the import streams the file from its path
+                pass
         except OSError as exc:
             raise CommandError(f"Cannot read {path}: {exc.strerror}.") from exc
         answers = [
@@ -63,7 +64,7 @@ class Command(BaseCommand):
             if answers:
                 importing.import_mappings_answer(answers=answers, actor=None)
             report = importing.devices_import(
-                data=data,
+                data=path,
                 actor=None,
                 file_format=options["format"],
                 dry_run=options["dry_run"],

@@ -15,11 +15,9 @@ district scale. The unique constraints still stand behind this.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db import connection
@@ -30,8 +28,9 @@ from accounts.models import User
 from fleet.choices import CustodyEventKind
 from fleet.models import CustodyEvent, Device
 from fleet.services.importing.drafts import Draft
-from fleet.services.importing.planning import Plan, chunked
+from fleet.services.importing.planning import NewRows, Plan, chunked
 from fleet.services.importing.progress import NO_PROGRESS, WRITING, Progress
+from fleet.services.importing.staging import NOT_NULL_TEXT, STAGED
 
 BATCH = 2000
 UPDATE_BATCH = 1000
@@ -45,13 +44,16 @@ Candidates = Device.variant_candidates.through
 def write_plan(plan: Plan, *, actor: User | None, reason: str, progress: Progress = NO_PROGRESS) -> None:
     """Create the new devices and update the changed ones. Call inside a transaction."""
     now = timezone.now()
-    new = list(plan.new())
-    updates = list(plan.updates())
-    total = len(new) + len(updates)
-    if connection.vendor == "postgresql":
-        _copy_new(new, actor=actor, reason=reason, now=now, progress=progress, total=total)
-    else:
-        _create_new(new, actor=actor, reason=reason, now=now, progress=progress, total=total)
+    updates = plan.updates
+    total = plan.new_count + len(updates)
+    try:
+        if plan.new.file is not None:
+            _copy_new(plan.new, actor=actor, reason=reason, now=now, progress=progress, total=total)
+        else:
+            new = [draft for draft in plan.new.drafts if draft.row not in plan.new.excluded]
+            _create_new(new, actor=actor, reason=reason, now=now, progress=progress, total=total)
+    finally:
+        plan.new.close()
     _write_updates(updates, actor=actor, reason=reason, now=now)
     progress.update(phase=WRITING, done=total, total=total)
     settled = [draft for draft in updates if "variant_confirmed" in (draft.changes or {})]
@@ -91,35 +93,11 @@ def _create_new(
         progress.update(phase=WRITING, done=done, total=total)
 
 
-# The columns a new device's row sets; every other column gets the constant in NEW_CONSTANTS.
-STAGED = (
-    ("row", "integer"),
-    ("asset_tag", "text"),
-    ("serial", "text"),
-    ("manufacturer_id", "bigint"),
-    ("model_id", "bigint"),
-    ("status", "text"),
-    ("location_id", "bigint"),
-    ("assignee_kind", "text"),
-    ("assignee_id", "text"),
-    ("variant_confirmed", "boolean"),
-    ("google_device_id", "text"),
-    ("org_unit_path", "text"),
-    ("os_version", "text"),
-    ("last_sync", "timestamptz"),
-    ("aue_override", "date"),
-    ("purchase_date", "date"),
-    ("purchase_order_number", "text"),
-    ("warranty_end", "date"),
-    ("candidate_ids", "bigint[]"),
-)
-# Text columns that are never NULL: an empty cell is the empty string, not NULL.
-NOT_NULL_TEXT = ", ".join(name for name, kind in STAGED if kind == "text" and name != "google_device_id")
 STAGING = "import_new_device"
 
 
 def _copy_new(
-    new: Sequence[Draft],
+    new: NewRows,
     *,
     actor: User | None,
     reason: str,
@@ -127,38 +105,30 @@ def _copy_new(
     progress: Progress,
     total: int,
 ) -> None:
-    """COPY the new devices into the staging table batch by batch, then apply them set-based."""
-    if not new:
+    """COPY the spilled rows into the staging table, then apply them set-based."""
+    if not new.count or new.file is None:
         return
     columns = ", ".join(name for name, _ in STAGED)
     with connection.cursor() as cursor:
+        # Dropped at the end as well as at commit: an outer transaction may import twice.
+        cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{STAGING}")
         cursor.execute(
             f"CREATE TEMPORARY TABLE {STAGING} ({', '.join(f'{n} {t}' for n, t in STAGED)}) ON COMMIT DROP"
         )
-        copy = f"COPY {STAGING} ({columns}) FROM STDIN WITH (FORMAT csv, FORCE_NOT_NULL ({NOT_NULL_TEXT}))"
-        done = 0
-        for batch in chunked(new, BATCH):
-            buffer = io.StringIO()
-            csv.writer(buffer).writerows(_staged_row(draft) for draft in batch)
-            buffer.seek(0)
-            cursor.cursor.copy_expert(copy, buffer)  # the driver's cursor: Django's has no COPY
-            done += len(batch)
-            progress.update(phase=WRITING, done=done, total=total)
+        new.file.flush()
+        new.file.seek(0)
+        # The driver's cursor: Django's has no COPY. The staging table has no history to attach.
+        cursor.cursor.copy_expert(
+            f"COPY {STAGING} ({columns}) FROM STDIN WITH (FORMAT csv, FORCE_NOT_NULL ({NOT_NULL_TEXT}))",
+            new.file,
+            size=1024 * 1024,
+        )
+        progress.update(phase=WRITING, done=0, total=total)
+        if new.excluded:
+            cursor.execute(f"DELETE FROM {STAGING} WHERE row = ANY(%s)", [sorted(new.excluded)])
         _apply_new(cursor, actor=actor, reason=reason, now=now)
-
-
-def _staged_row(draft: Draft) -> Iterator[Any]:
-    kind, assignee_id = draft.assignee or ("", "")
-    assert draft.manufacturer_id is not None and draft.model_id is not None  # a new row without problems
-    assert draft.location_id is not None
-    found = draft.values.get
-    yield from (draft.row, draft.asset_tag, draft.serial, draft.manufacturer_id, draft.model_id)
-    yield from (draft.status, draft.location_id, kind, assignee_id, draft.candidate_ids is None)
-    yield from (found("google_device_id"), found("org_unit_path", ""), found("os_version", ""))
-    yield from (found("last_sync"), found("aue_override"), found("purchase_date"))
-    yield from (found("purchase_order_number", ""), found("warranty_end"))
-    ids = draft.candidate_ids
-    yield "{" + ",".join(map(str, ids)) + "}" if ids else None
+        cursor.execute(f"DROP TABLE {STAGING}")
+    progress.update(phase=WRITING, done=new.count - len(new.excluded), total=total)
 
 
 def _apply_new(cursor: Any, *, actor: User | None, reason: str, now: dt.datetime) -> None:
