@@ -3,6 +3,8 @@ PostgreSQL new devices through COPY and set-based SQL with their history and its
 
 from __future__ import annotations
 
+import io
+
 import pghistory
 import pytest
 
@@ -155,3 +157,17 @@ def test_two_imports_in_one_transaction_both_write(ref):
 
     assert sorted(Device.objects.values_list("asset_tag", flat=True)) == ["CB-1", "CB-2"]
     assert CustodyEvent.objects.count() == 2
+
+
+def test_command_counts_every_finding_beyond_those_kept(ref, tmp_path, monkeypatch):
+    from django.core.management import call_command
+
+    monkeypatch.setattr(planning, "ISSUES_KEPT", 2)
+    path = tmp_path / "cros.csv"
+    path.write_bytes(many(4, user="teacher@district.example.org"))
+    out = io.StringIO()
+
+    call_command("import_devices", str(path), "--dry-run", stdout=out)
+
+    assert "Notes (8):" in out.getvalue()  # a note on the user and one on the variant, per row
+    assert "... and 4 more (--verbosity 2 lists up to 1,000 of each kind)" in out.getvalue()

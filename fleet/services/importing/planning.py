@@ -70,13 +70,15 @@ Rows = Iterable[tuple[int, list[str]]]
 
 
 class NewRows:
-    """The devices the import creates: CSV rows in a temporary file for ``COPY`` (``spill``), or drafts."""
+    """The devices the import creates: CSV rows in a temporary file for ``COPY`` (``spill``), drafts
+    (``keep``), or only their number (a dry run)."""
 
-    def __init__(self, *, spill: bool) -> None:
+    def __init__(self, *, spill: bool, keep: bool = True) -> None:
         self.count = 0
+        self.keep = keep
         self.drafts: list[Draft] = []
         self.file: IO[str] | None = None
-        if spill:
+        if spill and keep:
             self.file = tempfile.TemporaryFile("w+", encoding="utf-8", newline="")  # noqa: SIM115
             self._writer = csv.writer(self.file)
         # Rows flagged after they were added (repeated keys): never written.
@@ -84,10 +86,10 @@ class NewRows:
 
     def add(self, draft: Draft) -> None:
         self.count += 1
-        if self.file is None:
-            self.drafts.append(draft)
-        else:
+        if self.file is not None:
             self._writer.writerow(staged_row(draft))
+        elif self.keep:
+            self.drafts.append(draft)
 
     def close(self) -> None:
         if self.file is not None:
@@ -239,14 +241,16 @@ def plan_import(
     progress: Progress = NO_PROGRESS,
     total: int = 0,
     spill: bool = False,
+    keep_new: bool = True,
 ) -> Plan:
     """Every non-blank row checked and compared with the devices already stored, a chunk at a time.
 
     ``rows`` reads the file from the start each call (a second time only when keys repeat);
     ``total`` is the expected number of rows, for progress; ``spill`` keeps new devices as CSV
-    rows in a temporary file (for ``COPY``) rather than drafts.
+    rows in a temporary file (for ``COPY``) rather than drafts; without ``keep_new`` (a dry run)
+    they are only counted.
     """
-    plan = Plan(catalogue=catalogue, new=NewRows(spill=spill))
+    plan = Plan(catalogue=catalogue, new=NewRows(spill=spill, keep=keep_new))
     keys = _Keys()
     default_id = default_location.pk if default_location else None
     chunk: list[Draft] = []

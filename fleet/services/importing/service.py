@@ -62,7 +62,8 @@ def devices_import(
         default_location=location,
         progress=progress,
         total=table.lines,
-        spill=connection.vendor == "postgresql" and not dry_run,
+        spill=connection.vendor == "postgresql",
+        keep_new=not dry_run,
     )
     if not plan.rows:
         raise ImportFileError("The file has a header row but no devices.")
