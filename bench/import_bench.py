@@ -1,7 +1,15 @@
 """Time ``import_devices`` on a generated 250,000-row GAM file against an existing PostgreSQL database.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/fleetdesk_district \\
-        .venv/bin/python bench/import_bench.py [--rows 250000] [--keep-file PATH] [--no-cleanup]
+        .venv/bin/python bench/import_bench.py [--rows 250000] [--keep-file PATH] [--no-cleanup] \\
+        [--memory-rows 1000000] [--only-first]
+
+Each phase is set beside a raw ``COPY`` of the same file into a temporary table of text columns
+(the floor: parsing and checking nothing), as a ratio. ``--memory-rows N`` first runs the first
+import of an N-row file in a child process (``--only-first``) and reports that process's peak
+resident memory: ``getrusage`` and ``/proc``'s VmHWM. It runs before anything else because Linux
+carries the forked copy's peak (the parent's size at that moment) into the child's ``getrusage``
+figure; VmHWM counts only the child's own program. Figures: ``bench/README.md``.
 
 The file looks like ``gam print cros`` output for the district's ChromeOS devices: valid serials
 for each manufacturer, models from the database named the way Google names them (the model's
@@ -24,6 +32,7 @@ import io
 import os
 import random
 import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -42,7 +51,7 @@ import django  # noqa: E402
 django.setup()
 
 from django.core.management import call_command  # noqa: E402
-from django.db import connection  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
 
 from fleet.choices import DeviceType, LocationKind  # noqa: E402
 from fleet.models import CustodyEvent, Device, DeviceModel, Location, Manufacturer  # noqa: E402
@@ -234,6 +243,40 @@ def timed_import(path: Path, *options: str) -> tuple[float, int, str]:
     return seconds, queries[0], summary
 
 
+def raw_copy(path: Path) -> float:
+    """Seconds to COPY the file as it is into a temporary table of text columns, then roll back."""
+    columns = ", ".join(f'"{name}" text' for name in HEADER)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"CREATE TEMPORARY TABLE bench_raw_copy ({columns}) ON COMMIT DROP")
+        start = time.perf_counter()
+        with path.open(encoding="utf-8") as handle:
+            cursor.cursor.copy_expert("COPY bench_raw_copy FROM STDIN WITH (FORMAT csv, HEADER true)", handle)
+        seconds = time.perf_counter() - start
+        transaction.set_rollback(True)
+    return seconds
+
+
+def peak_memory() -> str:
+    """Peak resident memory: getrusage's, and /proc's VmHWM (this program's own since exec)."""
+    peak = f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB (getrusage)"
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                peak += f", {int(line.split()[1]) / 1024:,.0f} MB (VmHWM)"
+    return peak
+
+
+def child_peak(rows: int) -> str:
+    """The first import of a ``rows``-row file in a child process: its output's memory line."""
+    command = [sys.executable, __file__, "--rows", str(rows), "--only-first"]
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    lines = result.stdout.splitlines()
+    if result.returncode:
+        return f"child failed ({result.returncode}): {result.stderr.strip().splitlines()[-1:]}"
+    return " | ".join(line for line in lines if line.startswith(("first import", "peak memory")))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -241,10 +284,18 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=250_000)
     parser.add_argument("--keep-file", type=Path, help="Write the generated file here and keep it.")
     parser.add_argument("--no-cleanup", action="store_true", help="Leave the imported devices in place.")
+    parser.add_argument("--only-first", action="store_true", help="Only the first import.")
+    parser.add_argument(
+        "--memory-rows", type=int, default=0, help="Also measure the peak memory of importing this many rows."
+    )
     args = parser.parse_args()
 
     if connection.vendor != "postgresql":
         sys.exit("This benchmark needs PostgreSQL: set DATABASE_URL=postgres://…")
+    if args.memory_rows:
+        # First, while this process is small: Linux carries the peak of the forked copy of this
+        # process into the child's getrusage figure (VmHWM, the child's own, does not).
+        print(f"{args.memory_rows:,} rows in a child process: {child_peak(args.memory_rows)}")
     print(f"database: {connection.settings_dict['NAME']} on {connection.settings_dict['HOST']}")
     leftovers = bench_devices().count()
     if leftovers:
@@ -263,16 +314,21 @@ def main() -> None:
         f"in {time.perf_counter() - start:.1f} s"
     )
 
+    copy_seconds = raw_copy(path)
+    print(f"{'raw COPY of the file':<24} {copy_seconds:7.2f} s  {args.rows / copy_seconds:9,.0f} rows/s")
+    phases: tuple[tuple[str, tuple[str, ...]], ...] = (
+        ("dry run (preview)", ("--dry-run",)),
+        ("first import, all new", ()),
+        ("re-import, same file", ()),
+    )
+    if args.only_first:
+        phases = phases[1:2]
     try:
-        for label, options in (
-            ("dry run (preview)", ("--dry-run",)),
-            ("first import, all new", ()),
-            ("re-import, same file", ()),
-        ):
+        for label, options in phases:
             seconds, queries, summary = timed_import(path, *options)
             print(
                 f"{label:<24} {seconds:7.1f} s  {args.rows / seconds:9,.0f} rows/s  "
-                f"{queries:5,} queries  {summary}"
+                f"{seconds / copy_seconds:5.1f}x COPY  {queries:5,} queries  {summary}"
             )
         created = bench_devices().count()
         events = CustodyEvent.objects.filter(device__asset_tag__startswith=TAG_PREFIX).count()
@@ -289,8 +345,7 @@ def main() -> None:
             same = after == (before_devices, before_events)
             print(f"after cleanup: {after[0]:,} devices, {after[1]:,} custody events (as before: {same})")
         directory.cleanup()
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"peak memory of this process: {peak:,.0f} MB; cores: {os.cpu_count()}")
+    print(f"peak memory of this process: {peak_memory()}; cores: {os.cpu_count()}")
 
 
 if __name__ == "__main__":

@@ -13,13 +13,20 @@ ModelT = TypeVar("ModelT", bound=type[models.Model])
 HISTORY_UNTRACKED = ("updated_at",)
 
 
-def track_history(*, exclude: Sequence[str] = (), model_name: str = "") -> Callable[[ModelT], ModelT]:
+def track_history(
+    *, exclude: Sequence[str] = (), model_name: str = "", bulk: bool = False
+) -> Callable[[ModelT], ModelT]:
     """Record every insert, update and delete of the model, by PostgreSQL triggers.
 
     The rows land in ``<Model>History`` (table ``<app>_<model>history``), one snapshot per change
     with the request's or task's context, so a change made with ``QuerySet.update``, in the admin
     or in a shell is recorded too; ``obj.history`` lists them. Other databases keep the tables
     but install no triggers (SQLite records nothing).
+
+    ``bulk`` installs statement-level triggers (one per INSERT, UPDATE or DELETE, reading its
+    transition table) instead of row-level ones: for models written by the hundred thousand (an
+    import). A row-level trigger enters two PL/pgSQL exception blocks per row, each a
+    subtransaction, which made a 250,000-row insert take minutes; the history rows are the same.
     """
 
     def decorate(model: ModelT) -> ModelT:
@@ -30,6 +37,7 @@ def track_history(*, exclude: Sequence[str] = (), model_name: str = "") -> Calla
             exclude=[*HISTORY_UNTRACKED, *exclude],
             model_name=model_name or f"{model.__name__}History",
             obj_field=pghistory.ObjForeignKey(related_name="history", related_query_name="history"),
+            level=pghistory.Statement if bulk else None,
         )(model)
         return tracked
 

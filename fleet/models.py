@@ -142,7 +142,7 @@ class DeviceQuerySet(models.QuerySet["Device"]):
         return self.exclude(status__in=[DeviceStatus.RETIRED, DeviceStatus.E_WASTE, DeviceStatus.LOST_STOLEN])
 
 
-@track_history()
+@track_history(bulk=True)
 class Device(TimeStampedModel):
     """One physical device. A person it is assigned to appears only as a student or staff ID."""
 
@@ -278,7 +278,7 @@ class ImportMapping(TimeStampedModel):
         return " ".join(text.casefold().split())
 
 
-@track_history()
+@track_history(bulk=True)
 class CustodyEvent(models.Model):
     """Append-only: one change of place, holder or status of a device. Written only by services."""
 

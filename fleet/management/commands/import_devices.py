@@ -52,7 +52,8 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         path: Path = options["file"]
         try:
-            data = path.read_bytes()
+            with path.open("rb"):  # the import streams the file from its path
+                pass
         except OSError as exc:
             raise CommandError(f"Cannot read {path}: {exc.strerror}.") from exc
         answers = [
@@ -63,7 +64,7 @@ class Command(BaseCommand):
             if answers:
                 importing.import_mappings_answer(answers=answers, actor=None)
             report = importing.devices_import(
-                data=data,
+                data=path,
                 actor=None,
                 file_format=options["format"],
                 dry_run=options["dry_run"],
@@ -101,20 +102,21 @@ class Command(BaseCommand):
             f"created {report.created}, updated {report.updated}, unchanged {report.unchanged}, "
             f"rows with errors {report.error_rows}"
         )
-        for title, issues, style in (
-            ("Errors", report.errors, self.style.ERROR),
-            ("Notes", report.notices, self.style.WARNING),
+        for title, issues, total, style in (
+            ("Errors", report.errors, report.errors_total, self.style.ERROR),
+            ("Notes", report.notices, report.notices_total, self.style.WARNING),
         ):
             if not issues:
                 continue
-            self.stdout.write(style(f"{title} ({len(issues)}):"))
+            self.stdout.write(style(f"{title} ({total}):"))
             shown = issues if verbose else issues[:ISSUES_PRINTED]
             for issue in shown:
                 who = issue.asset_tag or issue.serial or "-"
                 detail = f": {issue.detail}" if issue.detail else ""
                 self.stdout.write(f"  row {issue.row} {who}: {issue.reason}{detail}")
-            if len(shown) < len(issues):
-                self.stdout.write(f"  ... and {len(issues) - len(shown)} more (--verbosity 2 lists all)")
+            if len(shown) < total:
+                hint = "" if verbose else " (--verbosity 2 lists up to 1,000 of each kind)"
+                self.stdout.write(f"  ... and {total - len(shown)} more{hint}")
         if report.questions:
             self.stdout.write(
                 self.style.WARNING(f"Questions ({len(report.questions)}), answered once for good:")

@@ -1,8 +1,13 @@
 """Read every row into a draft, check it, and compare it with the database: the import's plan.
 
-Nothing here writes. The database is read in chunks of ``CHUNK`` rows (existing devices by
-manufacturer and serial, owners of asset tags and Google device IDs), so a 250,000-row file costs
-a few hundred indexed queries and never holds more than a chunk of fetched rows at once.
+Nothing here writes. Rows are read, checked and compared ``CHUNK`` at a time, and a chunk's drafts
+are dropped once counted: the plan keeps the counts, the first ``ISSUES_KEPT`` findings of each
+kind, ``PREVIEW_ROWS`` planned devices, the drafts of devices to update, and the new devices
+(spilled to a temporary CSV file on PostgreSQL, which ``COPY`` reads; drafts elsewhere). A
+repeated serial, asset tag or device ID is found from 64-bit hashes of the keys (24 bytes a row),
+sorted once at the end; only the rows it flags are read a second time, for their serial and tag.
+The database is read a chunk at a time (existing devices by manufacturer and serial, owners of
+asset tags and Google device IDs), so a 250,000-row file costs a few hundred indexed queries.
 
 Rules for a device that already exists (same manufacturer and serial):
 - only the fields the file carries change, and only when the value differs; a blank cell never
@@ -15,15 +20,22 @@ Rules for a device that already exists (same manufacturer and serial):
 
 from __future__ import annotations
 
+import bisect
+import csv
+import tempfile
+from array import array
 from collections import defaultdict
-from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
-from typing import Any, TypeVar
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import IO, Any, TypeVar
+
+import numpy as np
 
 from fleet.choices import DeviceStatus, ImportMappingKind
+from fleet.filters import normalise_identifier
 from fleet.models import Device, Location
 from fleet.services.importing import values
-from fleet.services.importing.columns import ColumnMap
+from fleet.services.importing.columns import ColumnMap, Field
 from fleet.services.importing.drafts import EXISTING_FIELDS, Draft, Existing, read_draft
 from fleet.services.importing.matching import Catalogue, text_key
 from fleet.services.importing.progress import CHECKING, NO_PROGRESS, Progress
@@ -35,53 +47,156 @@ from fleet.services.importing.report import (
     RowNotice,
     RowProblem,
 )
+from fleet.services.importing.staging import staged_row
 
 CHUNK = 2000
 PREVIEW_ROWS = 20
+# Findings kept per kind for the report (all are counted): a 1,000,000-row file whose every row
+# has a note would otherwise hold a million of them. Pages show the first 50, the API and the
+# command line these.
+ISSUES_KEPT = 1000
 # Where a device's place and holder are whatever Google's annotations say.
 SETTLED = frozenset({DeviceStatus.IN_STOCK, DeviceStatus.DEPLOYED, DeviceStatus.LOANER_POOL})
+# What became of each row, one byte a row.
+ERROR, CREATED, UPDATED, UNCHANGED = range(4)
+DUPLICATE_KEYS = (
+    RowProblem.DUPLICATE_SERIAL,
+    RowProblem.DUPLICATE_ASSET_TAG,
+    RowProblem.DUPLICATE_DEVICE_ID,
+)
 
 T = TypeVar("T")
+Rows = Iterable[tuple[int, list[str]]]
+
+
+class NewRows:
+    """The devices the import creates: CSV rows in a temporary file for ``COPY`` (``spill``), drafts
+    (``keep``), or only their number (a dry run)."""
+
+    def __init__(self, *, spill: bool, keep: bool = True) -> None:
+        self.count = 0
+        self.keep = keep
+        self.drafts: list[Draft] = []
+        self.file: IO[str] | None = None
+        if spill and keep:
+            self.file = tempfile.TemporaryFile("w+", encoding="utf-8", newline="")  # noqa: SIM115
+            self._writer = csv.writer(self.file)
+        # Rows flagged after they were added (repeated keys): never written.
+        self.excluded: set[int] = set()
+
+    def add(self, draft: Draft) -> None:
+        self.count += 1
+        if self.file is not None:
+            self._writer.writerow(staged_row(draft))
+        elif self.keep:
+            self.drafts.append(draft)
+
+    def close(self) -> None:
+        if self.file is not None:
+            self.file.close()
 
 
 @dataclass
 class Plan:
-    drafts: list[Draft]
     catalogue: Catalogue
+    new: NewRows
+    updates: list[Draft] = field(default_factory=list)
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    error_rows: int = 0
+    errors: list[RowIssue] = field(default_factory=list)
+    notices: list[RowIssue] = field(default_factory=list)
+    issue_counts: dict[str, int] = field(default_factory=dict)
+    to_create: list[PlannedDevice] = field(default_factory=list)
+    questions: dict[tuple[str, str], MappingQuestion] = field(default_factory=dict)
+    outcomes: bytearray = field(default_factory=bytearray)
+    numbers: array[int] = field(default_factory=lambda: array("q"))
 
-    def new(self) -> Iterator[Draft]:
-        return (draft for draft in self.drafts if draft.is_new)
-
-    def updates(self) -> Iterator[Draft]:
-        return (draft for draft in self.drafts if draft.is_update)
+    @property
+    def new_count(self) -> int:
+        return self.new.count - len(self.new.excluded)
 
     def report(self, *, fmt: str, source: str, dry_run: bool, valid_only: bool) -> ImportReport:
-        report = ImportReport(
-            format=fmt, source=source, rows=len(self.drafts), dry_run=dry_run, valid_only=valid_only
+        return ImportReport(
+            format=fmt,
+            source=source,
+            rows=self.rows,
+            created=self.created,
+            updated=self.updated,
+            unchanged=self.unchanged,
+            error_rows=self.error_rows,
+            errors=self.errors,
+            notices=self.notices,
+            to_create=self.to_create[:PREVIEW_ROWS],
+            questions=list(self.questions.values()),
+            issue_counts=dict(self.issue_counts),
+            dry_run=dry_run,
+            valid_only=valid_only,
         )
-        questions: dict[tuple[str, str], MappingQuestion] = {}
-        for draft in self.drafts:
-            for question in _questions(draft):
-                key = (question.kind, text_key(question.text))
-                if key in questions:
-                    questions[key].rows += 1
-                else:
-                    questions[key] = question
-            if draft.notices:
-                report.notices += _issues(draft, draft.notices)
-            if draft.problems:
-                report.error_rows += 1
-                report.errors += _issues(draft, draft.problems)
-            elif draft.existing_id is None:
-                report.created += 1
-                if len(report.to_create) < PREVIEW_ROWS:
-                    report.to_create.append(self._planned(draft))
-            elif draft.changes:
-                report.updated += 1
+
+    def add(self, draft: Draft) -> None:
+        """Count a checked and compared draft; keep what the report and the writing need of it."""
+        self.rows += 1
+        for question in _questions(draft):
+            key = (question.kind, text_key(question.text))
+            if key in self.questions:
+                self.questions[key].rows += 1
             else:
-                report.unchanged += 1
-        report.questions = list(questions.values())
-        return report
+                self.questions[key] = question
+        if draft.notices:
+            self._keep(self.notices, draft, draft.notices)
+        if draft.problems:
+            outcome = ERROR
+            self.error_rows += 1
+            self._keep(self.errors, draft, draft.problems)
+        elif draft.existing_id is None:
+            outcome = CREATED
+            self.created += 1
+            # A few spare: rows flagged as repeated at the end leave the preview.
+            if len(self.to_create) < 2 * PREVIEW_ROWS:
+                self.to_create.append(self._planned(draft))
+            self.new.add(draft)
+        elif draft.changes:
+            outcome = UPDATED
+            self.updated += 1
+            self.updates.append(draft)
+        else:
+            outcome = UNCHANGED
+            self.unchanged += 1
+        self.outcomes.append(outcome)
+        self.numbers.append(draft.row)
+
+    def _keep(
+        self, kept: list[RowIssue], draft: Draft, findings: Sequence[tuple[RowProblem | RowNotice, str]]
+    ) -> None:
+        for issue in _issues(draft, findings):
+            count = self.issue_counts.get(issue.code, 0) + 1
+            self.issue_counts[issue.code] = count
+            if count <= ISSUES_KEPT:
+                kept.append(issue)
+
+    def flag_repeated(
+        self, row: int, asset_tag: str, serial: str, findings: list[tuple[RowProblem, str]]
+    ) -> None:
+        """A row found to repeat another's key after it was counted: it becomes a row with an error."""
+        index = bisect.bisect_left(self.numbers, row)
+        outcome = self.outcomes[index]
+        if outcome != ERROR:
+            self.outcomes[index] = ERROR
+            self.error_rows += 1
+            if outcome == CREATED:
+                self.created -= 1
+                self.new.excluded.add(row)
+                self.to_create = [planned for planned in self.to_create if planned.row != row]
+            elif outcome == UPDATED:
+                self.updated -= 1
+                self.updates = [draft for draft in self.updates if draft.row != row]
+            else:
+                self.unchanged -= 1
+        draft = Draft(row=row, asset_tag=asset_tag, serial=serial)
+        self._keep(self.errors, draft, findings)
 
     def _planned(self, draft: Draft) -> PlannedDevice:
         assert draft.model_id is not None and draft.location_id is not None  # a new row without problems
@@ -118,53 +233,112 @@ def chunked(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
 
 
 def plan_import(
-    rows: Iterable[tuple[int, list[str]]],
+    rows: Callable[[], Rows],
     columns: ColumnMap,
     *,
     catalogue: Catalogue,
     default_location: Location | None,
     progress: Progress = NO_PROGRESS,
+    total: int = 0,
+    spill: bool = False,
+    keep_new: bool = True,
 ) -> Plan:
-    """Every non-blank row as a checked draft, compared with the devices already stored."""
-    drafts = [
-        read_draft(number, cells, columns, catalogue)
-        for number, cells in rows
-        if any(cell.strip() for cell in cells)
-    ]
-    _flag_duplicates(drafts)
+    """Every non-blank row checked and compared with the devices already stored, a chunk at a time.
+
+    ``rows`` reads the file from the start each call (a second time only when keys repeat);
+    ``total`` is the expected number of rows, for progress; ``spill`` keeps new devices as CSV
+    rows in a temporary file (for ``COPY``) rather than drafts; without ``keep_new`` (a dry run)
+    they are only counted.
+    """
+    plan = Plan(catalogue=catalogue, new=NewRows(spill=spill, keep=keep_new))
+    keys = _Keys()
     default_id = default_location.pk if default_location else None
-    done = 0
-    for chunk in chunked(drafts, CHUNK):
-        _compare(chunk, catalogue, default_id)
-        done += len(chunk)
-        progress.update(phase=CHECKING, done=done, total=len(drafts))
-    return Plan(drafts=drafts, catalogue=catalogue)
+    chunk: list[Draft] = []
+    for number, cells in rows():
+        if any(cell.strip() for cell in cells):
+            chunk.append(read_draft(number, cells, columns, catalogue))
+        if len(chunk) == CHUNK:
+            _check_chunk(chunk, plan, keys, default_id, progress, total)
+            chunk = []
+    if chunk:
+        _check_chunk(chunk, plan, keys, default_id, progress, total)
+    _flag_duplicates(plan, keys, rows, columns)
+    return plan
+
+
+def _check_chunk(
+    chunk: list[Draft],
+    plan: Plan,
+    keys: _Keys,
+    default_id: int | None,
+    progress: Progress,
+    total: int,
+) -> None:
+    _compare(chunk, plan.catalogue, default_id)
+    for draft in chunk:
+        keys.add(draft)
+        plan.add(draft)
+    progress.update(phase=CHECKING, done=plan.rows, total=max(total, plan.rows))
 
 
 # The file against itself ------------------------------------------------------------------------
 
 
-def _flag_duplicates(drafts: list[Draft]) -> None:
-    """Every row of a repeated serial, asset tag or device ID is bad: which one is right is unknown."""
-    keys: tuple[tuple[RowProblem, Callable[[Draft], Hashable]], ...] = (
-        (
-            RowProblem.DUPLICATE_SERIAL,
-            lambda d: (d.manufacturer_id, d.serial) if d.serial and d.manufacturer_id else None,
-        ),
-        (RowProblem.DUPLICATE_ASSET_TAG, lambda d: d.asset_tag or None),
-        (RowProblem.DUPLICATE_DEVICE_ID, lambda d: d.values.get("google_device_id")),
-    )
-    for problem, key_of in keys:
-        groups: dict[Hashable, list[Draft]] = defaultdict(list)
-        for draft in drafts:
-            key = key_of(draft)
+class _Keys:
+    """Hashes of every row's serial (with its manufacturer), asset tag and device ID, with the row."""
+
+    def __init__(self) -> None:
+        self.hashes = {problem: array("q") for problem in DUPLICATE_KEYS}
+        self.rows = {problem: array("q") for problem in DUPLICATE_KEYS}
+
+    def add(self, draft: Draft) -> None:
+        device_id = draft.values.get("google_device_id")
+        for problem, key in (
+            (
+                RowProblem.DUPLICATE_SERIAL,
+                (draft.manufacturer_id, draft.serial) if draft.serial and draft.manufacturer_id else None,
+            ),
+            (RowProblem.DUPLICATE_ASSET_TAG, draft.asset_tag or None),
+            (RowProblem.DUPLICATE_DEVICE_ID, device_id),
+        ):
             if key is not None:
-                groups[key].append(draft)
+                self.hashes[problem].append(hash(key))
+                self.rows[problem].append(draft.row)
+
+    def repeated(self, problem: RowProblem) -> Iterator[list[int]]:
+        """The rows of each key that more than one row has, in file order."""
+        hashes = np.frombuffer(self.hashes[problem], dtype=np.int64)
+        if len(hashes) < 2:
+            return
+        order = np.argsort(hashes, kind="stable")
+        ordered = hashes[order]
+        pairs = np.flatnonzero(ordered[1:] == ordered[:-1])
+        if not len(pairs):
+            return
+        rows = np.frombuffer(self.rows[problem], dtype=np.int64)
+        groups: dict[int, set[int]] = defaultdict(set)
+        for index in pairs:
+            groups[int(ordered[index])].update((int(rows[order[index]]), int(rows[order[index + 1]])))
         for group in groups.values():
-            if len(group) > 1:
-                rows = ", ".join(str(draft.row) for draft in group)
-                for draft in group:
-                    draft.problem(problem, f"rows {rows}")
+            yield sorted(group)
+
+
+def _flag_duplicates(plan: Plan, keys: _Keys, rows: Callable[[], Rows], columns: ColumnMap) -> None:
+    """Every row of a repeated serial, asset tag or device ID is bad: which one is right is unknown."""
+    findings: dict[int, list[tuple[RowProblem, str]]] = defaultdict(list)
+    for problem in DUPLICATE_KEYS:
+        for group in keys.repeated(problem):
+            listed = ", ".join(map(str, group))
+            for row in group:
+                findings[row].append((problem, f"rows {listed}"))
+    if not findings:
+        return
+    for number, cells in rows():
+        if number in findings:
+            asset_tag = normalise_identifier(columns.value(cells, Field.ASSET_TAG))
+            serial = normalise_identifier(columns.value(cells, Field.SERIAL))
+            plan.flag_repeated(number, asset_tag, serial, findings[number])
+    plan.errors.sort(key=lambda issue: issue.row)
 
 
 # The file against the database ------------------------------------------------------------------

@@ -91,7 +91,11 @@ class MappingQuestion:
 
 @dataclass
 class ImportReport:
-    """Counts and row-by-row findings. Without ``written`` the counts say what would happen."""
+    """Counts and row-by-row findings. Without ``written`` the counts say what would happen.
+
+    ``errors`` and ``notices`` keep the first 1,000 findings of each kind, in row order;
+    ``issue_counts`` counts them all by code (``error_rows`` counts the rows with an error).
+    """
 
     format: str
     source: str
@@ -104,6 +108,7 @@ class ImportReport:
     notices: list[RowIssue] = field(default_factory=list)
     to_create: list[PlannedDevice] = field(default_factory=list)
     questions: list[MappingQuestion] = field(default_factory=list)
+    issue_counts: dict[str, int] = field(default_factory=dict)
     dry_run: bool = False
     valid_only: bool = False
     written: bool = False
@@ -120,7 +125,16 @@ class ImportReport:
     @property
     def to_confirm(self) -> int:
         """Devices the import creates with their hardware variant to confirm."""
-        return sum(1 for notice in self.notices if notice.code == RowNotice.VARIANT_TO_CONFIRM)
+        return self.issue_counts.get(RowNotice.VARIANT_TO_CONFIRM, 0)
+
+    @property
+    def errors_total(self) -> int:
+        """Every error found, of which ``errors`` lists up to 1,000 of each kind."""
+        return sum(self.issue_counts.get(code, 0) for code in RowProblem.values)
+
+    @property
+    def notices_total(self) -> int:
+        return sum(self.issue_counts.get(code, 0) for code in RowNotice.values)
 
     @property
     def refused(self) -> bool:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from accounts.models import User
 from core.exceptions import ConflictError, DomainError
@@ -57,9 +57,16 @@ def devices_import(
     column_map = columns.map_columns(table.header, fmt)
     location = _default_location(default_location, actor=actor)
     plan = plan_import(
-        table.rows(), column_map, catalogue=Catalogue.load(), default_location=location, progress=progress
+        table.rows,
+        column_map,
+        catalogue=Catalogue.load(),
+        default_location=location,
+        progress=progress,
+        total=table.lines,
+        spill=connection.vendor == "postgresql",
+        keep_new=not dry_run,
     )
-    if not plan.drafts:
+    if not plan.rows:
         raise ImportFileError("The file has a header row but no devices.")
     report = plan.report(fmt=fmt, source=source, dry_run=dry_run, valid_only=valid_only)
     if dry_run:

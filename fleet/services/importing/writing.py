@@ -1,5 +1,12 @@
 """Write a checked plan in bulk: new devices with their "imported" custody event, then updates.
 
+On PostgreSQL the new devices go through ``COPY`` into a temporary staging table (dropped at
+commit) and reach ``fleet_device`` by one ``INSERT ... SELECT``, whose ``RETURNING`` feeds their
+custody events in the same statement; the variant candidates follow by one more. Every statement
+runs on Django's cursor inside the import's transaction, so all or nothing still holds and the
+history triggers get the caller's pghistory context as the ORM's writes do (``COPY`` only fills
+the staging table, which has no history). SQLite creates them with ``bulk_create``.
+
 Rows were validated column by column while planning (lengths, serial formats, choices) and unique
 values were checked against the file and the database in bulk, so ``full_clean()`` per device,
 with its per-row uniqueness queries, is skipped on purpose: it would cost 750,000 queries at
@@ -10,8 +17,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from typing import Any
 
+from django.db import connection
 from django.db.models import F
 from django.utils import timezone
 
@@ -19,8 +28,9 @@ from accounts.models import User
 from fleet.choices import CustodyEventKind
 from fleet.models import CustodyEvent, Device
 from fleet.services.importing.drafts import Draft
-from fleet.services.importing.planning import Plan, chunked
+from fleet.services.importing.planning import NewRows, Plan, chunked
 from fleet.services.importing.progress import NO_PROGRESS, WRITING, Progress
+from fleet.services.importing.staging import NOT_NULL_TEXT, STAGED
 
 BATCH = 2000
 UPDATE_BATCH = 1000
@@ -34,9 +44,32 @@ Candidates = Device.variant_candidates.through
 def write_plan(plan: Plan, *, actor: User | None, reason: str, progress: Progress = NO_PROGRESS) -> None:
     """Create the new devices and update the changed ones. Call inside a transaction."""
     now = timezone.now()
-    new = list(plan.new())
-    updates = list(plan.updates())
-    total = len(new) + len(updates)
+    updates = plan.updates
+    total = plan.new_count + len(updates)
+    try:
+        if plan.new.file is not None:
+            _copy_new(plan.new, actor=actor, reason=reason, now=now, progress=progress, total=total)
+        else:
+            new = [draft for draft in plan.new.drafts if draft.row not in plan.new.excluded]
+            _create_new(new, actor=actor, reason=reason, now=now, progress=progress, total=total)
+    finally:
+        plan.new.close()
+    _write_updates(updates, actor=actor, reason=reason, now=now)
+    progress.update(phase=WRITING, done=total, total=total)
+    settled = [draft for draft in updates if "variant_confirmed" in (draft.changes or {})]
+    Candidates.objects.filter(device_id__in=[draft.existing_id for draft in settled]).delete()
+    _write_candidates((Device(pk=draft.existing_id), draft) for draft in settled)
+
+
+def _create_new(
+    new: Sequence[Draft],
+    *,
+    actor: User | None,
+    reason: str,
+    now: dt.datetime,
+    progress: Progress,
+    total: int,
+) -> None:
     done = 0
     for batch in chunked(new, BATCH):
         devices = Device.objects.bulk_create([_new_device(draft) for draft in batch])
@@ -58,11 +91,86 @@ def write_plan(plan: Plan, *, actor: User | None, reason: str, progress: Progres
         )
         done += len(batch)
         progress.update(phase=WRITING, done=done, total=total)
-    _write_updates(updates, actor=actor, reason=reason, now=now)
-    progress.update(phase=WRITING, done=total, total=total)
-    settled = [draft for draft in updates if "variant_confirmed" in (draft.changes or {})]
-    Candidates.objects.filter(device_id__in=[draft.existing_id for draft in settled]).delete()
-    _write_candidates((Device(pk=draft.existing_id), draft) for draft in settled)
+
+
+STAGING = "import_new_device"
+
+
+def _copy_new(
+    new: NewRows,
+    *,
+    actor: User | None,
+    reason: str,
+    now: dt.datetime,
+    progress: Progress,
+    total: int,
+) -> None:
+    """COPY the spilled rows into the staging table, then apply them set-based."""
+    if not new.count or new.file is None:
+        return
+    columns = ", ".join(name for name, _ in STAGED)
+    with connection.cursor() as cursor:
+        # Dropped at the end as well as at commit: an outer transaction may import twice.
+        cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{STAGING}")
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {STAGING} ({', '.join(f'{n} {t}' for n, t in STAGED)}) ON COMMIT DROP"
+        )
+        new.file.flush()
+        new.file.seek(0)
+        # The driver's cursor: Django's has no COPY. The staging table has no history to attach.
+        cursor.cursor.copy_expert(
+            f"COPY {STAGING} ({columns}) FROM STDIN WITH (FORMAT csv, FORCE_NOT_NULL ({NOT_NULL_TEXT}))",
+            new.file,
+            size=1024 * 1024,
+        )
+        progress.update(phase=WRITING, done=0, total=total)
+        if new.excluded:
+            cursor.execute(f"DELETE FROM {STAGING} WHERE row = ANY(%s)", [sorted(new.excluded)])
+        _apply_new(cursor, actor=actor, reason=reason, now=now)
+        cursor.execute(f"DROP TABLE {STAGING}")
+    progress.update(phase=WRITING, done=new.count - len(new.excluded), total=total)
+
+
+def _apply_new(cursor: Any, *, actor: User | None, reason: str, now: dt.datetime) -> None:
+    """Insert the staged devices, their "imported" events and their variant candidates."""
+    devices, events = Device._meta.db_table, CustodyEvent._meta.db_table
+    set_columns = [name for name, _ in STAGED if name not in ("row", "candidate_ids")]
+    constants = ["is_loaner", "notes", "version", "custodian_id", "variant_confirmed_by_id"]
+    constants += ["variant_confirmed_at", "created_at", "updated_at"]
+    cursor.execute(
+        f"""
+        WITH inserted AS (
+            INSERT INTO {devices} ({", ".join(set_columns + constants)})
+            SELECT {", ".join(set_columns)}, false, '', 1, NULL, NULL, NULL, %(now)s, %(now)s
+            FROM {STAGING} ORDER BY row
+            RETURNING id, location_id, status, assignee_id
+        )
+        INSERT INTO {events} (
+            device_id, kind, occurred_at, actor_id, from_location_id, to_location_id, from_status,
+            to_status, from_custodian_id, to_custodian_id, from_assignee_id, to_assignee_id,
+            ticket_id, reason
+        )
+        SELECT id, %(kind)s, %(now)s, %(actor)s, NULL, location_id, '', status, NULL, NULL, '',
+            assignee_id, NULL, %(reason)s
+        FROM inserted ORDER BY id
+        """,
+        {
+            "now": now,
+            "kind": CustodyEventKind.IMPORTED,
+            "actor": actor.pk if actor else None,
+            "reason": reason,
+        },
+    )
+    cursor.execute(
+        f"""
+        INSERT INTO {Candidates._meta.db_table} (device_id, devicemodel_id)
+        SELECT device.id, unnest(staged.candidate_ids)
+        FROM {STAGING} staged
+        JOIN {devices} device
+            ON device.manufacturer_id = staged.manufacturer_id AND device.serial = staged.serial
+        WHERE staged.candidate_ids IS NOT NULL
+        """
+    )
 
 
 def _write_candidates(pairs: Iterable[tuple[Device, Draft]]) -> None:
