@@ -8,7 +8,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('fleet', '0006_import_variants_and_mappings'),
+        ('fleet', '0008_device_list_and_ledger_indexes'),
     ]
 
     operations = [
