@@ -75,3 +75,22 @@ class AuditScanOutcome(models.TextChoices):
 class ImportMappingKind(models.TextChoices):
     LOCATION = "location", "Org unit or location"
     MODEL = "model", "Model name"
+
+
+class BootMode(models.TextChoices):
+    """How a Chromebook last booted, as Google reports it (``bootMode``)."""
+
+    VERIFIED = "verified", "Verified"
+    DEV = "dev", "Developer mode"
+
+
+class GoogleSyncStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"
+
+
+class GoogleSyncTrigger(models.TextChoices):
+    NIGHTLY = "nightly", "Nightly"
+    MANUAL = "manual", "Sync now"
