@@ -94,3 +94,12 @@ class GoogleSyncStatus(models.TextChoices):
 class GoogleSyncTrigger(models.TextChoices):
     NIGHTLY = "nightly", "Nightly"
     MANUAL = "manual", "Sync now"
+
+
+class ReadinessFlag(models.TextChoices):
+    """Why a device is not ready for online testing (the readiness report's device lists)."""
+
+    NOT_SYNCED = "not_synced", "Not synced for 30 days"
+    OS_BEHIND = "os_behind", "More than two Chrome OS milestones behind"
+    DEV_MODE = "dev_mode", "In developer mode"
+    PAST_AUE = "past_aue", "Past AUE"

@@ -53,6 +53,8 @@ urlpatterns = [
     # reports: readiness and AUE refresh plan
     path("reports/readiness/", reports.readiness_report, name="readiness_report"),
     path("reports/readiness.csv", reports.readiness_export, name="readiness_export"),
+    path("reports/readiness/devices/", reports.readiness_devices, name="readiness_devices"),
+    path("reports/readiness/devices.csv", reports.readiness_devices_export, name="readiness_devices_export"),
     path("reports/aue-plan/", reports.aue_plan, name="aue_plan"),
     path("reports/aue-plan.csv", reports.aue_plan_export, name="aue_plan_export"),
 ]

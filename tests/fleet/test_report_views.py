@@ -91,9 +91,9 @@ def test_readiness_report_shows_each_school_and_the_total(technician: User, logi
 
     rows = _rows(html)
     # Per school: 3 active, 1 deployed, 1 in service (33.3%), 1 in repair, 0 past AUE, 1 loaner out.
-    assert ["School 00", "3", "1", "33.3%", "1", "0", "1"] in rows
-    assert ["School 01", "3", "1", "33.3%", "1", "0", "1"] in rows
-    assert rows[-1] == ["All schools", "6", "2", "33.3%", "2", "0", "2"]
+    assert ["School 00", "3", "1", "33.3%", "1", "0", "1", "0", "0", "0", "0"] in rows
+    assert ["School 01", "3", "1", "33.3%", "1", "0", "1", "0", "0", "0", "0"] in rows
+    assert rows[-1] == ["All schools", "6", "2", "33.3%", "2", "0", "2", "0", "0", "0", "0"]
 
 
 def test_readiness_report_for_school_admin_lists_only_their_school(
@@ -140,10 +140,10 @@ def test_readiness_report_query_count_does_not_grow_with_schools(
     client = login(technician)
     _schools(3)
     client.get(READINESS_URL)
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         client.get(READINESS_URL)
     _schools(3, start=3)
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         response = client.get(READINESS_URL)
     assert len([row for row in _rows(_html(response)) if row[0].startswith("School ")]) == 6
 
