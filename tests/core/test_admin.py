@@ -14,7 +14,7 @@ from pghistory.models import Event
 
 from accounts.models import User
 from fleet.choices import LocationKind
-from fleet.models import Location
+from fleet.models import GoogleSyncRun, Location
 from tests.accounts.factories import (
     OvertimeDelegationFactory,
     OvertimeRequestEventFactory,
@@ -67,6 +67,7 @@ def one_of_everything(db: None) -> None:
     TimesheetFactory.create()
     CustodyEventFactory.create()
     ImportMappingFactory.create()
+    GoogleSyncRun.objects.create(devices_seen=3)
     LoanFactory.create()
     LocationAuditScanFactory.create()
     TicketEventFactory.create()
