@@ -252,3 +252,18 @@ class DeviceTallyAdmin(AppendOnlyAdminMixin, admin.ModelAdmin):  # type: ignore[
     list_display = ["location", "model", "status", "aue_override", "devices"]
     list_select_related = ["location", "model"]
     list_filter = ["status"]
+
+
+@admin.register(models.GoogleSyncRun)
+class GoogleSyncRunAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """A run is a record of what the Google sync did: its status and counts are the job's alone.
+    Runs start from the Google sync page ("Sync now") or the nightly schedule, never here."""
+
+    list_display = ["pk", "trigger", "status", "created_at", "finished_at", "devices_seen", "refused"]
+    list_filter = ["status", "trigger"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: models.GoogleSyncRun | None = None) -> bool:
+        return False

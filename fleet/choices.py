@@ -75,3 +75,31 @@ class AuditScanOutcome(models.TextChoices):
 class ImportMappingKind(models.TextChoices):
     LOCATION = "location", "Org unit or location"
     MODEL = "model", "Model name"
+
+
+class BootMode(models.TextChoices):
+    """How a Chromebook last booted, as Google reports it (``bootMode``)."""
+
+    VERIFIED = "verified", "Verified"
+    DEV = "dev", "Developer mode"
+
+
+class GoogleSyncStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"
+
+
+class GoogleSyncTrigger(models.TextChoices):
+    NIGHTLY = "nightly", "Nightly"
+    MANUAL = "manual", "Sync now"
+
+
+class ReadinessFlag(models.TextChoices):
+    """Why a device is not ready for online testing (the readiness report's device lists)."""
+
+    NOT_SYNCED = "not_synced", "Not synced for 30 days"
+    OS_BEHIND = "os_behind", "More than two Chrome OS milestones behind"
+    DEV_MODE = "dev_mode", "In developer mode"
+    PAST_AUE = "past_aue", "Past AUE"

@@ -7,7 +7,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.http import QueryDict
 
-from fleet.choices import DeviceStatus
+from fleet.choices import DeviceStatus, ReadinessFlag
 from fleet.models import Location
 
 
@@ -84,6 +84,19 @@ class AuePlanFilterForm(forms.Form):
             if end - start >= self.MAX_YEARS:
                 raise forms.ValidationError(f"Plan at most {self.MAX_YEARS} school years at a time.")
         return data
+
+
+class ReadinessDevicesForm(forms.Form):
+    """Which readiness flag's devices to list, optionally of one school the user sees."""
+
+    flag = forms.ChoiceField(choices=ReadinessFlag.choices, label="Flag")
+    location = forms.TypedChoiceField(coerce=int, empty_value=None, required=False, label="School")
+
+    def __init__(self, data: Mapping[str, Any], *, schools: Iterable[Location]) -> None:
+        super().__init__(data)
+        field = self.fields["location"]
+        assert isinstance(field, forms.TypedChoiceField)
+        field.choices = [("", "All schools"), *[(school.pk, school.name) for school in schools]]
 
 
 class VehicleCheckInForm(forms.Form):

@@ -20,10 +20,13 @@ from fleet.choices import (
     SCHOOL_KINDS,
     AssigneeKind,
     AuditScanOutcome,
+    BootMode,
     CustodyEventKind,
     DeviceStatus,
     DeviceType,
     FormFactor,
+    GoogleSyncStatus,
+    GoogleSyncTrigger,
     ImportMappingKind,
     LocationKind,
 )
@@ -170,6 +173,9 @@ class Device(TimeStampedModel):
     google_device_id = models.CharField(max_length=64, null=True, blank=True)
     org_unit_path = models.CharField(max_length=255, blank=True)
     last_sync = models.DateTimeField(null=True, blank=True)
+    boot_mode = models.CharField(
+        max_length=10, choices=BootMode.choices, blank=True, help_text="As Google last reported it."
+    )
     aue_override = models.DateField(
         null=True, blank=True, help_text="Per-device AUE date reported by Google (autoUpdateThrough)."
     )
@@ -448,3 +454,48 @@ class DeviceTally(models.Model):
 
     def __str__(self) -> str:
         return f"{self.devices} x {self.model_id} {self.status} at {self.location_id}"
+
+
+class GoogleSyncRun(models.Model):
+    """One read of the district's Chromebooks from Google Admin (Directory API), nightly or on request.
+
+    The counts are the device import's (the sync feeds it); ``removed`` lists devices this
+    inventory links to Google that a complete sync no longer saw: reported, never changed.
+    """
+
+    trigger = models.CharField(
+        max_length=10, choices=GoogleSyncTrigger.choices, default=GoogleSyncTrigger.NIGHTLY
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="google_sync_runs",
+        null=True,
+        blank=True,
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(
+        max_length=10, choices=GoogleSyncStatus.choices, default=GoogleSyncStatus.PENDING
+    )
+    pages = models.PositiveIntegerField(default=0)
+    retries = models.PositiveIntegerField(default=0, help_text="Requests retried after a 429 or 5xx.")
+    devices_seen = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    refused = models.PositiveIntegerField(default=0)
+    removed_count = models.PositiveIntegerField(default=0)
+    removed = models.JSONField(
+        default=list, blank=True, help_text="Linked devices the sync no longer saw (first 200)."
+    )
+    problems = models.JSONField(default=list, blank=True, help_text="Refused rows and notices (first 200).")
+    error_message = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["status", "created_at"], name="googlesyncrun_status_idx")]
+
+    def __str__(self) -> str:
+        return f"Google sync {self.pk} ({self.status})"

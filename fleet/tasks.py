@@ -1,4 +1,5 @@
-"""Celery wrappers around fleet services: the device tally's rebuild."""
+"""Celery wrappers around fleet services: the device tally's rebuild; the Google Admin sync,
+nightly and on request."""
 
 from __future__ import annotations
 
@@ -12,3 +13,19 @@ def device_tally_refresh_task() -> int:
     from fleet.services import summaries
 
     return summaries.device_tally_refresh().rows
+
+
+@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
+def google_sync_task(run_id: int | None = None) -> int | None:
+    """Run a queued sync (``run_id``, "Sync now"), or tonight's (beat, 01:00 district time, no
+    arguments). Returns the run's id; None when there was nothing to run (not configured,
+    another run going, or this run already done by an earlier delivery)."""
+    from fleet.services import google_sync
+
+    if run_id is None:
+        nightly = google_sync.google_sync_nightly()
+        if nightly is None:
+            return None
+        run_id = nightly.pk
+    run = google_sync.google_sync_execute(run_id=run_id)
+    return None if run is None else run.pk

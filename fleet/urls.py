@@ -1,6 +1,6 @@
 from django.urls import path
 
-from fleet.views import devices, history, imports, mappings, reports, scans
+from fleet.views import devices, google_sync, history, imports, mappings, reports, scans
 
 app_name = "fleet"
 urlpatterns = [
@@ -31,6 +31,9 @@ urlpatterns = [
         mappings.import_mapping_delete,
         name="import_mapping_delete",
     ),
+    # live sync from Google Admin
+    path("google-sync/", google_sync.google_sync, name="google_sync"),
+    path("google-sync/start/", google_sync.google_sync_start, name="google_sync_start"),
     # scans, vehicle custody and audits
     path("scan/vehicle/", scans.scan_vehicle, name="scan_vehicle"),
     path("scan/vehicle/add/", scans.scan_vehicle_add, name="scan_vehicle_add"),
@@ -50,6 +53,8 @@ urlpatterns = [
     # reports: readiness and AUE refresh plan
     path("reports/readiness/", reports.readiness_report, name="readiness_report"),
     path("reports/readiness.csv", reports.readiness_export, name="readiness_export"),
+    path("reports/readiness/devices/", reports.readiness_devices, name="readiness_devices"),
+    path("reports/readiness/devices.csv", reports.readiness_devices_export, name="readiness_devices_export"),
     path("reports/aue-plan/", reports.aue_plan, name="aue_plan"),
     path("reports/aue-plan.csv", reports.aue_plan_export, name="aue_plan_export"),
 ]

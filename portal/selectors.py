@@ -85,6 +85,7 @@ def navigation_for(*, user: User) -> list[NavItem]:
         (repair_permissions.can_lend_loaners(user), "Loaners", reverse("loans:loaner_pool_list")),
         (fleet_permissions.can_view_fleet_reports(user), "Reports", reverse("fleet:readiness_report")),
         (fleet_permissions.can_import_devices(user), "Import", reverse("fleet:device_import")),
+        (fleet_permissions.can_import_devices(user), "Google sync", reverse("fleet:google_sync")),
         (repair_permissions.can_view_tickets(user), "Tickets", reverse("repairs:ticket_list")),
         (staff_permissions.can_use_overtime_pages(user), "Overtime", reverse("staff:overtime_mine")),
         (staff_permissions.can_review_team_overtime(user), "Approvals", reverse("staff:overtime_queue")),

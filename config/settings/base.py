@@ -373,6 +373,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "forecasting.tasks.forecast_runs_sweep_task",
         "schedule": crontab(minute="*"),
     },
+    # Every night at 01:00 district time: read the Chromebooks from Google Admin into the
+    # inventory (skipped, with a log line, while the sync is not configured).
+    "google-sync-nightly": {
+        "task": "fleet.tasks.google_sync_task",
+        "schedule": crontab(hour=1, minute=0),
+    },
     # Every 2 minutes: start tonight's nightly forecast once more if its first attempt failed.
     "forecast-nightly-retry": {
         "task": "forecasting.tasks.forecast_nightly_retry_task",
@@ -388,6 +394,13 @@ PGHISTORY_CREATED_AT_FUNCTION = "clock_timestamp()"
 # the sweep marks it failed (a worker killed mid-run). A working chunk beats every 30 seconds.
 FORECAST_CHUNK_SIZE = int(os.environ.get("FORECAST_CHUNK_SIZE", "100"))
 FORECAST_STALE_AFTER_MINUTES = int(os.environ.get("FORECAST_STALE_AFTER_MINUTES", "4"))
+
+# Live sync from Google Admin (fleet.services.google_sync): a service account key file with
+# domain-wide delegation for the read-only ChromeOS device scope, the admin it acts as, and the
+# Google Workspace customer ("my_customer" is the admin's own). Unset, the sync page says how.
+GOOGLE_SERVICE_ACCOUNT_FILE = os.environ.get("GOOGLE_SERVICE_ACCOUNT_FILE", "")
+GOOGLE_ADMIN_SUBJECT = os.environ.get("GOOGLE_ADMIN_SUBJECT", "")
+GOOGLE_CUSTOMER_ID = os.environ.get("GOOGLE_CUSTOMER_ID", "") or "my_customer"
 
 LOGGING = {
     "version": 1,

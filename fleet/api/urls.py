@@ -1,6 +1,7 @@
 from django.urls import path
 
 from fleet.api import devices as views
+from fleet.api import google_sync as google_sync_views
 from fleet.api import history as history_views
 from fleet.api import imports as import_views
 
@@ -18,5 +19,8 @@ urlpatterns = [
     # imports
     path("devices/import/", import_views.DeviceImportApi.as_view(), name="device-import"),
     path("import-mappings/", import_views.ImportMappingListApi.as_view(), name="import-mapping-list"),
+    # live sync from Google Admin
+    path("google-sync/", google_sync_views.GoogleSyncStartApi.as_view(), name="google-sync-start"),
+    path("google-sync/runs/", google_sync_views.GoogleSyncRunListApi.as_view(), name="google-sync-run-list"),
     # scans and loaners
 ]

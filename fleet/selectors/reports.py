@@ -8,18 +8,19 @@ so their figures are those of the tally's last rebuild, which they carry as ``re
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Case, IntegerField, Q, Sum, When
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Sum, When
 from django.db.models.functions import Coalesce, ExtractYear
 from django.utils import timezone
 
 from accounts.models import User
-from fleet.choices import SCHOOL_KINDS, DeviceStatus
-from fleet.models import DEVICE_TALLY, DeviceModel, DeviceTally, Location, SummaryRefresh
+from fleet.choices import SCHOOL_KINDS, BootMode, DeviceStatus, ReadinessFlag
+from fleet.models import DEVICE_TALLY, Device, DeviceModel, DeviceTally, Location, SummaryRefresh
 
 UserLike = User | AnonymousUser
 
@@ -29,6 +30,10 @@ GONE_FOR_GOOD = frozenset({DeviceStatus.RETIRED, DeviceStatus.E_WASTE, DeviceSta
 ACTIVE_STATUSES = tuple(status for status in DeviceStatus if status not in GONE_FOR_GOOD)
 IN_SERVICE_STATUSES = (DeviceStatus.DEPLOYED, DeviceStatus.LOANER_POOL, DeviceStatus.IN_STOCK)
 IN_REPAIR_STATUSES = (DeviceStatus.IN_REPAIR, DeviceStatus.AT_VENDOR)
+# Readiness from Google's data: a device silent this long, or this many Chrome OS milestones
+# behind the newest one in the district, is not ready for online testing.
+NOT_SYNCED_DAYS = 30
+MILESTONES_BEHIND = 2
 
 
 def school_year_of(day: dt.date) -> int:
@@ -59,6 +64,13 @@ class ReadinessRow:
     in_repair: int
     past_aue: int
     loaners_out: int
+    not_synced: int = 0
+    os_behind: int = 0
+    dev_mode: int = 0
+    flagged: int = 0
+
+    def flag_count(self, flag: str) -> int:
+        return int(getattr(self, flag))
 
     @property
     def share_in_service(self) -> float | None:
@@ -77,14 +89,76 @@ class ReadinessReport:
     rows: list[ReadinessRow]
     total: ReadinessRow
     refreshed_at: dt.datetime | None = None
+    newest_milestone: int | None = None
+
+
+def os_milestone(version: str) -> int | None:
+    """The Chrome OS milestone of an ``osVersion``: "126.0.6478.132" is 126; None when unreadable."""
+    major = version.strip().partition(".")[0]
+    return int(major) if major.isdigit() else None
+
+
+@dataclass(frozen=True)
+class Milestones:
+    """The newest milestone among active devices, and the OS versions more than two behind it."""
+
+    newest: int | None
+    behind: tuple[str, ...]
+
+
+def district_milestones() -> Milestones:
+    """One query over the district's distinct OS versions (a few hundred at most)."""
+    versions = (
+        Device.objects.filter(status__in=ACTIVE_STATUSES)
+        .exclude(os_version="")
+        .order_by()
+        .values_list("os_version", flat=True)
+        .distinct()
+    )
+    majors = {version: os_milestone(version) for version in versions}
+    known = [major for major in majors.values() if major is not None]
+    if not known:
+        return Milestones(newest=None, behind=())
+    newest = max(known)
+    behind = tuple(
+        sorted(v for v, major in majors.items() if major is not None and major < newest - MILESTONES_BEHIND)
+    )
+    return Milestones(newest=newest, behind=behind)
+
+
+def not_synced_before(today: dt.date) -> dt.datetime:
+    """Devices whose last sync is before this moment have not synced for NOT_SYNCED_DAYS days."""
+    day = today - dt.timedelta(days=NOT_SYNCED_DAYS)
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def readiness_conditions(
+    *, today: dt.date, milestones: Milestones, prefix: str = ""
+) -> dict[ReadinessFlag, Q]:
+    """Each flag as a condition on devices (``prefix`` "devices__" from a location).
+
+    Not synced: a last sync known and older than NOT_SYNCED_DAYS (a device Google never reported,
+    such as a Windows laptop, is not flagged). OS behind: a milestone more than MILESTONES_BEHIND
+    below the district's newest. Developer mode: Google's boot mode "Dev". Past AUE: the
+    effective AUE date (the device's own from Google, else its model's month) before today.
+    """
+    past_models = DeviceModel.objects.filter(aue_month__lt=today.replace(day=1)).values("pk")
+    return {
+        ReadinessFlag.NOT_SYNCED: Q(**{f"{prefix}last_sync__lt": not_synced_before(today)}),
+        ReadinessFlag.OS_BEHIND: Q(**{f"{prefix}os_version__in": milestones.behind}),
+        ReadinessFlag.DEV_MODE: Q(**{f"{prefix}boot_mode": BootMode.DEV}),
+        ReadinessFlag.PAST_AUE: Q(**{f"{prefix}aue_override__lt": today})
+        | Q(**{f"{prefix}aue_override__isnull": True, f"{prefix}model__in": past_models}),
+    }
 
 
 def readiness_report(*, user: UserLike, today: dt.date | None = None, sort: str = "name") -> ReadinessReport:
-    """Per school: deployed, share in service, in repair, past AUE and loaners out; one query.
+    """Per school: deployed, share in service, in repair, loaners out, and the active devices not
+    ready for online testing by each ``ReadinessFlag`` (and by any of them); one aggregate query
+    after one for the district's newest Chrome OS milestone.
 
-    Active devices are all but retired, e-waste and lost or stolen. A device is past AUE when
-    its effective AUE date (the device's own date from Google, else the last day of its model's
-    AUE month) is before ``today``. ``sort="share"`` puts the least ready schools first.
+    Active devices are all but retired, e-waste and lost or stolen. ``readiness_conditions`` says
+    what each flag means. ``sort="share"`` puts the least ready schools first.
     """
     today = today or timezone.localdate()
     active = Q(device_tallies__status__in=ACTIVE_STATUSES)
@@ -98,6 +172,27 @@ def readiness_report(*, user: UserLike, today: dt.date | None = None, sort: str 
     def devices(condition: Q) -> Coalesce:
         return Coalesce(Sum("device_tallies__devices", filter=condition), 0)
 
+    milestones = district_milestones()
+    flags = readiness_conditions(today=today, milestones=milestones, prefix="devices__")
+    any_flag = Q()
+    for condition in flags.values():
+        any_flag |= condition
+    live_active = Q(devices__status__in=ACTIVE_STATUSES)
+    # Google's flags read the devices themselves (last sync, OS version and boot mode change with
+    # every sync), in one aggregate per school; the other figures come from the tally.
+    google = {
+        values[0]: values[1:]
+        for values in Location.objects.visible_to(user)
+        .filter(kind__in=SCHOOL_KINDS, is_active=True)
+        .annotate(
+            not_synced_count=Count("devices", filter=live_active & flags[ReadinessFlag.NOT_SYNCED]),
+            os_behind_count=Count("devices", filter=live_active & flags[ReadinessFlag.OS_BEHIND]),
+            dev_mode_count=Count("devices", filter=live_active & flags[ReadinessFlag.DEV_MODE]),
+            flagged_count=Count("devices", filter=live_active & any_flag),
+        )
+        .order_by()
+        .values_list("pk", "not_synced_count", "os_behind_count", "dev_mode_count", "flagged_count")
+    }
     schools = (
         Location.objects.visible_to(user)
         .filter(kind__in=SCHOOL_KINDS, is_active=True)
@@ -122,21 +217,40 @@ def readiness_report(*, user: UserLike, today: dt.date | None = None, sort: str 
             "loaners_out_count",
         )
     )
-    rows = [ReadinessRow(*values) for values in schools]
+    rows = [ReadinessRow(*values, *google.get(values[0], (0, 0, 0, 0))) for values in schools]
     if sort == "share":
         rows.sort(key=lambda row: (row.share_in_service is None, row.share_in_service or 0, row.name))
+    figures = [f.name for f in dataclasses.fields(ReadinessRow) if f.type == "int"]
     total = ReadinessRow(
-        location_id=None,
-        code="",
-        name="All schools",
-        active=sum(row.active for row in rows),
-        deployed=sum(row.deployed for row in rows),
-        in_service=sum(row.in_service for row in rows),
-        in_repair=sum(row.in_repair for row in rows),
-        past_aue=sum(row.past_aue for row in rows),
-        loaners_out=sum(row.loaners_out for row in rows),
+        None, "", "All schools", **{name: sum(getattr(row, name) for row in rows) for name in figures}
     )
-    return ReadinessReport(today=today, rows=rows, total=total, refreshed_at=summary_refreshed_at())
+    return ReadinessReport(
+        today=today,
+        rows=rows,
+        total=total,
+        refreshed_at=summary_refreshed_at(),
+        newest_milestone=milestones.newest,
+    )
+
+
+def readiness_devices(
+    *, user: UserLike, flag: str, location_id: int | None = None, today: dt.date | None = None
+) -> QuerySet[Device]:
+    """The active devices of the schools the user sees that carry ``flag`` (a ReadinessFlag),
+    optionally of one school, by school then asset tag: the devices behind a readiness count."""
+    today = today or timezone.localdate()
+    condition = readiness_conditions(today=today, milestones=district_milestones())[ReadinessFlag(flag)]
+    devices = (
+        Device.objects.visible_to(user)
+        .filter(
+            condition, status__in=ACTIVE_STATUSES, location__kind__in=SCHOOL_KINDS, location__is_active=True
+        )
+        .select_related("model", "location")
+        .order_by("location__name", "asset_tag")
+    )
+    if location_id is not None:
+        devices = devices.filter(location_id=location_id)
+    return devices
 
 
 # AUE refresh plan -----------------------------------------------------------------------------

@@ -37,6 +37,7 @@ def test_navigation_for_admin_includes_admin_site(admin_user: User):
         "Loaners",
         "Reports",
         "Import",
+        "Google sync",
         "Tickets",
         "Overtime",
         "Approvals",

@@ -510,6 +510,13 @@ WRITES: dict[str, Write] = {
         ),
     ),
     "staff:overtime_rule_create POST": Write(_u("staff:overtime_rule_create"), unscoped={"admin": NO_RECORD}),
+    # Google sync (unconfigured in tests: refused, nothing recorded)
+    "fleet:google_sync_start POST": Write(
+        _u("fleet:google_sync_start"), unscoped={"supervisor": NO_RECORD, "admin": NO_RECORD}
+    ),
+    "api:google-sync-start POST": Write(
+        _u("api:google-sync-start"), unscoped={"supervisor": NO_RECORD, "admin": NO_RECORD}
+    ),
     # forecast
     "forecasting:forecast_run_create POST": Write(
         _u("forecasting:forecast_run_create"), unscoped={"procurement": NO_RECORD, "admin": NO_RECORD}

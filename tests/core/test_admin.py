@@ -16,7 +16,7 @@ from pghistory.models import Event
 
 from accounts.models import User
 from fleet.choices import LocationKind
-from fleet.models import Location
+from fleet.models import GoogleSyncRun, Location
 from fleet.services.summaries import device_tally_refresh
 from forecasting.services.summaries import model_year_tally_refresh
 from repairs.models import PartUsageTally
@@ -72,6 +72,7 @@ def one_of_everything(db: None) -> None:
     TimesheetFactory.create()
     CustodyEventFactory.create()
     ImportMappingFactory.create()
+    GoogleSyncRun.objects.create(devices_seen=3)
     LoanFactory.create()
     LocationAuditScanFactory.create()
     TicketEventFactory.create()

@@ -94,9 +94,9 @@ def test_readiness_report_shows_each_school_and_the_total(
 
     rows = _rows(html)
     # Per school: 3 active, 1 deployed, 1 in service (33.3%), 1 in repair, 0 past AUE, 1 loaner out.
-    assert ["School 00", "3", "1", "33.3%", "1", "0", "1"] in rows
-    assert ["School 01", "3", "1", "33.3%", "1", "0", "1"] in rows
-    assert rows[-1] == ["All schools", "6", "2", "33.3%", "2", "0", "2"]
+    assert ["School 00", "3", "1", "33.3%", "1", "0", "1", "0", "0", "0", "0"] in rows
+    assert ["School 01", "3", "1", "33.3%", "1", "0", "1", "0", "0", "0", "0"] in rows
+    assert rows[-1] == ["All schools", "6", "2", "33.3%", "2", "0", "2", "0", "0", "0", "0"]
 
 
 def test_readiness_report_for_school_admin_lists_only_their_school(

@@ -16,6 +16,7 @@ from fleet.choices import DeviceStatus, DeviceType, LocationKind
 from fleet.models import DeviceModel, Location
 from fleet.selectors import reports
 from tests.fleet.factories import DeviceFactory, DeviceModelFactory, LocationFactory
+from tests.fleet.readiness_support import readiness_district
 
 pytestmark = pytest.mark.django_db
 
@@ -122,7 +123,7 @@ def test_readiness_report_for_school_admin_shows_only_their_school(
     assert [(row.name, row.active) for row in report.rows] == [("Maple Elementary", 2)]
 
 
-def test_readiness_report_is_one_query_whatever_the_number_of_schools(
+def test_readiness_report_query_count_does_not_grow_with_schools(
     technician: User, refresh_summaries: Callable[[], None]
 ):
     for _ in range(5):
@@ -132,8 +133,9 @@ def test_readiness_report_is_one_query_whatever_the_number_of_schools(
     with CaptureQueriesContext(connection) as queries:
         reports.readiness_report(user=technician, today=TODAY)
 
-    # The role check (the user's groups), the aggregate itself and the tally's refresh time.
-    assert len(queries) == 3
+    # The role check (the user's groups), the district's OS versions, Google's flags per school
+    # (from the devices), the tally's aggregate and the tally's refresh time.
+    assert len(queries) == 5
 
 
 def test_aue_plan_groups_by_school_year_school_and_model_with_cost(
@@ -210,3 +212,58 @@ def test_aue_plan_default_years_start_with_this_school_year():
 def test_school_year_label_spans_two_calendar_years():
     assert reports.school_year_label(2029) == "2029-30"
     assert reports.school_year_label(2099) == "2099-00"
+
+
+# Readiness from Google's data ------------------------------------------------------------------
+
+
+@pytest.fixture
+def google_district() -> dict[str, Location]:
+    return readiness_district()
+
+
+def test_os_milestone_is_the_major_of_the_version():
+    assert reports.os_milestone("126.0.6478.132") == 126
+    assert reports.os_milestone("14816.131.5") == 14816  # a platform version reads the same way
+    assert reports.os_milestone("") is None
+    assert reports.os_milestone("beta") is None
+
+
+def test_readiness_flags_per_school_from_google_data(technician: User, google_district: dict):
+    report = reports.readiness_report(user=technician, today=TODAY)
+
+    by_name = {row.name: row for row in report.rows}
+    figures = ("active", "not_synced", "os_behind", "dev_mode", "past_aue", "flagged")
+    assert report.newest_milestone == 134
+    assert [getattr(by_name["Eastside ES"], name) for name in figures] == [5, 1, 2, 1, 0, 3]
+    assert [getattr(by_name["Westside MS"], name) for name in figures] == [2, 0, 1, 0, 1, 1]
+    assert [getattr(report.total, name) for name in figures] == [7, 1, 3, 1, 1, 4]
+
+
+def test_readiness_devices_lists_the_devices_behind_a_count(technician: User, google_district: dict):
+    def tags(flag: str, **kwargs: object) -> list[str]:
+        devices = reports.readiness_devices(user=technician, flag=flag, today=TODAY, **kwargs)  # type: ignore[arg-type]
+        return [device.asset_tag for device in devices]
+
+    assert tags("os_behind") == ["E2", "E3", "W1"]
+    assert tags("os_behind", location_id=google_district["west"].pk) == ["W1"]
+    assert tags("not_synced") == ["E4"]
+    assert tags("dev_mode") == ["E4"]
+    assert tags("past_aue") == ["W1"]
+
+
+def test_readiness_devices_of_a_school_administrator_are_their_schools_only(google_district: dict):
+    from accounts.choices import Role
+    from tests.accounts.factories import StaffProfileFactory, UserFactory
+
+    principal = UserFactory.create(roles=[Role.SCHOOL_ADMIN])
+    StaffProfileFactory.create(user=principal, grade_number=None, locations=[google_district["west"]])
+
+    devices = reports.readiness_devices(user=principal, flag="os_behind", today=TODAY)
+
+    assert [device.asset_tag for device in devices] == ["W1"]
+
+
+def test_readiness_devices_with_an_unknown_flag_raises(technician: User):
+    with pytest.raises(ValueError):
+        list(reports.readiness_devices(user=technician, flag="purple", today=TODAY))

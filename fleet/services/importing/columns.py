@@ -30,6 +30,7 @@ class Field(enum.StrEnum):
     ORG_UNIT_PATH = "org_unit_path"
     OS_VERSION = "os_version"
     LAST_SYNC = "last_sync"
+    BOOT_MODE = "boot_mode"
     AUE = "aue"
     AUE_LEGACY = "aue_legacy"
     STATUS = "status"
@@ -57,6 +58,7 @@ GOOGLE_FIELDS = {
     "orgUnitPath": Field.ORG_UNIT_PATH,
     "osVersion": Field.OS_VERSION,
     "lastSync": Field.LAST_SYNC,
+    "bootMode": Field.BOOT_MODE,
     "autoUpdateThrough": Field.AUE,
     # Deprecated by Google (epoch milliseconds); the console export shows "YYYY-MM" under it.
     "autoUpdateExpiration": Field.AUE_LEGACY,

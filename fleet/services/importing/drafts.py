@@ -47,6 +47,7 @@ class Existing(NamedTuple):
     org_unit_path: str
     os_version: str
     last_sync: dt.datetime | None
+    boot_mode: str
     aue_override: dt.date | None
     purchase_date: dt.date | None
     purchase_order_number: str
@@ -135,6 +136,8 @@ def read_draft(number: int, cells: list[str], columns: ColumnMap, catalogue: Cat
             else:
                 draft.values[attr] = sys.intern(text) if repeats else text
     _read_dates(draft, get)
+    if boot_mode := values.parse_boot_mode(get(Field.BOOT_MODE)):
+        draft.values["boot_mode"] = boot_mode
     _read_status(draft, get)
     _read_assignee(draft, get)
     location_text, org_unit_path = get(Field.LOCATION), get(Field.ORG_UNIT_PATH)

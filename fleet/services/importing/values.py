@@ -8,7 +8,7 @@ import re
 
 from django.utils import timezone
 
-from fleet.choices import AssigneeKind, DeviceStatus
+from fleet.choices import AssigneeKind, BootMode, DeviceStatus
 
 
 class BadValue(ValueError):
@@ -92,6 +92,17 @@ def parse_timestamp(value: str) -> dt.datetime:
         # The console writes the admin's local time; the district's zone is the best reading.
         moment = timezone.make_aware(moment)
     return moment
+
+
+def parse_boot_mode(value: str) -> str:
+    """Google's "Verified" or "Dev" as a BootMode; "" for a blank or anything else (a console export
+    whose columns slipped must not refuse a row over a field that only informs readiness)."""
+    key = value.strip().casefold()
+    if key == "verified":
+        return BootMode.VERIFIED
+    if key in ("dev", "developer"):
+        return BootMode.DEV
+    return ""
 
 
 def parse_status(value: str) -> tuple[str, str]:
