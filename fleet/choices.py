@@ -75,3 +75,11 @@ class AuditScanOutcome(models.TextChoices):
 class ImportMappingKind(models.TextChoices):
     LOCATION = "location", "Org unit or location"
     MODEL = "model", "Model name"
+
+
+class ImportJobStatus(models.TextChoices):
+    PENDING = "pending", "Waiting to start"
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Finished"
+    FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"

@@ -17,6 +17,13 @@ urlpatterns = [
     ),
     # imports
     path("devices/import/", import_views.DeviceImportApi.as_view(), name="device-import"),
+    path("import-jobs/", import_views.ImportJobListApi.as_view(), name="import-job-list"),
+    path("import-jobs/<int:job_id>/", import_views.ImportJobDetailApi.as_view(), name="import-job-detail"),
+    path(
+        "import-jobs/<int:job_id>/cancel/",
+        import_views.ImportJobCancelApi.as_view(),
+        name="import-job-cancel",
+    ),
     path("import-mappings/", import_views.ImportMappingListApi.as_view(), name="import-mapping-list"),
     # scans and loaners
 ]
