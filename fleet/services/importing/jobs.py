@@ -235,6 +235,9 @@ def _end(
 ) -> ImportJob:
     """Record how the job ended and delete its file and live figures."""
     job.status, job.finished_at, job.error_message = status, timezone.now(), message
+    # A cancel asked for from this connection (a test, or eagerly in-process) rolled back with
+    # the import; the row still says it was asked for.
+    job.cancel_requested = job.cancel_requested or status == ImportJobStatus.CANCELLED
     if figures is not None:
         job.phase, job.rows_done, job.rows_total = figures.phase, figures.done, figures.total
     if report is not None:
@@ -285,5 +288,4 @@ def import_uploads_sweep(*, now: dt.datetime | None = None) -> int:
     )
     for job in stale:
         _end(job, ImportJobStatus.FAILED, message=WORKER_LOST)
-    keep = set(ImportJob.objects.active().values_list("storage_name", flat=True))
-    return uploads.uploads_sweep(keep=keep)
+    return uploads.uploads_sweep(keep=set(ImportJob.objects.active().values_list("storage_name", flat=True)))

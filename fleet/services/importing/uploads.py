@@ -63,10 +63,17 @@ def upload_keep(*, data: bytes | File, pending: PendingImport) -> str:
     """
     upload = ContentFile(data) if isinstance(data, bytes) else data
     upload_check_size(size=upload.size)
-    uploads_sweep()
+    uploads_sweep(keep=_job_files())
     upload.seek(0)
     name = default_storage.save(f"{UPLOAD_DIR}/{uuid.uuid4().hex}.csv", upload)
     return signing.dumps({**asdict(pending), "name": name}, salt=SALT)
+
+
+def _job_files() -> set[str]:
+    """Files of import jobs still to run or running: never swept, however old."""
+    from fleet.models import ImportJob
+
+    return set(ImportJob.objects.active().values_list("storage_name", flat=True))
 
 
 def upload_pending(*, token: str, user_id: int) -> PendingImport:
