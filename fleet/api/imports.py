@@ -6,6 +6,7 @@ A file sent for import starts a background job (202); the job is polled at impor
 from __future__ import annotations
 
 from dataclasses import asdict
+from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -242,8 +243,10 @@ class DeviceImportApi(APIView):
             body = ImportJobOutputSerializer(job, context={"request": request}).data
             return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["url"]})
         uploads.upload_check_size(size=upload.size)
+        # A large upload is already on disk (Django's temporary file): read it from there.
+        on_disk = getattr(upload, "temporary_file_path", None)
         report = importing.devices_import(
-            data=upload.read(),
+            data=Path(on_disk()) if on_disk else upload.read(),
             actor=request.user,  # type: ignore[arg-type]
             file_format=data["format"],
             dry_run=True,
