@@ -192,3 +192,26 @@ def test_confirming_the_same_preview_twice_starts_one_job(
 
     assert "Nothing was imported" in again.content.decode()
     assert ImportJob.objects.count() == 1
+
+
+# Committed for real, so the job is queued inside the request, as in production.
+@pytest.mark.django_db(transaction=True)
+def test_confirm_with_the_task_queue_down_is_503_and_leaves_nothing_pending(
+    login, admin_user, ref, monkeypatch
+):
+    from core.exceptions import ServiceUnavailable
+    from fleet.services.importing import jobs
+
+    def queue_down(name: str, *args: object) -> None:
+        raise ServiceUnavailable("down")
+
+    monkeypatch.setattr(jobs.core_tasks, "enqueue", queue_down)
+    client = login(admin_user)
+    token = token_in(upload(client, ref).content.decode())
+
+    response = client.post(CONFIRM_URL, {"token": token})
+
+    assert response.status_code == 503 and response["Retry-After"]
+    assert "task queue is unreachable" in response.content.decode()
+    assert ImportJob.objects.get().status == ImportJobStatus.FAILED
+    assert not Device.objects.exists()
