@@ -181,6 +181,9 @@ class ImportJobCancelApi(ImportJobMixin):
     (a pending one is cancelled at once, a running one stops within a second or so); 400 when
     it has already ended."""
 
+    serializer_class = ImportJobOutputSerializer
+    queryset = ImportJob.objects.none()
+
     @extend_schema(request=None, responses={200: ImportJobOutputSerializer})
     def post(self, request: Request, job_id: int) -> Response:
         job = import_selectors.import_job_get(user=request.user, job_id=job_id)
