@@ -267,3 +267,18 @@ class GoogleSyncRunAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     def has_change_permission(self, request: HttpRequest, obj: models.GoogleSyncRun | None = None) -> bool:
         return False
+
+
+@admin.register(models.ImportJob)
+class ImportJobAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Import jobs are written by their services only: the admin reads them."""
+
+    list_display = ["pk", "file_name", "requested_by", "status", "created_at", "devices_created"]
+    list_filter = ["status"]
+    list_select_related = ["requested_by"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

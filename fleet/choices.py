@@ -103,3 +103,11 @@ class ReadinessFlag(models.TextChoices):
     OS_BEHIND = "os_behind", "More than two Chrome OS milestones behind"
     DEV_MODE = "dev_mode", "In developer mode"
     PAST_AUE = "past_aue", "Past AUE"
+
+
+class ImportJobStatus(models.TextChoices):
+    PENDING = "pending", "Waiting to start"
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Finished"
+    FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"

@@ -1,5 +1,5 @@
-"""Celery wrappers around fleet services: the device tally's rebuild; the Google Admin sync,
-nightly and on request."""
+"""Celery wrappers around fleet services: device-import jobs and the sweep of their files, the
+device tally's rebuild, and the Google Admin sync (nightly and on request)."""
 
 from __future__ import annotations
 
@@ -29,3 +29,20 @@ def google_sync_task(run_id: int | None = None) -> int | None:
         run_id = nightly.pk
     run = google_sync.google_sync_execute(run_id=run_id)
     return None if run is None else run.pk
+
+
+# A job is safe to run twice (an ended one is left alone), so a database outage retries it.
+@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def import_job_run_task(job_id: int) -> str | None:
+    """Run a confirmed device import; returns how it ended (None when it had already)."""
+    from fleet.services.importing import jobs
+
+    job = jobs.import_job_run(job_id=job_id)
+    return None if job is None else job.status
+
+
+@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def import_uploads_sweep_task() -> int:
+    from fleet.services.importing import jobs
+
+    return jobs.import_uploads_sweep()

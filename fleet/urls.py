@@ -1,6 +1,6 @@
 from django.urls import path
 
-from fleet.views import devices, google_sync, history, imports, mappings, reports, scans
+from fleet.views import devices, google_sync, history, import_jobs, imports, mappings, reports, scans
 
 app_name = "fleet"
 urlpatterns = [
@@ -24,6 +24,10 @@ urlpatterns = [
     path("import/", imports.device_import, name="device_import"),
     path("import/confirm/", imports.device_import_confirm, name="device_import_confirm"),
     path("import/answer/", imports.device_import_answer, name="device_import_answer"),
+    path("imports/", import_jobs.import_job_list, name="import_job_list"),
+    path("imports/<int:job_id>/", import_jobs.import_job_detail, name="import_job_detail"),
+    path("imports/<int:job_id>/cancel/", import_jobs.import_job_cancel, name="import_job_cancel"),
+    path("imports/<int:job_id>/errors.csv", import_jobs.import_job_errors, name="import_job_errors"),
     path("import/mappings/", mappings.import_mapping_list, name="import_mapping_list"),
     path("import/mappings/<int:mapping_id>/", mappings.import_mapping_edit, name="import_mapping_edit"),
     path(

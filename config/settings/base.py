@@ -384,7 +384,17 @@ CELERY_BEAT_SCHEDULE = {
         "task": "forecasting.tasks.forecast_nightly_retry_task",
         "schedule": crontab(minute="*/2"),
     },
+    # Every hour, on the quarter: delete device-import files kept by previews nobody confirmed.
+    "device-import-uploads-sweep": {
+        "task": "fleet.tasks.import_uploads_sweep_task",
+        "schedule": crontab(minute=15),
+    },
 }
+
+# Device imports: the largest file (bytes) and the most rows one import takes. Larger ones are
+# refused before anything is kept, naming the file.
+DEVICE_IMPORT_MAX_BYTES = int(os.environ.get("DEVICE_IMPORT_MAX_BYTES", str(300 * 1024 * 1024)))
+DEVICE_IMPORT_MAX_ROWS = int(os.environ.get("DEVICE_IMPORT_MAX_ROWS", "1000000"))
 
 # History (pghistory): each change is stamped with the moment it was made, not the start of its
 # transaction, so changes within one request keep their order.

@@ -18,6 +18,13 @@ urlpatterns = [
     ),
     # imports
     path("devices/import/", import_views.DeviceImportApi.as_view(), name="device-import"),
+    path("import-jobs/", import_views.ImportJobListApi.as_view(), name="import-job-list"),
+    path("import-jobs/<int:job_id>/", import_views.ImportJobDetailApi.as_view(), name="import-job-detail"),
+    path(
+        "import-jobs/<int:job_id>/cancel/",
+        import_views.ImportJobCancelApi.as_view(),
+        name="import-job-cancel",
+    ),
     path("import-mappings/", import_views.ImportMappingListApi.as_view(), name="import-mapping-list"),
     # live sync from Google Admin
     path("google-sync/", google_sync_views.GoogleSyncStartApi.as_view(), name="google-sync-start"),

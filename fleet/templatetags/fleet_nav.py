@@ -25,7 +25,8 @@ class SubnavLink:
 
 @register.simple_tag(takes_context=True)
 def fleet_subnav(context: template.Context, section: str) -> list[SubnavLink]:
-    """The links of a section ("scan" or "reports") the user may open, the open page marked.
+    """The links of a section ("scan", "reports" or "imports") the user may open, the open page
+    marked (the longest link the path starts with).
 
     The loaner pools belong to repairs, a layer above: they are offered when the main menu
     (which asks repairs) offers them.
@@ -51,6 +52,14 @@ def fleet_subnav(context: template.Context, section: str) -> list[SubnavLink]:
             (can_report, "Readiness", reverse("fleet:readiness_report")),
             (can_report, "AUE refresh plan", reverse("fleet:aue_plan")),
         ]
-    return [
-        SubnavLink(label, url, current=path.startswith(url)) for allowed, label, url in entries if allowed
-    ]
+    elif section == "imports":
+        can_import = permissions.can_import_devices(user)  # type: ignore[arg-type]
+        entries = [
+            (can_import, "Import devices", reverse("fleet:device_import")),
+            (can_import, "Import history", reverse("fleet:import_job_list")),
+            (can_import, "Mappings", reverse("fleet:import_mapping_list")),
+        ]
+    allowed_entries = [(label, url) for allowed, label, url in entries if allowed]
+    matching = [url for _, url in allowed_entries if path.startswith(url)]
+    current = max(matching, key=len, default=None)
+    return [SubnavLink(label, url, current=url == current) for label, url in allowed_entries]

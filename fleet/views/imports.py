@@ -1,29 +1,31 @@
-"""Import devices in the browser: upload, preview with per-row errors, confirm."""
+"""Import devices in the browser: upload, preview with per-row errors, confirm (which starts a
+background job: ``fleet.views.import_jobs`` shows it)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django import forms
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.views import HtmxHttpRequest
-from core.exceptions import DomainError
+from core.exceptions import DomainError, ServiceUnavailable
 from core.htmx import domain_error_status, is_partial
 from fleet import permissions
 from fleet.models import Location
 from fleet.selectors import devices as selectors
 from fleet.services import importing
+from fleet.services.importing import jobs
 
 TEMPLATE = "fleet/device_import.html"
-MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 # The preview lists this many bad rows; the count above the table gives the rest.
 ERRORS_SHOWN = 500
 
@@ -45,12 +47,6 @@ class DeviceImportForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["default_location"].queryset = locations  # type: ignore[attr-defined]
         self.fields["default_location"].empty_label = "None: rows must name their location"  # type: ignore[attr-defined]
-
-    def clean_file(self) -> Any:
-        upload = self.cleaned_data["file"]
-        if upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError("The file is larger than 200 MB. Split it and import the parts.")
-        return upload
 
 
 def _require_import(request: HtmxHttpRequest) -> None:
@@ -81,7 +77,7 @@ def device_import(request: HtmxHttpRequest) -> HttpResponse:
         try:
             preview = importing.device_import_preview(
                 actor=request.user,
-                data=upload.read(),
+                data=upload,
                 filename=upload.name,
                 file_format=form.cleaned_data["format"],
                 valid_only=form.cleaned_data["valid_only"],
@@ -150,18 +146,21 @@ def device_import_answer(request: HtmxHttpRequest) -> HttpResponse:
 @require_POST
 @login_required
 def device_import_confirm(request: HtmxHttpRequest) -> HttpResponse:
-    """Import the previewed file for real and show what was done."""
+    """Start the import of the previewed file as a background job and go to its page.
+
+    A refused start (expired or foreign preview, already confirmed) shows the error; with the
+    task queue down nothing starts and the page says to try again (503 without htmx).
+    """
     _require_import(request)
-    context: dict[str, Any] = {}
     try:
-        context["report"] = importing.device_import_confirm(
-            actor=request.user, token=request.POST.get("token", "")
-        )
-    except importing.ImportRejected as exc:
-        context.update(report=exc.report, error=str(exc))
+        job = jobs.import_job_start(actor=request.user, token=request.POST.get("token", ""))
+    except ServiceUnavailable as exc:
+        response = _render(request, "result", {"error": str(exc)})
+        if not is_partial(request):  # htmx swaps only successful responses
+            response.status_code = 503
+            response["Retry-After"] = str(exc.retry_after_seconds)
+        return response
     except DomainError as exc:
-        context["error"] = str(exc)
-    else:
-        report = context["report"]
-        messages.success(request, f"Import done: {report.created:,} created, {report.updated:,} updated.")
-    return _render(request, "result", context)
+        return _render(request, "result", {"error": str(exc)})
+    url = reverse("fleet:import_job_detail", args=[job.pk])
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)

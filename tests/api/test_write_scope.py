@@ -39,7 +39,7 @@ from accounts.choices import Role
 from accounts.models import User
 from accounts.services import tokens as token_services
 from fleet.choices import DeviceStatus, ImportMappingKind
-from fleet.models import ImportMapping
+from fleet.models import ImportJob, ImportMapping
 from repairs.choices import PurchaseOrderStatus, TicketStatus
 from staff.choices import OvertimeRequestStatus, TimesheetStatus
 from tests.accounts.factories import (
@@ -161,6 +161,7 @@ class World:
     emergency_b: Any
     token_b: Any
     mapping: Any
+    import_job: Any
 
 
 def build_world() -> World:
@@ -240,6 +241,9 @@ def build_world() -> World:
         mapping=ImportMapping.objects.create(
             kind=ImportMappingKind.LOCATION, key="Surplus", key_normalised="surplus", location=school_b
         ),
+        import_job=ImportJob.objects.create(
+            requested_by=other_supervisor, file_name="gam.csv", file_format="auto", storage_name="x.csv"
+        ),
     )
 
 
@@ -253,6 +257,7 @@ ADMIN_PAY = "administrators see and correct everyone's time and pay"
 ADMIN_OVERTIME = "administrators decide everyone's overtime"
 NO_RECORD = "the operation names no record of another scope"
 IMPORT_MAPPINGS = "import mappings are district-wide, for those who import devices (who see every location)"
+IMPORT_JOBS = "the import history is district-wide, for those who import devices"
 DEVICE_WORKERS = {"technician": DISTRICT, "supervisor": DISTRICT, "admin": DISTRICT}
 
 
@@ -317,6 +322,10 @@ WRITES: dict[str, Write] = {
     "fleet:device_import POST": Write(
         _u("fleet:device_import"),
         unscoped={"supervisor": DISTRICT, "admin": DISTRICT},
+    ),
+    "fleet:import_job_cancel POST": Write(
+        _u("fleet:import_job_cancel", lambda w: w.import_job),
+        unscoped={"supervisor": IMPORT_JOBS, "admin": IMPORT_JOBS},
     ),
     "fleet:device_import_confirm POST": Write(
         _u("fleet:device_import_confirm"),
@@ -567,6 +576,10 @@ WRITES: dict[str, Write] = {
     ),
     "api:device-import POST": Write(
         _u("api:device-import"), unscoped={"supervisor": DISTRICT, "admin": DISTRICT}
+    ),
+    "api:import-job-cancel POST": Write(
+        _u("api:import-job-cancel", lambda w: w.import_job),
+        unscoped={"supervisor": IMPORT_JOBS, "admin": IMPORT_JOBS},
     ),
     "api:import-mapping-list POST": Write(
         _u("api:import-mapping-list"),

@@ -1,4 +1,5 @@
-"""An administrator imports the GAM sample in Chromium: upload, preview, confirm."""
+"""An administrator imports the GAM sample in Chromium: upload, preview, confirm, the job's page
+and the import history."""
 
 from __future__ import annotations
 
@@ -34,10 +35,17 @@ def test_admin_uploads_gam_export_previews_and_confirms(page: Page, admin_user: 
 
     page.get_by_role("button", name="Import: create 5, update 0").click()
 
-    result = page.locator("#import-result")
-    expect(result.locator('[data-count="created"]')).to_have_text("5")
-    expect(result.get_by_role("status")).to_have_text(
-        "5 devices created and 0 updated from gam_print_cros_sample.csv."
+    # The confirm starts a background job and goes to its page.
+    status = page.locator("#import-job-status")
+    expect(page.locator("#import-job-progress")).to_have_attribute("aria-valuenow", "100")
+    expect(status.locator(".job-status")).to_have_text("Finished")
+    expect(status.locator('[data-count="created"]')).to_have_text("5")
+    expect(status.get_by_role("status")).to_have_text(
+        "Import finished: 5 devices created and 0 updated from gam_print_cros_sample.csv."
     )
     assert Device.objects.count() == 5
     assert CustodyEvent.objects.filter(actor=admin_user).count() == 5
+
+    page.get_by_role("navigation", name="Imports").get_by_role("link", name="Import history").click()
+    expect(page.locator("#import-jobs")).to_contain_text("gam_print_cros_sample.csv")
+    expect(page.locator("#import-jobs")).to_contain_text("Finished")

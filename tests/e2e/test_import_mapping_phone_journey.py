@@ -1,16 +1,21 @@
 """A supervisor on a phone (390 px) imports the GAM sample with no file edited: answers where
-"Surplus" goes, confirms, finds the answer on the mappings page and confirms a device's variant."""
+"Surplus" goes, confirms, watches the import job's progress bar finish, finds the job in the
+history and the answer on the mappings page, and confirms a device's variant."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from django.core.cache import cache
 from django.urls import reverse
 from playwright.sync_api import Page, ViewportSize, expect
 
 from accounts.models import User
-from fleet.choices import LocationKind
-from fleet.models import Device, ImportMapping
+from fleet.choices import ImportJobStatus, LocationKind
+from fleet.models import Device, ImportJob, ImportMapping
+from fleet.selectors.imports import progress_key
 from tests.e2e.helpers import sign_in
 from tests.fleet.factories import LocationFactory
 from tests.fleet.import_support import GAM_SAMPLE, import_reference
@@ -50,8 +55,21 @@ def test_supervisor_answers_the_surplus_question_and_confirms_a_variant(
     expect(preview.locator('[data-count="created"]')).to_have_text("5")
     expect(preview).to_contain_text("2 devices will come in with the variant to confirm")
     page.get_by_role("button", name="Import: create 5, update 0").click()
-    expect(page.locator("#import-result").locator('[data-count="created"]')).to_have_text("5")
+
+    # The confirm starts a background job: its page polls the progress bar until it is done.
+    expect(page).to_have_url(re.compile(r"/fleet/imports/\d+/$"))
+    bar = page.locator("#import-job-progress")
+    expect(bar).to_have_attribute("aria-valuenow", "100")
+    status = page.locator("#import-job-status")
+    expect(status.locator(".job-status")).to_have_text("Finished")
+    expect(status.locator('[data-count="created"]')).to_have_text("5")
+    expect(page.locator("#import-job-rows")).to_contain_text("5 of 5 devices written")
+    fits_the_phone(page)
     assert Device.objects.get(serial="7K2QX93").location.code == "HOLD"
+
+    page.goto(reverse("fleet:import_job_list"))
+    expect(page.locator("#import-jobs")).to_contain_text("gam_print_cros_sample.csv")
+    fits_the_phone(page)
 
     page.goto(reverse("fleet:import_mapping_list"))
     expect(page.locator("#import-mappings")).to_contain_text("Surplus")
@@ -71,3 +89,53 @@ def test_supervisor_answers_the_surplus_question_and_confirms_a_variant(
     expect(page.locator("#variant-confirmed")).to_contain_text("variant confirmed by")
     device.refresh_from_db()
     assert device.variant_confirmed and device.model.name == "Lenovo 100e Chromebook Gen 3 (Intel)"
+
+
+def test_supervisor_watches_a_running_import_poll_its_progress_and_cancels_another(
+    page: Page, supervisor: User, admin_user: User
+):
+    """A worker runs the jobs here (simulated through the same cache and rows it writes): the page
+    polls every second, so the bar moves and the end shows without reloading."""
+    running = ImportJob.objects.create(
+        requested_by=admin_user,
+        file_name="district.csv",
+        file_format="gam",
+        storage_name="device-imports/district.csv",
+        status=ImportJobStatus.RUNNING,
+    )
+    cache.set(progress_key(running.pk), {"phase": "checking", "done": 12_000, "total": 250_000})
+    page.set_viewport_size(PHONE)
+    sign_in(page, supervisor.username)
+
+    page.goto(reverse("fleet:import_job_detail", args=[running.pk]))
+    expect(page.locator("#import-job-rows")).to_contain_text("12,000 of 250,000 rows checked")
+    expect(page.locator("#import-job-progress")).to_have_attribute("aria-valuenow", "4")
+    fits_the_phone(page)
+
+    cache.set(progress_key(running.pk), {"phase": "writing", "done": 125_000, "total": 250_000})
+    expect(page.locator("#import-job-rows")).to_contain_text("125,000 of 250,000 devices written")
+    expect(page.locator("#import-job-progress")).to_have_attribute("aria-valuenow", "50")
+    ImportJob.objects.filter(pk=running.pk).update(
+        status=ImportJobStatus.SUCCEEDED,
+        phase="writing",
+        rows_done=250_000,
+        rows_total=250_000,
+        devices_created=250_000,
+    )
+    expect(page.locator("#import-job-status .job-status")).to_have_text("Finished")
+    expect(page.locator("#import-job-progress")).to_have_attribute("aria-valuenow", "100")
+    expect(page.locator('#import-job-status [data-count="created"]')).to_have_text("250,000")
+    fits_the_phone(page)
+
+    other = ImportJob.objects.create(
+        requested_by=admin_user,
+        file_name="second.csv",
+        file_format="gam",
+        storage_name="device-imports/second.csv",
+        status=ImportJobStatus.RUNNING,
+    )
+    page.goto(reverse("fleet:import_job_detail", args=[other.pk]))
+    page.get_by_role("button", name="Cancel the import").click()
+    expect(page.locator("#import-job-status")).to_contain_text("Stopping: nothing will be written.")
+    assert ImportJob.objects.get(pk=other.pk).cancel_requested
+    fits_the_phone(page)

@@ -111,3 +111,51 @@ def test_missing_file_exits_with_status_1(tmp_path: Path):
 
     assert result.returncode == 1
     assert "Cannot read" in result.stderr
+
+
+def test_progress_goes_to_stderr_as_phase_and_rows_done_of_total(ref):
+    out, err = io.StringIO(), io.StringIO()
+
+    call_command("import_devices", str(GAM_SAMPLE), "--location", "DEPOT", stdout=out, stderr=err)
+
+    lines = err.getvalue().splitlines()
+    assert "Checking: 5 of 5 rows checked (100%)" in lines
+    assert "Writing: 5 of 5 rows written (100%)" in lines
+    assert "Checking" not in out.getvalue()  # the report on stdout stays clean
+
+
+def test_progress_on_a_log_prints_a_line_every_5_percent_or_2_seconds():
+    from django.core.management.base import OutputWrapper
+
+    from fleet.management.commands.import_devices import ConsoleProgress
+
+    stream = io.StringIO()
+    now = [0.0]
+    progress = ConsoleProgress(OutputWrapper(stream), clock=lambda: now[0])
+
+    for done in range(0, 100_001, 1000):  # 1% a step, 0.1 s apart
+        progress.update(phase="checking", done=done, total=100_000)
+        now[0] += 0.1
+    progress.update(phase="writing", done=1, total=3)
+
+    lines = stream.getvalue().splitlines()
+    assert lines[0] == "Checking: 0 of 100,000 rows checked (0%)"
+    assert lines[1] == "Checking: 5,000 of 100,000 rows checked (5%)"
+    assert len([line for line in lines if line.startswith("Checking")]) == 21  # 0%, 5%, ... 100%
+    assert lines[-1] == "Writing: 1 of 3 rows written (33%)"
+
+
+def test_a_file_over_the_size_cap_is_refused_before_it_is_read(ref, settings):
+    settings.DEVICE_IMPORT_MAX_BYTES = 100
+
+    with pytest.raises(CommandError, match=r"gam_print_cros_sample.csv: The file is .* an import takes"):
+        import_devices(str(GAM_SAMPLE), "--location", "DEPOT")
+    assert not Device.objects.exists()
+
+
+def test_a_file_over_the_row_cap_is_refused(ref, settings):
+    settings.DEVICE_IMPORT_MAX_ROWS = 4
+
+    with pytest.raises(CommandError, match="more than 4 rows"):
+        import_devices(str(GAM_SAMPLE), "--location", "DEPOT")
+    assert not Device.objects.exists()

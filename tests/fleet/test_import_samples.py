@@ -136,7 +136,9 @@ def preview(client, path: Path):
 
 
 @pytest.mark.parametrize(("path", "rows"), SAMPLES)
-def test_browser_asks_once_then_imports_then_changes_nothing(login, supervisor, ref, surplus, path, rows):
+def test_browser_asks_once_then_imports_then_changes_nothing(
+    login, supervisor, ref, surplus, path, rows, django_capture_on_commit_callbacks
+):
     client = login(supervisor)
 
     first = preview(client, path)
@@ -158,7 +160,9 @@ def test_browser_asks_once_then_imports_then_changes_nothing(login, supervisor, 
     assert count_in(html, "created") == rows and count_in(html, "error_rows") == 0
     assert not Device.objects.exists()  # still only a preview
 
-    done = client.post(CONFIRM_URL, {"token": token_in(html)})
+    with django_capture_on_commit_callbacks(execute=True):
+        started = client.post(CONFIRM_URL, {"token": token_in(html)})
+    done = client.get(started.url)
 
     assert count_in(done.content.decode(), "created") == rows
     assert_surplus_device_in(surplus)
@@ -226,21 +230,29 @@ API_IMPORT = reverse("api:device-import")
 API_MAPPINGS = reverse("api:import-mapping-list")
 
 
-def api_upload(client, path: Path):
+def api_upload(client, path: Path, *, dry_run: bool = False):
     upload = SimpleUploadedFile(path.name, path.read_bytes(), content_type="text/csv")
-    return client.post(API_IMPORT, {"file": upload}, format="multipart")
+    return client.post(API_IMPORT, {"file": upload, "dry_run": dry_run}, format="multipart")
+
+
+def api_import(client, path: Path, capture) -> dict:
+    """Send the file for import and return its job as polled once it ran."""
+    with capture(execute=True):
+        started = api_upload(client, path)
+    assert started.status_code == 202
+    return client.get(started.json()["url"]).json()
 
 
 @pytest.mark.parametrize(("path", "rows"), SAMPLES)
 def test_api_lists_the_question_accepts_the_answer_then_imports(
-    token_api_client, supervisor, ref, surplus, path, rows
+    token_api_client, supervisor, ref, surplus, path, rows, django_capture_on_commit_callbacks
 ):
     client = token_api_client(supervisor)
 
-    refused = api_upload(client, path)
+    checked = api_upload(client, path, dry_run=True)
 
-    assert refused.status_code == 400
-    (question,) = refused.json()["questions"]
+    assert checked.status_code == 200
+    (question,) = checked.json()["questions"]
     assert question == {
         "kind": "location",
         "text": "Surplus",
@@ -248,7 +260,7 @@ def test_api_lists_the_question_accepts_the_answer_then_imports(
         "first_row": rows + 1,
         "rows": 1,
     }
-    assert refused.json()["report"]["questions"] == [question]
+    assert checked.json()["error_rows"] == 1
 
     mapped = client.post(
         API_MAPPINGS, {"kind": question["kind"], "key": question["text"], "target": "HOLD"}, format="json"
@@ -256,16 +268,14 @@ def test_api_lists_the_question_accepts_the_answer_then_imports(
 
     assert mapped.status_code == 201
     assert mapped.json()["location"] == "HOLD"
-    imported = api_upload(client, path)
-    assert imported.status_code == 201
-    assert imported.json()["created"] == rows
+    imported = api_import(client, path, django_capture_on_commit_callbacks)
+    assert (imported["status"], imported["created"]) == ("succeeded", rows)
     assert_surplus_device_in(surplus)
     before, events = snapshot(), CustodyEvent.objects.count()
 
-    again = api_upload(client, path)
+    again = api_import(client, path, django_capture_on_commit_callbacks)
 
-    assert again.status_code == 200
-    assert (again.json()["created"], again.json()["updated"], again.json()["unchanged"]) == (0, 0, rows)
+    assert (again["created"], again["updated"], again["unchanged"]) == (0, 0, rows)
     assert snapshot() == before and CustodyEvent.objects.count() == events
 
 
@@ -281,11 +291,13 @@ def test_api_mapping_bad_target_is_400_naming_the_field(token_api_client, superv
     assert not ImportMapping.objects.exists()
 
 
-def test_api_mapping_to_a_model_teaches_a_google_name(token_api_client, supervisor, ref):
+def test_api_mapping_to_a_model_teaches_a_google_name(
+    token_api_client, supervisor, ref, django_capture_on_commit_callbacks
+):
     client = token_api_client(supervisor)
     data = GAM_SAMPLE.read_bytes().replace(b"Dell Chromebook 3100", b"Dell Education Chromebook")
     upload = SimpleUploadedFile("gam.csv", data, content_type="text/csv")
-    refused = client.post(API_IMPORT, {"file": upload}, format="multipart")
+    refused = client.post(API_IMPORT, {"file": upload, "dry_run": True}, format="multipart")
     kinds = {(q["kind"], q["text"]) for q in refused.json()["questions"]}
     assert kinds == {("location", "Surplus"), ("model", "Dell Education Chromebook")}
 
@@ -296,9 +308,11 @@ def test_api_mapping_to_a_model_teaches_a_google_name(token_api_client, supervis
     )
     client.post(API_MAPPINGS, {"kind": "location", "key": "Surplus", "target": "DEPOT"}, format="json")
     upload = SimpleUploadedFile("gam.csv", data, content_type="text/csv")
-    imported = client.post(API_IMPORT, {"file": upload}, format="multipart")
+    with django_capture_on_commit_callbacks(execute=True):
+        imported = client.post(API_IMPORT, {"file": upload}, format="multipart")
 
-    assert imported.status_code == 201
+    assert imported.status_code == 202
+    assert client.get(imported.json()["url"]).json()["status"] == "succeeded"
     assert Device.objects.get(serial="7K2QX93").model == model(ref, "Dell Chromebook 3100")
     assert ImportMapping.objects.filter(kind=ImportMappingKind.MODEL).count() == 1
 

@@ -8,7 +8,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from fleet.models import CustodyEvent, Device
+from fleet.choices import ImportJobStatus
+from fleet.models import CustodyEvent, Device, ImportJob
 from tests.fleet.import_support import GAM_SAMPLE, ImportReference, import_reference
 
 pytestmark = pytest.mark.django_db
@@ -98,30 +99,40 @@ def test_preview_shows_row_errors_and_offers_no_confirm(login, admin_user, ref):
     assert not Device.objects.exists()
 
 
-def test_confirm_imports_the_previewed_file(login, supervisor, ref):
+def test_confirm_starts_a_job_and_goes_to_its_page(
+    login, supervisor, ref, django_capture_on_commit_callbacks
+):
     client = login(supervisor)
     token = token_in(upload(client, ref).content.decode())
 
-    response = client.post(CONFIRM_URL, {"token": token})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(CONFIRM_URL, {"token": token})
 
-    html = response.content.decode()
-    assert response.status_code == 200
-    assert 'id="import-result"' in html
+    job = ImportJob.objects.get()
+    assert response.status_code == 302
+    assert response.url == reverse("fleet:import_job_detail", args=[job.pk])
+    assert job.status == ImportJobStatus.SUCCEEDED and job.requested_by == supervisor
+    html = client.get(response.url).content.decode()
     assert count_in(html, "created") == 5
+    assert 'aria-valuenow="100"' in html
+    assert "hx-trigger" not in html.split('id="import-job-status"')[1].split(">")[0]  # polling stopped
     assert Device.objects.count() == 5
     assert set(CustodyEvent.objects.values_list("actor", flat=True)) == {supervisor.pk}
 
 
-def test_htmx_preview_and_confirm_return_fragments_only(login, admin_user, ref):
+def test_htmx_preview_returns_the_fragment_and_confirm_redirects_the_client(
+    login, admin_user, ref, django_capture_on_commit_callbacks
+):
     client = login(admin_user)
 
     preview = upload(client, ref, headers=HTMX)
-    result = client.post(CONFIRM_URL, {"token": token_in(preview.content.decode())}, headers=HTMX)
+    with django_capture_on_commit_callbacks(execute=True):
+        result = client.post(CONFIRM_URL, {"token": token_in(preview.content.decode())}, headers=HTMX)
 
-    for response, root in ((preview, "import-preview"), (result, "import-result")):
-        html = response.content.decode()
-        assert html.lstrip().startswith(f'<section id="{root}"')
-        assert "<html" not in html
+    html = preview.content.decode()
+    assert html.lstrip().startswith('<section id="import-preview"')
+    assert "<html" not in html
+    assert result["HX-Redirect"] == reverse("fleet:import_job_detail", args=[ImportJob.objects.get().pk])
     assert Device.objects.count() == 5
 
 
@@ -152,12 +163,55 @@ def test_confirm_with_a_forged_token_writes_nothing(login, admin_user, ref):
     assert not Device.objects.exists()
 
 
-def test_confirm_of_a_file_that_became_invalid_shows_its_errors(login, admin_user, ref):
+def test_confirm_of_a_file_that_became_invalid_ends_the_job_failed_with_the_reason(
+    login, admin_user, ref, django_capture_on_commit_callbacks
+):
     client = login(admin_user)
     token = token_in(upload(client, ref).content.decode())
     ref.locations["DEPOT"].delete()  # the default location is gone by the time of confirmation
 
+    with django_capture_on_commit_callbacks(execute=True):
+        started = client.post(CONFIRM_URL, {"token": token})
+    response = client.get(started.url)
+
+    job = ImportJob.objects.get()
+    assert job.status == ImportJobStatus.FAILED and "no location with the code" in job.error_message
+    assert "no location with the code" in response.content.decode()
+    assert not Device.objects.exists()
+
+
+def test_confirming_the_same_preview_twice_starts_one_job(
+    login, admin_user, ref, django_capture_on_commit_callbacks
+):
+    client = login(admin_user)
+    token = token_in(upload(client, ref).content.decode())
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(CONFIRM_URL, {"token": token})
+
+    again = client.post(CONFIRM_URL, {"token": token})
+
+    assert "Nothing was imported" in again.content.decode()
+    assert ImportJob.objects.count() == 1
+
+
+# Committed for real, so the job is queued inside the request, as in production.
+@pytest.mark.django_db(transaction=True)
+def test_confirm_with_the_task_queue_down_is_503_and_leaves_nothing_pending(
+    login, admin_user, ref, monkeypatch
+):
+    from core.exceptions import ServiceUnavailable
+    from fleet.services.importing import jobs
+
+    def queue_down(name: str, *args: object) -> None:
+        raise ServiceUnavailable("down")
+
+    monkeypatch.setattr(jobs.core_tasks, "enqueue", queue_down)
+    client = login(admin_user)
+    token = token_in(upload(client, ref).content.decode())
+
     response = client.post(CONFIRM_URL, {"token": token})
 
-    assert "no location with the code" in response.content.decode()
+    assert response.status_code == 503 and response["Retry-After"]
+    assert "task queue is unreachable" in response.content.decode()
+    assert ImportJob.objects.get().status == ImportJobStatus.FAILED
     assert not Device.objects.exists()

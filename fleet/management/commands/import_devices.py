@@ -1,22 +1,66 @@
 """python manage.py import_devices FILE [--format auto|gam|admin-console|csv] [--dry-run] [--valid-only]
 [--location CODE] [--map-location 'TEXT=CODE'] [--map-model 'NAME=MODEL']: the importer from the
 command line; exits non-zero when anything is refused. The ``--map-*`` answers to the questions a
-refused import prints are saved (before importing) and every later import reuses them."""
+refused import prints are saved (before importing) and every later import reuses them.
+
+The import runs in this process (no job row: the import history lists browser and API jobs)
+and reports its phase and rows done of total on stderr: one updating line on a terminal, else a
+line every 5% or 2 seconds. Files over DEVICE_IMPORT_MAX_BYTES or DEVICE_IMPORT_MAX_ROWS are
+refused."""
 
 from __future__ import annotations
 
 import shlex
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser, OutputWrapper
 
 from core.exceptions import DomainError
 from fleet.choices import ImportMappingKind
 from fleet.services import importing
+from fleet.services.importing import uploads
+from fleet.services.importing.progress import WRITING, Progress
 
 # Above this many problems only the first ones print, unless --verbosity 2.
 ISSUES_PRINTED = 200
+
+
+class ConsoleProgress(Progress):
+    """Phase and rows done of total on ``stream``: on a terminal one line rewritten at most every
+    0.2 s; otherwise (a log) a new line each time another 5% is through or 2 s have passed, and
+    always at the end of a phase."""
+
+    def __init__(self, stream: OutputWrapper, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self.stream, self.clock = stream, clock
+        self.tty = stream.isatty()
+        self.last_time = -1e9
+        self.last_step = -1
+        self.phase = ""
+
+    def update(self, *, phase: str, done: int, total: int) -> None:
+        now = self.clock()
+        percent = done * 100 // total if total else 100
+        step = percent // 5
+        new_phase = phase != self.phase
+        finished = done >= total
+        tty_due = now - self.last_time >= 0.2
+        log_due = step > self.last_step or now - self.last_time >= 2
+        due = tty_due if self.tty else log_due
+        if not (due or new_phase or finished):
+            return
+        if new_phase and self.phase and self.tty:
+            self.stream.write("")
+        self.phase, self.last_time, self.last_step = phase, now, step
+        verb = "written" if phase == WRITING else "checked"
+        line = f"{phase.capitalize()}: {done:,} of {total:,} rows {verb} ({percent}%)"
+        if self.tty:
+            self.stream.write(f"\r{line}", ending="\n" if finished and phase == WRITING else "")
+        else:
+            self.stream.write(line)
+        self.stream.flush()
 
 
 class Command(BaseCommand):
@@ -52,10 +96,15 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         path: Path = options["file"]
         try:
+            size = path.stat().st_size
             with path.open("rb"):  # the import streams the file from its path
                 pass
         except OSError as exc:
             raise CommandError(f"Cannot read {path}: {exc.strerror}.") from exc
+        try:
+            uploads.upload_check_size(size=size)
+        except DomainError as exc:
+            raise CommandError(f"{path.name}: {exc}") from exc
         answers = [
             *self._answers(ImportMappingKind.LOCATION, options["map_location"], "--map-location"),
             *self._answers(ImportMappingKind.MODEL, options["map_model"], "--map-model"),
@@ -71,6 +120,7 @@ class Command(BaseCommand):
                 valid_only=options["valid_only"],
                 default_location=options["location"],
                 source=path.name,
+                progress=ConsoleProgress(self.stderr),
             )
         except importing.ImportRejected as exc:
             self._print(exc.report, verbose=options["verbosity"] > 1)

@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
+from django.core.files.base import File
 from django.db import IntegrityError, connection, transaction
 
 from accounts.models import User
@@ -15,7 +17,7 @@ from fleet import permissions
 from fleet.models import Location
 from fleet.services.importing import columns, mappings, uploads
 from fleet.services.importing.planning import Catalogue, plan_import
-from fleet.services.importing.progress import NO_PROGRESS, Progress
+from fleet.services.importing.progress import CHECKING, NO_PROGRESS, Progress
 from fleet.services.importing.reading import read_table
 from fleet.services.importing.report import ImportFileError, ImportFormat, ImportRejected, ImportReport
 from fleet.services.importing.writing import write_plan
@@ -46,16 +48,19 @@ def devices_import(
     Raises ImportFileError for a file that cannot be read as a whole, DomainError for an unknown
     default location (or one the actor cannot see) and for an inactive one (naming ``location``),
     ConflictError when devices changed underneath, PermissionDenied, and ImportCancelled (from
-    ``progress``) when the import was cancelled while it ran; nothing is then written.
+    ``progress``) when the import was cancelled while it ran; nothing is then written. A file of
+    more than DEVICE_IMPORT_MAX_ROWS rows is refused (DomainError naming ``file``) once the
+    checking passes the cap.
     """
     if actor is not None and not permissions.can_import_devices(actor):
         raise PermissionDenied
+    progress = _RowCap(progress, limit=settings.DEVICE_IMPORT_MAX_ROWS)
     table = read_table(data)
     fmt = ImportFormat(file_format)
     if fmt == ImportFormat.AUTO:
         fmt = columns.detect_format(table.header)
     column_map = columns.map_columns(table.header, fmt)
-    location = _default_location(default_location, actor=actor)
+    location = default_location_get(default_location, actor=actor)
     plan = plan_import(
         table.rows,
         column_map,
@@ -85,7 +90,24 @@ def devices_import(
     return report
 
 
-def _default_location(code: str, *, actor: User | None) -> Location | None:
+class _RowCap(Progress):
+    """Passes progress on, and refuses the file once the rows being checked pass the cap: the
+    checking reports each batch, so a file too long is stopped before the next batch is read."""
+
+    def __init__(self, inner: Progress, *, limit: int) -> None:
+        self.inner, self.limit = inner, limit
+
+    def update(self, *, phase: str, done: int, total: int) -> None:
+        if phase == CHECKING and max(done, total) > self.limit:
+            raise DomainError(
+                f"The file has more than {self.limit:,} rows, the most an import takes. "
+                "Split it and import the parts.",
+                field="file",
+            )
+        self.inner.update(phase=phase, done=done, total=total)
+
+
+def default_location_get(code: str, *, actor: User | None) -> Location | None:
     """The location new devices go to when their row names none: an active one the actor can
     see (the upload form's choices; the command line sees them all)."""
     if not code.strip():
@@ -111,25 +133,20 @@ class Preview:
 def device_import_preview(
     *,
     actor: User,
-    data: bytes,
+    data: bytes | File,
     filename: str,
     file_format: str = ImportFormat.AUTO,
     valid_only: bool = False,
     default_location: str = "",
 ) -> Preview:
-    """Check a file without writing, and keep it for ``device_import_confirm`` under a signed token.
+    """Check a file without writing, and keep it for ``import_job_start`` under a signed token.
 
-    Raises what ``devices_import`` raises; a file that cannot be read is not kept.
+    The file is stored first (in chunks, after its size is checked) and checked from disk.
+    Raises what ``devices_import`` raises, and DomainError naming ``file`` for a file over
+    DEVICE_IMPORT_MAX_BYTES; a file that is refused or cannot be read is not kept.
     """
-    report = devices_import(
-        data=data,
-        actor=actor,
-        file_format=file_format,
-        dry_run=True,
-        valid_only=valid_only,
-        default_location=default_location,
-        source=filename,
-    )
+    if not permissions.can_import_devices(actor):
+        raise PermissionDenied
     pending = uploads.PendingImport(
         name="",
         filename=filename,
@@ -138,7 +155,22 @@ def device_import_preview(
         default_location=default_location,
         user_id=actor.pk,
     )
-    return Preview(token=uploads.upload_keep(data=data, pending=pending), report=report)
+    token = uploads.upload_keep(data=data, pending=pending)
+    kept = uploads.upload_pending(token=token, user_id=actor.pk)
+    try:
+        report = devices_import(
+            data=uploads.upload_path(name=kept.name) or b"",
+            actor=actor,
+            file_format=file_format,
+            dry_run=True,
+            valid_only=valid_only,
+            default_location=default_location,
+            source=filename,
+        )
+    except BaseException:
+        uploads.upload_discard(name=kept.name)
+        raise
+    return Preview(token=token, report=report)
 
 
 @dataclass(frozen=True)
@@ -165,10 +197,10 @@ def device_import_answer(*, actor: User, token: str, answers: list[MappingAnswer
     """
     if not permissions.can_import_devices(actor):
         raise PermissionDenied
-    pending, data = uploads.upload_open(token=token, user_id=actor.pk)
+    pending = uploads.upload_pending(token=token, user_id=actor.pk)
     import_mappings_answer(answers=answers, actor=actor)
     report = devices_import(
-        data=data,
+        data=uploads.upload_path(name=pending.name) or b"",
         actor=actor,
         file_format=pending.file_format,
         dry_run=True,
@@ -180,15 +212,17 @@ def device_import_answer(*, actor: User, token: str, answers: list[MappingAnswer
 
 
 def device_import_confirm(*, actor: User, token: str) -> ImportReport:
-    """Import the file a preview kept, with the options it was previewed with; then drop the file.
+    """Import the file a preview kept, in this process, with the options it was previewed with;
+    then drop the file. The browser and the API start a background job instead
+    (``jobs.import_job_start``).
 
     Raises DomainError for an expired or foreign token, and what ``devices_import`` raises.
     """
     if not permissions.can_import_devices(actor):
         raise PermissionDenied
-    pending, data = uploads.upload_open(token=token, user_id=actor.pk)
+    pending = uploads.upload_pending(token=token, user_id=actor.pk)
     report = devices_import(
-        data=data,
+        data=uploads.upload_path(name=pending.name) or b"",
         actor=actor,
         file_format=pending.file_format,
         valid_only=pending.valid_only,

@@ -3,17 +3,22 @@
 The file goes to Django's default storage under a random name (a 250,000-row export is tens of
 megabytes: too big for the session), and the browser gets a signed token naming it, the options
 previewed and the user. The token expires after ``MAX_AGE``; files left behind by previews
-nobody confirmed are swept whenever a new one is kept.
+nobody confirmed are swept whenever a new one is kept, and hourly by Celery beat. Files are
+written in chunks (never read whole into memory), after their size is checked against
+``DEVICE_IMPORT_MAX_BYTES``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Collection
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
+from django.conf import settings
 from django.core import signing
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
@@ -36,15 +41,44 @@ class PendingImport:
     user_id: int
 
 
-def upload_keep(*, data: bytes, pending: PendingImport) -> str:
-    """Store the file and return the signed token for it; ``pending.name`` is replaced."""
-    uploads_sweep()
-    name = default_storage.save(f"{UPLOAD_DIR}/{uuid.uuid4().hex}.csv", ContentFile(data))
+def upload_check_size(*, size: int) -> None:
+    """Refuse a file over DEVICE_IMPORT_MAX_BYTES (DomainError naming ``file``) before it is read."""
+    limit = settings.DEVICE_IMPORT_MAX_BYTES
+    if size > limit:
+        raise DomainError(
+            f"The file is {_megabytes(size)}, more than the {_megabytes(limit)} an import takes. "
+            "Split it and import the parts.",
+            field="file",
+        )
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):,.1f} MB" if size < 10 * 1024 * 1024 else f"{size // (1024 * 1024):,} MB"
+
+
+def upload_keep(*, data: bytes | File, pending: PendingImport) -> str:
+    """Store the file (in chunks) and return the signed token for it; ``pending.name`` is replaced.
+
+    Raises DomainError naming ``file`` for a file over the size cap; nothing is then kept.
+    """
+    upload = ContentFile(data) if isinstance(data, bytes) else data
+    upload_check_size(size=upload.size)
+    uploads_sweep(keep=_job_files())
+    upload.seek(0)
+    name = default_storage.save(f"{UPLOAD_DIR}/{uuid.uuid4().hex}.csv", upload)
     return signing.dumps({**asdict(pending), "name": name}, salt=SALT)
 
 
-def upload_open(*, token: str, user_id: int) -> tuple[PendingImport, bytes]:
-    """The pending import a token names and its bytes. Raises DomainError for a bad or stale token."""
+def _job_files() -> set[str]:
+    """Files of import jobs still to run or running: never swept, however old."""
+    from fleet.models import ImportJob
+
+    return set(ImportJob.objects.active().values_list("storage_name", flat=True))
+
+
+def upload_pending(*, token: str, user_id: int) -> PendingImport:
+    """The pending import a token names, its file still kept. Raises DomainError for a bad or
+    stale token, one of another user, and a file no longer kept."""
     try:
         pending = PendingImport(**signing.loads(token, salt=SALT, max_age=MAX_AGE))
     except signing.SignatureExpired as exc:
@@ -53,21 +87,26 @@ def upload_open(*, token: str, user_id: int) -> tuple[PendingImport, bytes]:
         raise DomainError("This preview is not valid. Upload the file again.") from exc
     if pending.user_id != user_id:
         raise DomainError("This preview belongs to someone else. Upload the file again.")
-    try:
-        with default_storage.open(pending.name, "rb") as handle:
-            return pending, handle.read()
-    except OSError as exc:
-        raise DomainError(
-            "The uploaded file is no longer here (already imported?). Upload it again."
-        ) from exc
+    if not default_storage.exists(pending.name):
+        raise DomainError("The uploaded file is no longer here (already imported?). Upload it again.")
+    return pending
+
+
+def upload_path(*, name: str) -> Path | None:
+    """Where a kept file is on disk, for reading it as a stream; None once it is gone."""
+    if not name or not default_storage.exists(name):
+        return None
+    return Path(default_storage.path(name))
 
 
 def upload_discard(*, name: str) -> None:
-    default_storage.delete(name)
+    if name:
+        default_storage.delete(name)
 
 
-def uploads_sweep(*, older_than: dt.timedelta = MAX_AGE) -> int:
-    """Delete kept uploads older than ``older_than``; returns how many went."""
+def uploads_sweep(*, older_than: dt.timedelta = MAX_AGE, keep: Collection[str] = ()) -> int:
+    """Delete kept uploads older than ``older_than``, except the names in ``keep`` (files of
+    import jobs still to run); returns how many went."""
     try:
         _, names = default_storage.listdir(UPLOAD_DIR)
     except FileNotFoundError:
@@ -76,6 +115,8 @@ def uploads_sweep(*, older_than: dt.timedelta = MAX_AGE) -> int:
     removed = 0
     for filename in names:
         name = f"{UPLOAD_DIR}/{filename}"
+        if name in keep:
+            continue
         try:
             if default_storage.get_modified_time(name) < cutoff:
                 default_storage.delete(name)
