@@ -300,6 +300,8 @@ SPECTACULAR_SETTINGS = {
         "CustodyEventKindEnum": "fleet.choices.CustodyEventKind",
         "LocationKindEnum": "fleet.choices.LocationKind",
         "ImportMappingKindEnum": "fleet.choices.ImportMappingKind",
+        "ImportJobStatusEnum": "fleet.choices.ImportJobStatus",
+        "GoogleSyncStatusEnum": "fleet.choices.GoogleSyncStatus",
         "OvertimeRequestStatusEnum": "staff.choices.OvertimeRequestStatus",
         "TimeEntryKindEnum": "staff.choices.TimeEntryKind",
         "TimesheetStatusEnum": "staff.choices.TimesheetStatus",

@@ -16,7 +16,7 @@ from pghistory.models import Event
 
 from accounts.models import User
 from fleet.choices import LocationKind
-from fleet.models import GoogleSyncRun, Location
+from fleet.models import GoogleSyncRun, ImportJob, Location
 from fleet.services.summaries import device_tally_refresh
 from forecasting.services.summaries import model_year_tally_refresh
 from repairs.models import PartUsageTally
@@ -26,6 +26,7 @@ from tests.accounts.factories import (
     StaffProfileFactory,
     TimeEntryFactory,
     TimesheetFactory,
+    UserFactory,
 )
 from tests.core.admin_support import admin_url, change_form_data
 from tests.fleet.factories import (
@@ -73,6 +74,12 @@ def one_of_everything(db: None) -> None:
     CustodyEventFactory.create()
     ImportMappingFactory.create()
     GoogleSyncRun.objects.create(devices_seen=3)
+    ImportJob.objects.create(
+        requested_by=UserFactory.create(),
+        file_name="gam.csv",
+        file_format="gam",
+        storage_name="device-imports/gone.csv",
+    )
     LoanFactory.create()
     LocationAuditScanFactory.create()
     TicketEventFactory.create()

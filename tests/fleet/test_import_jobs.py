@@ -47,7 +47,8 @@ def start(actor, capture, data: bytes | None = None, *, run: bool = True, **opti
     token = preview_token(actor, data, **options)
     with capture(execute=run) as callbacks:
         job = jobs.import_job_start(actor=actor, token=token)
-    assert len(callbacks) == 1  # queued on commit, once
+    # Queued on commit, once (a finished import then queues the device tally's rebuild too).
+    assert len([c for c in callbacks if "device_tally" not in repr(c)]) == 1
     job.refresh_from_db()
     return job
 
@@ -139,7 +140,7 @@ def test_cancel_mid_import_writes_nothing_and_ends_cancelled(
     update = jobs.JobProgress.update
 
     def cancel_while_writing(self, *, phase: str, done: int, total: int) -> None:
-        if phase == WRITING:  # devices are being written when the cancel comes
+        if phase == WRITING and done:  # devices are being written when the cancel comes
             assert Device.objects.exists()
             jobs.import_job_cancel(job=ImportJob.objects.get(pk=self.job_id), actor=admin_user)
         update(self, phase=phase, done=done, total=total)

@@ -23,6 +23,7 @@ STAGED = (
     ("google_device_id", "text"),
     ("org_unit_path", "text"),
     ("os_version", "text"),
+    ("boot_mode", "text"),
     ("last_sync", "timestamptz"),
     ("aue_override", "date"),
     ("purchase_date", "date"),
@@ -43,7 +44,8 @@ def staged_row(draft: Draft) -> Iterator[Any]:
     yield from (draft.row, draft.asset_tag, draft.serial, draft.manufacturer_id, draft.model_id)
     yield from (draft.status, draft.location_id, kind, assignee_id, draft.candidate_ids is None)
     yield from (found("google_device_id"), found("org_unit_path", ""), found("os_version", ""))
-    yield from (found("last_sync"), found("aue_override"), found("purchase_date"))
+    yield from (found("boot_mode", ""), found("last_sync"), found("aue_override"))
+    yield found("purchase_date")
     yield from (found("purchase_order_number", ""), found("warranty_end"))
     ids = draft.candidate_ids
     yield "{" + ",".join(map(str, ids)) + "}" if ids else None
