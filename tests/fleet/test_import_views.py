@@ -99,6 +99,29 @@ def test_preview_shows_row_errors_and_offers_no_confirm(login, admin_user, ref):
     assert not Device.objects.exists()
 
 
+def test_preview_counts_every_problem_beyond_those_it_lists(login, admin_user, ref):
+    header, first = GAM_SAMPLE.read_text(encoding="utf-8").splitlines()[:2]
+    names = header.split(",")
+    serial, tag = names.index("serialNumber"), names.index("annotatedAssetId")
+    cells = first.split(",")
+    rows = []
+    for number in range(1_200):  # every row lacks its serial: 1,200 problems of one kind
+        row = list(cells)
+        row[0], row[serial], row[tag] = f"device-{number}", "", f"T-{number}"
+        rows.append(",".join(row))
+    data = "\n".join([header, *rows]).encode()
+    response = login(admin_user).post(
+        IMPORT_URL,
+        {"file": SimpleUploadedFile("many.csv", data, content_type="text/csv"), "format": "auto"},
+    )
+
+    html = response.content.decode()
+    assert "Showing the first 500 of 1,200 problems." in html
+    assert html.count('class="row-error"') == 500
+    assert "Showing the first 500 of 1,200 notes." in html  # each row's variant to confirm
+    assert not Device.objects.exists()
+
+
 def test_confirm_starts_a_job_and_goes_to_its_page(
     login, supervisor, ref, django_capture_on_commit_callbacks
 ):

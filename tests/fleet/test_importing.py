@@ -336,6 +336,14 @@ def test_duplicate_serial_in_the_file_flags_every_copy(ref):
     assert report.errors[0].detail == "rows 2, 3"
 
 
+def test_a_value_repeated_on_many_rows_lists_ten_of_them_and_counts_the_rest(ref):
+    rows = [gam_row(f"PF0AAB{n:02d}", "CB-SAME") for n in range(25)]
+    report = run(gam(*rows), dry_run=True)
+
+    assert report.error_rows == 25
+    assert report.errors[0].detail == "rows 2, 3, 4, 5, 6, 7, 8, 9, 10, 11 and 15 more"
+
+
 def test_duplicate_asset_tag_in_the_file_flags_every_copy(ref):
     report = run(gam(gam_row("PF0AAA01", "CB-1"), gam_row("PF0AAA02", "cb-1")), dry_run=True)
 

@@ -59,6 +59,7 @@ ISSUES_KEPT = 1000
 SETTLED = frozenset({DeviceStatus.IN_STOCK, DeviceStatus.DEPLOYED, DeviceStatus.LOANER_POOL})
 # What became of each row, one byte a row.
 ERROR, CREATED, UPDATED, UNCHANGED = range(4)
+DUPLICATE_ROWS_LISTED = 10
 DUPLICATE_KEYS = (
     RowProblem.DUPLICATE_SERIAL,
     RowProblem.DUPLICATE_ASSET_TAG,
@@ -328,7 +329,10 @@ def _flag_duplicates(plan: Plan, keys: _Keys, rows: Callable[[], Rows], columns:
     findings: dict[int, list[tuple[RowProblem, str]]] = defaultdict(list)
     for problem in DUPLICATE_KEYS:
         for group in keys.repeated(problem):
-            listed = ", ".join(map(str, group))
+            # A value repeated on thousands of rows would make every row's detail list them all.
+            listed = ", ".join(map(str, group[:DUPLICATE_ROWS_LISTED]))
+            if len(group) > DUPLICATE_ROWS_LISTED:
+                listed += f" and {len(group) - DUPLICATE_ROWS_LISTED:,} more"
             for row in group:
                 findings[row].append((problem, f"rows {listed}"))
     if not findings:
