@@ -301,7 +301,6 @@ SPECTACULAR_SETTINGS = {
         "LocationKindEnum": "fleet.choices.LocationKind",
         "ImportMappingKindEnum": "fleet.choices.ImportMappingKind",
         "ImportJobStatusEnum": "fleet.choices.ImportJobStatus",
-        "GoogleSyncStatusEnum": "fleet.choices.GoogleSyncStatus",
         "OvertimeRequestStatusEnum": "staff.choices.OvertimeRequestStatus",
         "TimeEntryKindEnum": "staff.choices.TimeEntryKind",
         "TimesheetStatusEnum": "staff.choices.TimesheetStatus",

@@ -217,8 +217,9 @@ def test_confirming_the_same_preview_twice_starts_one_job(
     assert ImportJob.objects.count() == 1
 
 
-# Committed for real, so the job is queued inside the request, as in production.
-@pytest.mark.django_db(transaction=True)
+# Committed for real, so the job is queued inside the request, as in production (and the role
+# groups the flush removes are restored after, as every transactional test here does).
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_confirm_with_the_task_queue_down_is_503_and_leaves_nothing_pending(
     login, admin_user, ref, monkeypatch
 ):

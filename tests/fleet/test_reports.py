@@ -218,8 +218,11 @@ def test_school_year_label_spans_two_calendar_years():
 
 
 @pytest.fixture
-def google_district() -> dict[str, Location]:
-    return readiness_district()
+def google_district(refresh_summaries: Callable[[], None]) -> dict[str, Location]:
+    """The district with Google's data; the device tally rebuilt from it, as the nightly task does."""
+    district = readiness_district()
+    refresh_summaries()
+    return district
 
 
 def test_os_milestone_is_the_major_of_the_version():
