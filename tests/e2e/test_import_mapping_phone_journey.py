@@ -25,8 +25,16 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, seria
 PHONE: ViewportSize = {"width": 390, "height": 844}
 
 
+WIDER_THAN_THE_PAGE = """() => [...document.querySelectorAll('body *')]
+    .filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 0.5)
+    .slice(0, 5).map(e => e.tagName + (e.id ? '#' + e.id : '') + '.' + e.className)"""
+
+
 def fits_the_phone(page: Page) -> None:
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], page.url
+    # Measured once htmx has swapped and settled: a panel mid-swap is not what the user sees.
+    page.wait_for_function("!document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')")
+    wide = page.evaluate(WIDER_THAN_THE_PAGE)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], (page.url, wide)
     severe = [
         v["id"] for v in Axe().run(page).response["violations"] if v["impact"] in {"serious", "critical"}
     ]
