@@ -282,3 +282,15 @@ class ImportJobAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(models.District)
+class DistrictAdmin(AuditedModelAdmin):
+    list_display = ["name", "labour_rate_per_hour", "student_names_shown"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # One row, created with defaults on first read (District.current()): edit it, never add.
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object | None = None) -> bool:
+        return False

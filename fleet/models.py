@@ -560,3 +560,40 @@ class GoogleSyncRun(models.Model):
 
     def __str__(self) -> str:
         return f"Google sync {self.pk} ({self.status})"
+
+
+@track_history()
+class District(models.Model):
+    """The district's own settings, one row (pk 1): its name on labels and receipts, the hourly
+    labour rate repair costs are counted at, and whether student names are kept at all."""
+
+    name = models.CharField(max_length=120, default="School District")
+    labour_rate_per_hour = models.DecimalField(
+        max_digits=7,
+        decimal_places=2,
+        default=Decimal("45.00"),
+        help_text="What an hour of a technician's repair time costs the district.",
+    )
+    student_names_shown = models.BooleanField(
+        default=False,
+        help_text="Off: students are kept and shown by ID only, and roster names are not stored.",
+    )
+
+    class Meta:
+        verbose_name = "district settings"
+        verbose_name_plural = "district settings"
+        constraints = [
+            models.CheckConstraint(condition=Q(pk=1), name="district_single_row"),
+            models.CheckConstraint(
+                condition=Q(labour_rate_per_hour__gte=0), name="district_labour_rate_gte_0"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @classmethod
+    def current(cls) -> District:
+        """The settings row, created with defaults the first time it is read."""
+        district, _ = cls.objects.get_or_create(pk=1)
+        return district

@@ -54,6 +54,7 @@ class DamageCause(models.TextChoices):
     INTENTIONAL = "intentional", "Intentional"
     WEAR = "wear", "Wear"
     LIQUID = "liquid", "Liquid"
+    LOST = "lost", "Lost or stolen"
     UNKNOWN = "unknown", "Unknown"
     WARRANTY_DEFECT = "warranty_defect", "Warranty defect"
 

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "fleet",
     "repairs",
     "staff",
+    "students",
     "forecasting",
     "portal",
     "demo",

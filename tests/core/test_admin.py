@@ -16,7 +16,7 @@ from pghistory.models import Event
 
 from accounts.models import User
 from fleet.choices import LocationKind
-from fleet.models import GoogleSyncRun, ImportJob, Location
+from fleet.models import District, GoogleSyncRun, ImportJob, Location
 from fleet.services.summaries import device_tally_refresh
 from forecasting.services.summaries import model_year_tally_refresh
 from repairs.models import PartUsageTally
@@ -45,6 +45,15 @@ from tests.repairs.factories import (
     StockLevelFactory,
     StockMovementFactory,
     TicketEventFactory,
+)
+from tests.students.factories import (
+    AccessoryStockFactory,
+    AgreementFactory,
+    ChargePolicyFactory,
+    CollectionWindowFactory,
+    FeeRuleFactory,
+    HandoutAccessoryFactory,
+    PaymentFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -81,6 +90,14 @@ def one_of_everything(db: None) -> None:
         storage_name="device-imports/gone.csv",
     )
     LoanFactory.create()
+    District.current()
+    HandoutAccessoryFactory.create()
+    AccessoryStockFactory.create()
+    AgreementFactory.create()
+    FeeRuleFactory.create()
+    ChargePolicyFactory.create()
+    PaymentFactory.create()
+    CollectionWindowFactory.create()
     LocationAuditScanFactory.create()
     TicketEventFactory.create()
     StockLevelFactory.create()

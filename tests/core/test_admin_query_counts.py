@@ -43,6 +43,17 @@ from tests.repairs.factories import (
     TicketEventFactory,
     TicketFactory,
 )
+from tests.students.factories import (
+    AccessoryStockFactory,
+    AgreementFactory,
+    ChargeFactory,
+    ChargePolicyFactory,
+    CollectionWindowFactory,
+    FeeRuleFactory,
+    HandoutAccessoryFactory,
+    HandoutFactory,
+    PaymentFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -86,12 +97,20 @@ def test_admin_changelist_query_count_does_not_grow_with_rows(
         PurchaseOrderLineFactory,
         PartForecastFactory,
         ReorderSuggestionFactory,
+        HandoutAccessoryFactory,
+        AccessoryStockFactory,
+        AgreementFactory,
+        FeeRuleFactory,
+        PaymentFactory,
+        CollectionWindowFactory,
     ):
         factory.create_batch(ROWS)
+    ChargePolicyFactory.create()
     # Optional relations filled too, so a column that reads one is caught.
     for _ in range(ROWS):
         StockMovementFactory.create(ticket=TicketFactory.create())
         StockLocationFactory.create(location=LocationFactory.create(), technician=UserFactory.create())
+        ChargeFactory.create(ticket=TicketFactory.create(), handout=HandoutFactory.create())
     client = login(superuser)
     problems = []
     for model in _changelists():

@@ -1,0 +1,76 @@
+from django.contrib import admin
+
+from core.admin import AuditedModelAdmin, BigTableAdminMixin
+from students.models import (
+    AccessoryStock,
+    Agreement,
+    Charge,
+    ChargePolicy,
+    CollectionWindow,
+    FeeRule,
+    Handout,
+    Payment,
+    Student,
+)
+
+
+@admin.register(Student)
+class StudentAdmin(BigTableAdminMixin, AuditedModelAdmin):
+    list_display = ["identifier", "school", "grade", "is_active"]
+    list_filter = ["is_active", "grade"]
+    list_select_related = ["school"]
+    search_fields = ["identifier", "sourced_id"]
+
+
+@admin.register(AccessoryStock)
+class AccessoryStockAdmin(AuditedModelAdmin):
+    list_display = ["location", "kind", "on_hand"]
+    list_select_related = ["location"]
+    readonly_fields = ["on_hand"]
+
+
+@admin.register(Agreement)
+class AgreementAdmin(AuditedModelAdmin):
+    list_display = ["version", "title", "is_active", "created_at"]
+
+
+@admin.register(Handout)
+class HandoutAdmin(BigTableAdminMixin, AuditedModelAdmin):
+    list_display = ["device", "student", "handed_out_at", "collected_at", "condition_out", "condition_in"]
+    list_select_related = ["device", "student"]
+    raw_id_fields = ["device", "student", "handout_event", "collection_event", "ticket", "agreement"]
+    readonly_fields = ["handed_out_at", "collected_at"]
+
+
+@admin.register(FeeRule)
+class FeeRuleAdmin(AuditedModelAdmin):
+    list_display = ["damage_cause", "device_model", "amount", "first_incident_waived", "insurance_covers"]
+    list_select_related = ["device_model"]
+
+
+@admin.register(ChargePolicy)
+class ChargePolicyAdmin(AuditedModelAdmin):
+    list_display = ["hold_enabled", "hold_threshold"]
+
+
+@admin.register(Charge)
+class ChargeAdmin(BigTableAdminMixin, AuditedModelAdmin):
+    list_display = ["student", "device", "damage_cause", "amount", "amount_paid", "status", "created_at"]
+    list_select_related = ["student", "device"]
+    list_filter = ["status"]
+    raw_id_fields = ["student", "device", "ticket", "handout", "fee_rule"]
+    readonly_fields = ["status", "amount_paid"]
+
+
+@admin.register(Payment)
+class PaymentAdmin(AuditedModelAdmin):
+    list_display = ["receipt_number", "charge", "amount", "method", "received_at"]
+    list_select_related = ["charge"]
+    raw_id_fields = ["charge"]
+    readonly_fields = ["amount", "receipt_number", "received_at"]
+
+
+@admin.register(CollectionWindow)
+class CollectionWindowAdmin(AuditedModelAdmin):
+    list_display = ["name", "school", "starts_on", "ends_on"]
+    list_select_related = ["school"]
