@@ -71,7 +71,7 @@ def fee_rule_for(*, damage_cause: str, device: Device) -> FeeRule | None:
     return rules.get(device.model_id) or rules.get(None)
 
 
-def _money(value: Decimal, *, field: str) -> Decimal:
+def money(value: Decimal, *, field: str) -> Decimal:
     if not isinstance(value, Decimal) or not value.is_finite():
         raise DomainError("Enter an amount in dollars and cents.", field=field)
     if value != value.quantize(CENT):
@@ -198,7 +198,7 @@ def charge_confirm(
         )
     reason = reason.strip()
     if amount is not None:
-        amount = _money(amount, field="amount")
+        amount = money(amount, field="amount")
         if amount < 0:
             raise DomainError("The amount cannot be negative.", field="amount")
         if amount != locked.amount:
@@ -260,7 +260,7 @@ def charge_pay(*, charge: Charge, actor: User, amount: Decimal, method: str, not
     """
     if not permissions.can_manage_charges(actor):
         raise PermissionDenied
-    amount = _money(amount, field="amount")
+    amount = money(amount, field="amount")
     if amount <= 0:
         raise DomainError("The payment must be more than 0.00.", field="amount")
     if method not in PaymentMethod.values:

@@ -1,0 +1,22 @@
+"""The charge filters, shared by the charges page and the charges API."""
+
+from __future__ import annotations
+
+import django_filters
+
+from core.widgets import MemoSelect
+from fleet.models import Location
+from students.choices import ChargeStatus
+from students.models import Charge
+
+
+class ChargeFilterSet(django_filters.FilterSet):
+    # One status per charge: the filter cannot duplicate rows, so no DISTINCT.
+    status = django_filters.MultipleChoiceFilter(choices=ChargeStatus.choices, distinct=False)
+    school = django_filters.ModelChoiceFilter(
+        field_name="student__school", queryset=Location.objects.all(), widget=MemoSelect, label="School"
+    )
+
+    class Meta:
+        model = Charge
+        fields = ["status", "school"]

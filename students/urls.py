@@ -1,0 +1,20 @@
+from django.urls import path
+
+from students.views import charges
+
+app_name = "students"
+urlpatterns = [
+    # damage charges, payments and receipts
+    path("charges/", charges.charge_list, name="charge_list"),
+    path("charges/<int:charge_id>/", charges.charge_detail, name="charge_detail"),
+    path("charges/<int:charge_id>/confirm/", charges.charge_confirm, name="charge_confirm"),
+    path("charges/<int:charge_id>/waive/", charges.charge_waive, name="charge_waive"),
+    path("charges/<int:charge_id>/pay/", charges.charge_pay, name="charge_pay"),
+    path("payments/<int:payment_id>/receipt/", charges.payment_receipt, name="payment_receipt"),
+    path("tickets/<int:ticket_id>/charge/", charges.ticket_charge_propose, name="ticket_charge_propose"),
+    # the fee schedule and the hold
+    path("fees/", charges.fee_schedule, name="fee_schedule"),
+    path("fees/rules/", charges.fee_rule_save, name="fee_rule_save"),
+    path("fees/rules/<int:rule_id>/delete/", charges.fee_rule_delete, name="fee_rule_delete"),
+    path("fees/policy/", charges.charge_policy_update, name="charge_policy_update"),
+]
