@@ -132,6 +132,16 @@ PINNED: dict[str, int] = {
     "/admin/staff/overtimerule/": 5,
     "/admin/staff/timeentry/": 7,
     "/admin/staff/timesheet/": 7,
+    "/admin/fleet/district/": 5,
+    "/admin/students/accessorystock/": 5,
+    "/admin/students/agreement/": 5,
+    "/admin/students/charge/": 4,
+    "/admin/students/chargepolicy/": 5,
+    "/admin/students/collectionwindow/": 5,
+    "/admin/students/feerule/": 5,
+    "/admin/students/handout/": 4,
+    "/admin/students/payment/": 5,
+    "/admin/students/student/": 5,
 }
 
 
