@@ -40,9 +40,12 @@ def fee_rule_save(
     amount = money(amount, field="amount")
     if amount < 0:
         raise DomainError("The fee cannot be negative.", field="amount")
+    # Ordered by pk: the model's default order joins DeviceModel, which FOR UPDATE refuses on an
+    # outer join (the any-model rule's side).
     rule = (
         FeeRule.objects.select_for_update()
         .filter(damage_cause=damage_cause, device_model=device_model)
+        .order_by("pk")
         .first()
     ) or FeeRule(damage_cause=damage_cause, device_model=device_model)
     rule.amount = amount
