@@ -21,6 +21,7 @@ from staff import permissions as staff_permissions
 from staff.models import (
     OvertimeRequest,
 )
+from students import permissions as student_permissions
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,9 @@ NAV_GROUPS = {
     "Loaners": "Devices",
     "Reports": "Devices",
     "Import": "Devices",
+    "Hand out": "Students",
+    "Collect": "Students",
+    "Agreement": "Students",
     "Tickets": "Repairs",
     "Parts": "Repairs",
     "Purchasing": "Repairs",
@@ -86,6 +90,13 @@ def navigation_for(*, user: User) -> list[NavItem]:
         (fleet_permissions.can_view_fleet_reports(user), "Reports", reverse("fleet:readiness_report")),
         (fleet_permissions.can_import_devices(user), "Import", reverse("fleet:device_import")),
         (fleet_permissions.can_import_devices(user), "Google sync", reverse("fleet:google_sync")),
+        (student_permissions.can_hand_out_devices(user), "Hand out", reverse("students:handout_scan")),
+        (student_permissions.can_hand_out_devices(user), "Collect", reverse("students:collect_scan")),
+        (
+            student_permissions.can_edit_one_to_one_policy(user),
+            "Agreement",
+            reverse("students:agreement_list"),
+        ),
         (repair_permissions.can_view_tickets(user), "Tickets", reverse("repairs:ticket_list")),
         (staff_permissions.can_use_overtime_pages(user), "Overtime", reverse("staff:overtime_mine")),
         (staff_permissions.can_review_team_overtime(user), "Approvals", reverse("staff:overtime_queue")),
