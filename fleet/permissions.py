@@ -35,9 +35,9 @@ def can_hand_over_device(user: User | AnonymousUser, device: _Placed) -> bool:
     (one-to-one hand-out and collection at school) for a device at one of their own schools."""
     if has_any_role(user, *DEVICE_WORKERS):
         return True
-    if has_any_role(user, Role.SCHOOL_ADMIN):
+    if has_any_role(user, Role.SCHOOL_ADMIN) and user.pk is not None:
         return StaffProfile.locations.through.objects.filter(
-            staffprofile__user=user, location_id=device.location_id
+            staffprofile__user_id=user.pk, location_id=device.location_id
         ).exists()
     return False
 

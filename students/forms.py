@@ -41,7 +41,9 @@ class HandoutForm(MarksInvalid, forms.Form):
     STEPS = ("student", "device", "confirm")
 
     step = forms.ChoiceField(choices=[(s, s) for s in STEPS], widget=forms.HiddenInput, initial="student")
-    student = forms.CharField(max_length=20, label="Student ID", widget=forms.TextInput(attrs=SCAN_ATTRS))
+    student = forms.CharField(
+        max_length=20, required=False, label="Student ID", widget=forms.TextInput(attrs=SCAN_ATTRS)
+    )
     device = forms.CharField(
         max_length=60,
         required=False,

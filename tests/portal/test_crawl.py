@@ -90,6 +90,9 @@ PINNED: dict[str, int] = {
     "staff:timesheet_detail": 5,
     "staff:timesheet_payroll": 3,
     "staff:timesheet_team": 6,
+    "students:agreement_list": 4,
+    "students:collect_scan": 3,
+    "students:handout_scan": 3,
     "/admin/accounts/staffgrade/": 5,
     "/admin/accounts/staffprofile/": 6,
     "/admin/accounts/user/": 6,
@@ -101,6 +104,7 @@ PINNED: dict[str, int] = {
     "/admin/fleet/device/": 5,
     "/admin/fleet/devicemodel/": 6,
     "/admin/fleet/devicetally/": 5,
+    "/admin/fleet/district/": 5,
     "/admin/fleet/googlesyncrun/": 5,
     "/admin/fleet/importjob/": 5,
     "/admin/fleet/importmapping/": 5,
@@ -132,6 +136,15 @@ PINNED: dict[str, int] = {
     "/admin/staff/overtimerule/": 5,
     "/admin/staff/timeentry/": 7,
     "/admin/staff/timesheet/": 7,
+    "/admin/students/accessorystock/": 5,
+    "/admin/students/agreement/": 5,
+    "/admin/students/charge/": 4,
+    "/admin/students/chargepolicy/": 5,
+    "/admin/students/collectionwindow/": 5,
+    "/admin/students/feerule/": 5,
+    "/admin/students/handout/": 4,
+    "/admin/students/payment/": 5,
+    "/admin/students/student/": 5,
 }
 
 

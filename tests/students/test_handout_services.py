@@ -75,7 +75,11 @@ def test_handout_create_assigns_device_takes_charger_and_records_signature(techn
         technician,
     )
     assert handout.handout_event == event
-    assert (handout.agreement, handout.signed_by, bytes(handout.signature_png)) == (agreement, "parent", png)
+    assert (handout.agreement, handout.signed_by, bytes(handout.signature_png or b"")) == (
+        agreement,
+        "parent",
+        png,
+    )
     assert handout.signed_at is not None and handout.is_open
     assert list(handout.accessories.values_list("kind", "quantity")) == [("charger", 1)]
     assert _on_hand(school) == 4
@@ -315,7 +319,7 @@ def test_handout_collect_in_good_order_unassigns_restocks_and_closes(technician:
 
     device = Device.objects.get(pk=handout.device_id)
     assert (device.status, device.assignee_id) == (DeviceStatus.IN_STOCK, "")
-    assert closed.collection_event.kind == CustodyEventKind.UNASSIGNED
+    assert closed.collection_event and closed.collection_event.kind == CustodyEventKind.UNASSIGNED
     assert (closed.condition_in, closed.collected_by, closed.is_open, closed.ticket) == (
         Condition.GOOD,
         technician,
@@ -392,7 +396,7 @@ def test_handout_collect_missing_records_the_device_lost_without_ticket(technici
 
     device = Device.objects.get(pk=handout.device_id)
     assert (device.status, device.assignee_id) == (DeviceStatus.LOST_STOLEN, "")
-    assert closed.collection_event.kind == CustodyEventKind.STATUS_CHANGED
+    assert closed.collection_event and closed.collection_event.kind == CustodyEventKind.STATUS_CHANGED
     assert closed.ticket is None and "Missing: 1 charger" in closed.collection_notes
     assert HandoutAccessory.objects.get(handout=handout).condition_in == Condition.MISSING
 
