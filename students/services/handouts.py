@@ -29,6 +29,7 @@ from students import permissions, selectors
 from students.choices import AccessoryKind, Condition, SignedBy
 from students.models import AccessoryStock, Handout, HandoutAccessory, Student
 from students.services import agreements, holds
+from students.services import charges as charge_services
 
 # At most this many of one accessory go with one device (a spare charger for a second home).
 ACCESSORY_MAX = 3
@@ -221,8 +222,9 @@ def handout_collect(
     The device leaves the student (*returned by a person*) and is recorded at the hand-out's
     school (``fleet.services.devices.device_collect``: moved only if it is elsewhere). A device
     that came back damaged opens a repair ticket with the damage cause (or links the open one);
-    a missing one is recorded lost or stolen. Returned accessories in working order go back on
-    the school's shelf.
+    a missing one is recorded lost or stolen; either way the fee schedule's charge is proposed
+    (``charges.charge_propose``). Returned accessories in working order go back on the school's
+    shelf.
 
     Raises PermissionDenied for roles that do not collect; DomainError for a hand-out already
     collected, naming ``condition_in`` for an unknown state (or a lost device recorded by a role
@@ -295,10 +297,6 @@ def handout_collect(
         locked.ticket = _repair_ticket(
             locked, actor=actor, damage_cause=damage_cause, symptom=symptom, notes=notes
         )
-    # The damage charge: students.services.charges.charge_propose (the charges part of issue
-    # 13) is called here, with the hand-out, its ticket (None for a missing device) and the
-    # damage cause, once it is on main.
-
     summary = notes.strip()
     if missing:
         summary = "; ".join(filter(None, [summary, "Missing: " + ", ".join(missing)]))
@@ -319,6 +317,17 @@ def handout_collect(
             "updated_at",
         ]
     )
+    if damaged:
+        # The fee schedule's charge (or a waived one saying why), on the ticket for damage and on
+        # the hand-out alone for a lost device; someone who manages charges confirms it.
+        charge_services.charge_propose(
+            student=locked.student,
+            device=device,
+            damage_cause=damage_cause,
+            actor=actor,
+            ticket=locked.ticket,
+            handout=locked,
+        )
     return locked
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from django.test import Client
 
@@ -13,7 +15,7 @@ from students.choices import AccessoryKind, Condition
 from students.models import AccessoryStock, Handout
 from students.services import handouts
 from tests.fleet.factories import DeviceFactory, LocationFactory
-from tests.students.factories import HandoutFactory, StudentFactory
+from tests.students.factories import FeeRuleFactory, HandoutFactory, StudentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -118,8 +120,9 @@ def test_collect_records_the_return_and_answers_the_empty_scan_box(login, techni
     assert Device.objects.get(pk=handout.device_id).assignee_id == ""
 
 
-def test_collect_damaged_links_the_new_ticket(login, technician: User):
+def test_collect_damaged_links_the_new_ticket_and_says_the_charge_proposed(login, technician: User):
     handout = _handed_out(technician)
+    FeeRuleFactory.create(damage_cause="accidental", device_model=None, amount=Decimal("30.00"))
 
     html = _post(
         login(technician),
@@ -134,6 +137,7 @@ def test_collect_damaged_links_the_new_ticket(login, technician: User):
 
     ticket = Ticket.objects.get()
     assert f"Repair ticket #{ticket.pk}" in html and ticket.damage_cause == "accidental"
+    assert "Charge of $30.00 proposed: confirm it on the ticket." in html
 
 
 def test_collect_damaged_without_cause_is_refused_beside_it_and_writes_nothing(login, technician: User):

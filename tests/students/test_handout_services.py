@@ -14,8 +14,8 @@ from fleet.models import CustodyEvent, Device
 from repairs.choices import DamageCause, Symptom, TicketStatus
 from repairs.models import Ticket
 from repairs.services import tickets
-from students.choices import AccessoryKind, Condition, SignedBy
-from students.models import AccessoryStock, Handout, HandoutAccessory
+from students.choices import AccessoryKind, ChargeStatus, Condition, SignedBy
+from students.models import AccessoryStock, Charge, Handout, HandoutAccessory
 from students.services import handouts
 from students.services.handouts import AccessoryReturn
 from tests.fleet.factories import DeviceFactory, LocationFactory
@@ -24,6 +24,7 @@ from tests.students.factories import (
     AgreementFactory,
     ChargeFactory,
     ChargePolicyFactory,
+    FeeRuleFactory,
     HandoutAccessoryFactory,
     HandoutFactory,
     StudentFactory,
@@ -501,3 +502,50 @@ def test_handout_then_collect_then_handout_again_keeps_the_history(technician: U
         CustodyEvent.objects.filter(device=handout.device).order_by("pk").values_list("kind", flat=True)
     )
     assert kinds == [CustodyEventKind.ASSIGNED, CustodyEventKind.UNASSIGNED, CustodyEventKind.ASSIGNED]
+
+
+def test_handout_collect_damaged_proposes_the_fee_schedule_charge_on_the_ticket(technician: User):
+    _, handout = _handed_out(technician, chargers=0)
+    FeeRuleFactory.create(damage_cause=DamageCause.ACCIDENTAL, device_model=None, amount=Decimal("40.00"))
+
+    closed = handouts.handout_collect(
+        handout=handout, actor=technician, condition_in=Condition.DAMAGED, damage_cause=DamageCause.ACCIDENTAL
+    )
+
+    charge = Charge.objects.get()
+    assert (
+        charge.student,
+        charge.device_id,
+        charge.ticket,
+        charge.handout,
+        charge.amount,
+        charge.status,
+    ) == (
+        handout.student,
+        handout.device_id,
+        closed.ticket,
+        closed,
+        Decimal("40.00"),
+        ChargeStatus.PROPOSED,
+    )
+
+
+def test_handout_collect_missing_proposes_the_lost_fee_on_the_handout(technician: User):
+    _, handout = _handed_out(technician, chargers=0)
+    FeeRuleFactory.create(damage_cause=DamageCause.LOST, device_model=None, amount=Decimal("250.00"))
+
+    handouts.handout_collect(
+        handout=handout, actor=technician, condition_in=Condition.MISSING, damage_cause=DamageCause.LOST
+    )
+
+    charge = Charge.objects.get()
+    assert (charge.ticket, charge.handout_id, charge.amount) == (None, handout.pk, Decimal("250.00"))
+
+
+def test_handout_collect_in_good_order_proposes_no_charge(technician: User):
+    _, handout = _handed_out(technician, chargers=0)
+    FeeRuleFactory.create(damage_cause=DamageCause.ACCIDENTAL, device_model=None)
+
+    handouts.handout_collect(handout=handout, actor=technician, condition_in=Condition.GOOD)
+
+    assert not Charge.objects.exists()
