@@ -93,7 +93,7 @@ class RemainingValue:
         """How the amount was reached, for the advice sentence."""
         if self.basis == ValueBasis.PRORATED:
             return (
-                f"{money(self.replacement_price)} new x {self.months_left} of "
+                f"{money(self.replacement_price)} new \N{MULTIPLICATION SIGN} {self.months_left} of "
                 f"{self.supported_months} months of updates left"
             )
         if self.basis == ValueBasis.PAST_AUE:

@@ -59,7 +59,7 @@ def _value(today: dt.date, **overrides: object) -> cost.RemainingValue:
 def test_remaining_value_of_a_new_device_is_its_full_price() -> None:
     value = _value(dt.date(2024, 7, 15))
     assert (value.amount, value.months_left, value.supported_months) == (Decimal("329.00"), 71, 71)
-    assert value.describe() == "$329.00 new x 71 of 71 months of updates left"
+    assert value.describe() == "$329.00 new \N{MULTIPLICATION SIGN} 71 of 71 months of updates left"
 
 
 def test_remaining_value_mid_life_is_prorated_by_months_of_updates_left() -> None:
@@ -131,7 +131,8 @@ def test_advice_says_repairing_is_cheaper_with_the_figures() -> None:
     assert advice.verdict == cost.Verdict.REPAIR
     assert advice.sentence == (
         "Repairing is cheaper: this repair ($62.50) plus $65.00 spent on it before comes to $127.50, "
-        "no more than the $162.18 it is still worth ($329.00 new x 35 of 71 months of updates left)."
+        "no more than the $162.18 it is still worth "
+        "($329.00 new \N{MULTIPLICATION SIGN} 35 of 71 months of updates left)."
     )
 
 
@@ -141,7 +142,8 @@ def test_advice_says_replacing_is_cheaper_with_the_figures() -> None:
     assert advice.verdict == cost.Verdict.REPLACE
     assert advice.sentence == (
         "Replacing is cheaper: this repair ($97.50) plus $65.00 spent on it before comes to $162.50, "
-        "more than the $162.18 it is still worth ($329.00 new x 35 of 71 months of updates left)."
+        "more than the $162.18 it is still worth "
+        "($329.00 new \N{MULTIPLICATION SIGN} 35 of 71 months of updates left)."
     )
 
 
@@ -256,7 +258,8 @@ def test_ticket_page_shows_the_advice_and_costs(
     assert (
         "<strong>Repairing is cheaper: this repair ($55.00) plus $102.35 spent on it before comes to "
         "$157.35, "
-        "no more than the $162.18 it is still worth ($329.00 new x 35 of 71 months of updates left).</strong>"
+        "no more than the $162.18 it is still worth "
+        "($329.00 new \N{MULTIPLICATION SIGN} 35 of 71 months of updates left).</strong>"
     ) in html
     assert "<dt>Labour rate</dt><dd>$60.00 an hour</dd>" in html
     assert "(25 min estimated from the parts' fitting times)" in html
