@@ -494,7 +494,7 @@ def device_repair_cost(*, device: Device) -> cost.RunningCost:
 
 def ticket_repair_advice(*, ticket: Ticket, today: dt.date | None = None) -> cost.RepairAdvice:
     """Repair or replace, at any age: this repair (its parts so far, and its recorded labour or,
-    until that is recorded, the parts' fitting times) plus the device's earlier repairs against
+    until that is recorded, the parts' fitting times) plus the device's other repairs against
     what the device is still worth (``repairs.domain.cost``). One query."""
     today = today or timezone.localdate()
     device = ticket.device
@@ -510,7 +510,7 @@ def ticket_repair_advice(*, ticket: Ticket, today: dt.date | None = None) -> cos
             tickets=1,
         ),
         labour_estimated=estimated,
-        earlier=cost.RunningCost(
+        other_repairs=cost.RunningCost(
             parts=figures["parts"],
             labour_minutes=figures["labour_minutes"],
             labour_rate=rate,

@@ -91,10 +91,10 @@ class TicketFlagsOutputSerializer(serializers.Serializer):
         help_text="Parts so far plus labour: recorded, or estimated from the parts' fitting times.",
     )
     labour_estimated = serializers.BooleanField(source="advice.labour_estimated")
-    cost_before = serializers.DecimalField(
+    other_repairs_cost = serializers.DecimalField(
         max_digits=12,
         decimal_places=2,
-        source="advice.earlier.total",
+        source="advice.other_repairs.total",
         help_text="Parts and labour of the device's other tickets.",
     )
     remaining_value = serializers.DecimalField(

@@ -9,7 +9,7 @@ repair is worth making.
   the model's warranty term: warranties start at purchase) to its AUE date. Without an AUE date
   (Windows laptops) or a start date the value is not prorated: a new one's full price is the cap.
   Past AUE it is worth nothing.
-- Repairing is the cheaper choice while this repair plus everything spent on the device before
+- Repairing is the cheaper choice while this repair plus everything spent on its other repairs
   comes to no more than that remaining value.
 
 No database or HTTP here; ``repairs.selectors.device_repair_cost`` and ``ticket_flags`` read the
@@ -142,16 +142,16 @@ class Verdict(StrEnum):
 
 @dataclass(frozen=True)
 class RepairAdvice:
-    """This repair and the device's earlier repairs against what the device is still worth."""
+    """This repair and the device's other repairs against what the device is still worth."""
 
     this_repair: RunningCost
     labour_estimated: bool
-    earlier: RunningCost
+    other_repairs: RunningCost
     value: RemainingValue
 
     @property
     def total(self) -> Decimal:
-        return self.this_repair.total + self.earlier.total
+        return self.this_repair.total + self.other_repairs.total
 
     @property
     def verdict(self) -> Verdict | None:
@@ -162,8 +162,8 @@ class RepairAdvice:
     @property
     def sentence(self) -> str:
         spent = (
-            f"this repair ({money(self.this_repair.total)}) plus {money(self.earlier.total)} "
-            f"spent on it before comes to {money(self.total)}"
+            f"this repair ({money(self.this_repair.total)}) plus {money(self.other_repairs.total)} "
+            f"on its other repairs comes to {money(self.total)}"
         )
         worth = f"{money(self.value.amount)} it is still worth ({self.value.describe()})"
         if self.verdict == Verdict.REPAIR:

@@ -73,7 +73,7 @@ def test_technician_reads_the_cost_and_the_advice_on_a_phone(
     advice = page.locator("#ticket-advice")
     # This repair 64.50 + 30 fitting minutes (30.00); before it 89.00 + 45.00.
     expect(advice).to_contain_text(
-        "Replacing is cheaper: this repair ($94.50) plus $134.00 spent on it before comes to $228.50, "
+        "Replacing is cheaper: this repair ($94.50) plus $134.00 on its other repairs comes to $228.50, "
         "more than the $"
     )
     expect(page.locator("#ticket-costs")).to_contain_text("$60.00 an hour")

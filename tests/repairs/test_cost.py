@@ -109,7 +109,7 @@ def test_life_starts_at_purchase_else_at_the_warranty_start() -> None:
 
 
 def _advice(
-    this_parts: str, this_minutes: int, earlier_parts: str, value: cost.RemainingValue
+    this_parts: str, this_minutes: int, other_parts: str, value: cost.RemainingValue
 ) -> cost.RepairAdvice:
     rate = Decimal("45.00")
     return cost.RepairAdvice(
@@ -117,8 +117,8 @@ def _advice(
             parts=Decimal(this_parts), labour_minutes=this_minutes, labour_rate=rate
         ),
         labour_estimated=False,
-        earlier=cost.RunningCost(
-            parts=Decimal(earlier_parts), labour_minutes=60, labour_rate=rate, tickets=2
+        other_repairs=cost.RunningCost(
+            parts=Decimal(other_parts), labour_minutes=60, labour_rate=rate, tickets=2
         ),
         value=value,
     )
@@ -130,7 +130,7 @@ def test_advice_says_repairing_is_cheaper_with_the_figures() -> None:
     assert advice.total == Decimal("127.50")
     assert advice.verdict == cost.Verdict.REPAIR
     assert advice.sentence == (
-        "Repairing is cheaper: this repair ($62.50) plus $65.00 spent on it before comes to $127.50, "
+        "Repairing is cheaper: this repair ($62.50) plus $65.00 on its other repairs comes to $127.50, "
         "no more than the $162.18 it is still worth "
         "($329.00 new \N{MULTIPLICATION SIGN} 35 of 71 months of updates left)."
     )
@@ -141,7 +141,7 @@ def test_advice_says_replacing_is_cheaper_with_the_figures() -> None:
     assert advice.total == Decimal("162.50")
     assert advice.verdict == cost.Verdict.REPLACE
     assert advice.sentence == (
-        "Replacing is cheaper: this repair ($97.50) plus $65.00 spent on it before comes to $162.50, "
+        "Replacing is cheaper: this repair ($97.50) plus $65.00 on its other repairs comes to $162.50, "
         "more than the $162.18 it is still worth "
         "($329.00 new \N{MULTIPLICATION SIGN} 35 of 71 months of updates left)."
     )
@@ -162,7 +162,7 @@ def test_advice_without_a_price_compares_nothing() -> None:
     assert advice.verdict is None
     assert advice.sentence == (
         "No replacement price is set for its model, so there is nothing to compare: "
-        "this repair ($62.50) plus $65.00 spent on it before comes to $127.50."
+        "this repair ($62.50) plus $65.00 on its other repairs comes to $127.50."
     )
 
 
@@ -218,7 +218,7 @@ def test_device_repair_cost_of_a_device_never_repaired_is_zero_at_the_default_ra
 
 
 @time_machine.travel(dt.datetime(2027, 7, 15, 12, tzinfo=dt.UTC))
-def test_ticket_advice_splits_this_repair_from_earlier_ones_with_estimated_labour(
+def test_ticket_advice_splits_this_repair_from_the_others_with_estimated_labour(
     repaired_device: Ticket, django_assert_num_queries: Callable[[int], object]
 ) -> None:
     ticket = Ticket.objects.select_related("device__model").get(pk=repaired_device.pk)
@@ -226,7 +226,7 @@ def test_ticket_advice_splits_this_repair_from_earlier_ones_with_estimated_labou
         advice = selectors.ticket_repair_advice(ticket=ticket)
     # This repair: 30.00 + 25 fitting minutes at 60.00 (25.00); before: 52.35 + 50.00.
     assert (advice.this_repair.total, advice.labour_estimated) == (Decimal("55.00"), True)
-    assert (advice.earlier.total, advice.earlier.tickets) == (Decimal("102.35"), 2)
+    assert (advice.other_repairs.total, advice.other_repairs.tickets) == (Decimal("102.35"), 2)
     assert advice.value.amount == Decimal("162.18")
     assert advice.sentence.startswith("Repairing is cheaper: this repair ($55.00) plus $102.35")
 
@@ -256,7 +256,7 @@ def test_ticket_page_shows_the_advice_and_costs(
 ) -> None:
     html = login(technician).get(reverse("repairs:ticket_detail", args=[repaired_device.pk])).content.decode()
     assert (
-        "<strong>Repairing is cheaper: this repair ($55.00) plus $102.35 spent on it before comes to "
+        "<strong>Repairing is cheaper: this repair ($55.00) plus $102.35 on its other repairs comes to "
         "$157.35, "
         "no more than the $162.18 it is still worth "
         "($329.00 new \N{MULTIPLICATION SIGN} 35 of 71 months of updates left).</strong>"
@@ -310,7 +310,7 @@ def test_ticket_api_gives_the_rate_costs_and_advice(
     body = client.get(f"/api/tickets/{repaired_device.pk}/").json()  # type: ignore[attr-defined]
     flags = body["flags"]
     assert flags["labour_rate_per_hour"] == "60.00"
-    assert (flags["this_repair_cost"], flags["labour_estimated"], flags["cost_before"]) == (
+    assert (flags["this_repair_cost"], flags["labour_estimated"], flags["other_repairs_cost"]) == (
         "55.00",
         True,
         "102.35",
