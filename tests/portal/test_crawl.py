@@ -44,7 +44,7 @@ PINNED: dict[str, int] = {
     "api:time-entry-list": 5,
     "api:timesheet-list": 5,
     "fleet:aue_plan": 8,
-    "fleet:device_detail": 9,
+    "fleet:device_detail": 10,  # +1: repairs' cost to date (one query, any number of tickets)
     "fleet:device_import": 4,
     "fleet:device_list": 10,
     "fleet:google_sync": 4,
