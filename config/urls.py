@@ -33,6 +33,7 @@ urlpatterns = [
     path("fleet/", include((repairs_urls.loan_urlpatterns, "loans"))),
     path("repairs/", include("repairs.urls")),
     path("forecast/", include("forecasting.urls")),
+    path("notifications/", include("notifications.urls")),
     path("api/", include((api_patterns, "api"))),
     path("admin/", admin.site.urls),
 ]
