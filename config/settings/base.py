@@ -248,7 +248,7 @@ SITE_URL = os.environ.get("SITE_URL") or (
     f"https://{os.environ['FLEETDESK_HOST']}" if os.environ.get("FLEETDESK_HOST") else "http://localhost:8000"
 )
 
-# Reminders (notifications): a loaner is due back this many days after its ticket is finished;
+# Reminders (notifications): a loaner is overdue this many days after its device was repaired;
 # an email left pending or sending this long is queued again; a failing one is tried this often.
 LOAN_RETURN_GRACE_DAYS = int(os.environ.get("LOAN_RETURN_GRACE_DAYS", "3"))
 NOTIFICATION_STALE_MINUTES = int(os.environ.get("NOTIFICATION_STALE_MINUTES", "15"))

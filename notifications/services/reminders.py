@@ -2,9 +2,9 @@
 
 Each kind finds its events and the people they concern:
 
-- a loaner not returned ``LOAN_RETURN_GRACE_DAYS`` after its ticket finished (a loan is due back
-  when the repaired device returns, which is when the ticket is returned, closed or written off):
-  the technician who lent it and the ticket's assignee;
+- a loaner not returned ``LOAN_RETURN_GRACE_DAYS`` after it fell due (repairs' rule: a loan is due
+  back once its ticket's device is repaired, returned or closed; it falls due when the ticket last
+  became repaired): the technician who lent it and the ticket's assignee;
 - devices still in students' hands after a collection window ended: the technicians and school
   administrators assigned to that school (one email per window and school);
 - an overtime request waiting for a decision: the requester's supervisor and whoever stands in
@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db.models import F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
@@ -33,10 +34,13 @@ from notifications import permissions
 from notifications.choices import DEFAULT_CADENCE, REMINDER_KINDS, Cadence, NotificationKind
 from notifications.models import Delivery, NotificationPreference
 from notifications.services import deliveries
-from repairs.models import Loan, StockLevel, StockMovement
+from repairs import selectors as repair_selectors
+from repairs.choices import TicketStatus
+from repairs.models import Loan, StockLevel, StockMovement, TicketEvent
 from staff.models import OvertimeDelegation, OvertimeRequest
 from students.models import CollectionWindow, Handout
 
+DUE_STATUSES = repair_selectors.LOAN_DUE_TICKET_STATUSES
 # At most this many devices listed in one collection email (the count is always whole).
 COLLECTION_LIST_LIMIT = 50
 
@@ -72,8 +76,19 @@ def _local_end_of(day: dt.date) -> dt.datetime:
 def loan_overdue_reminders(*, now: dt.datetime) -> list[Reminder]:
     kind = NotificationKind.LOAN_OVERDUE
     grace = dt.timedelta(days=settings.LOAN_RETURN_GRACE_DAYS)
+    # Due since the ticket last became repaired: returned and closed come only after repaired,
+    # and a reopened ticket must pass repaired again, which starts a new due period (a new event).
+    repaired_at = (
+        TicketEvent.objects.filter(ticket_id=OuterRef("ticket_id"), to_status=TicketStatus.REPAIRED)
+        .order_by("-occurred_at", "-pk")
+        .values("occurred_at")[:1]
+    )
     loans = list(
-        Loan.objects.filter(returned_at__isnull=True, ticket__closed_at__lte=now - grace)
+        Loan.objects.filter(
+            returned_at__isnull=True, ticket__status__in=repair_selectors.LOAN_DUE_TICKET_STATUSES
+        )
+        .annotate(due_since=Coalesce(Subquery(repaired_at), F("ticket__closed_at")))
+        .filter(due_since__lte=now - grace)
         .select_related("loaner", "ticket")
         .order_by("pk")
     )
@@ -81,27 +96,20 @@ def loan_overdue_reminders(*, now: dt.datetime) -> list[Reminder]:
     users = {user.pk: user for user in _recipients(kind, User.objects.filter(pk__in=wanted))}
     reminders = []
     for loan in loans:
-        assert loan.ticket.closed_at is not None  # the filter above
-        due = timezone.localdate(loan.ticket.closed_at + grace)
+        due_since: dt.datetime = loan.due_since  # type: ignore[attr-defined]
+        due = timezone.localdate(due_since + grace)
+        borrower = f" to {loan.borrower_id}" if loan.borrower_id else ""
         text = (
             f"Loaner {loan.loaner.asset_tag}, lent on {timezone.localdate(loan.checked_out_at):%Y-%m-%d}"
-            f"{f' to {loan.borrower_id}' if loan.borrower_id else ''} for ticket {loan.ticket_id}, "
-            f"was due back "
-            f"on {due:%Y-%m-%d} ({settings.LOAN_RETURN_GRACE_DAYS} days after the repair was finished) "
-            f"and has not been returned.\n{_link(reverse('fleet:device_detail', args=[loan.loaner_id]))}"
+            f"{borrower} while ticket {loan.ticket_id} was repaired, was due back on {due:%Y-%m-%d} "
+            f"({settings.LOAN_RETURN_GRACE_DAYS} days after the repair) and has not been returned.\n"
+            f"{_link(reverse('fleet:device_detail', args=[loan.loaner_id]))}"
         )
+        subject = f"Loaner {loan.loaner.asset_tag} is overdue"
+        period = f"due:{due_since:%Y%m%d%H%M%S}"
         for user_id in sorted(pk for pk in {loan.checked_out_by_id, loan.ticket.assignee_id} if pk):
             if user_id in users:
-                reminders.append(
-                    Reminder(
-                        users[user_id],
-                        kind,
-                        f"loan:{loan.pk}",
-                        "",
-                        f"Loaner {loan.loaner.asset_tag} is overdue",
-                        text,
-                    )
-                )
+                reminders.append(Reminder(users[user_id], kind, f"loan:{loan.pk}", period, subject, text))
     return reminders
 
 
