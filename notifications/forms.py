@@ -14,5 +14,7 @@ class PreferenceForm(forms.Form):
         super().__init__(*args, **kwargs)
         for kind in kinds:
             self.fields[kind] = forms.ChoiceField(
-                label=kind.label, choices=Cadence.choices, widget=forms.RadioSelect
+                label=kind.label,
+                choices=Cadence.choices,
+                widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
             )
