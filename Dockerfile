@@ -14,6 +14,7 @@ COPY staff ./staff
 COPY forecasting ./forecasting
 COPY portal ./portal
 COPY demo ./demo
+COPY notifications ./notifications
 COPY templates ./templates
 COPY static ./static
 COPY manage.py ./

@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import F, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -58,14 +58,10 @@ class Reminder:
 
 
 def _recipients(kind: str, users: QuerySet[User]) -> QuerySet[User]:
-    """Of ``users``, those who can be mailed and whose role the kind concerns."""
+    """Of ``users``, those who can be mailed and hold a role the kind concerns (as
+    ``permissions.can_receive_notification``: the role, not superuser status)."""
     roles = [str(role) for role in permissions.KIND_ROLES[kind]]
-    return (
-        users.filter(is_active=True)
-        .exclude(email="")
-        .filter(Q(is_superuser=True) | Q(groups__name__in=roles))
-        .distinct()
-    )
+    return users.filter(is_active=True, groups__name__in=roles).exclude(email="").distinct()
 
 
 def _local_end_of(day: dt.date) -> dt.datetime:

@@ -262,6 +262,14 @@ def test_stock_low_as_it_happens_is_sent_once_to_procurement_only(
     assert low.part.part_number in mail.outbox[0].subject
 
 
+def test_stock_low_skips_a_superuser_who_is_not_procurement(clock, run_digest: Run, superuser: User):
+    StockLevelFactory.create(on_hand=0, reorder_point=2)
+
+    run_digest()
+
+    assert mail.outbox == []
+
+
 def test_stock_low_again_after_a_delivery_is_a_new_reminder(clock, run_dispatch: Run, procurement: User):
     NotificationPreferenceFactory.create(
         user=procurement, kind=NotificationKind.STOCK_LOW, cadence=Cadence.IMMEDIATE
