@@ -1,16 +1,186 @@
-"""Forms of the charge pages and the fee schedule: input shape only; the rules are the services'."""
+"""Input validation for the one-to-one screens: hand-out, collection, the agreement, the charge
+pages and the fee schedule. Input shape only; the rules are the services'."""
 
 from __future__ import annotations
 
+import base64
+import binascii
 from decimal import Decimal
 from typing import Any
 
 from django import forms
 
 from fleet.models import DeviceModel
-from repairs.choices import DamageCause
-from students.choices import PaymentMethod
+from repairs.choices import DamageCause, Symptom
+from students.choices import AccessoryKind, Condition, PaymentMethod, SignedBy
+from students.models import Handout
+from students.services.agreements import SIGNATURE_MAX_BYTES
 from students.services.charges import CHARGEABLE_CAUSES
+from students.services.handouts import ACCESSORY_MAX, CONDITIONS_OUT
+
+DATA_URL_PREFIX = "data:image/png;base64,"
+SCAN_ATTRS = {
+    "autocomplete": "off",
+    "enterkeyhint": "go",
+    "autocapitalize": "characters",
+    "spellcheck": "false",
+}
+
+
+class MarksInvalid:
+    """A field given an error (by validation or a service's refusal) is drawn invalid."""
+
+    fields: dict[str, forms.Field]
+
+    def add_error(self, field: str | None, error: Any) -> None:
+        super().add_error(field, error)  # type: ignore[misc]
+        if field in self.fields:
+            widget = self.fields[field].widget
+            widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
+
+
+class HandoutForm(MarksInvalid, forms.Form):
+    """The hand-out screen's fields, filled one step at a time (student, device, the rest)."""
+
+    STEPS = ("student", "device", "confirm")
+
+    step = forms.ChoiceField(choices=[(s, s) for s in STEPS], widget=forms.HiddenInput, initial="student")
+    student = forms.CharField(
+        max_length=20, required=False, label="Student ID", widget=forms.TextInput(attrs=SCAN_ATTRS)
+    )
+    device = forms.CharField(
+        max_length=60,
+        required=False,
+        label="Device: asset tag or serial",
+        widget=forms.TextInput(attrs=SCAN_ATTRS),
+    )
+    charger = forms.IntegerField(
+        min_value=0, max_value=ACCESSORY_MAX, initial=1, required=False, label="Chargers"
+    )
+    case = forms.IntegerField(min_value=0, max_value=ACCESSORY_MAX, initial=0, required=False, label="Cases")
+    stylus = forms.IntegerField(
+        min_value=0, max_value=ACCESSORY_MAX, initial=0, required=False, label="Styluses"
+    )
+    condition_out = forms.ChoiceField(
+        choices=[(c, Condition(c).label) for c in CONDITIONS_OUT], initial=Condition.GOOD, label="Condition"
+    )
+    signed_by = forms.ChoiceField(
+        choices=SignedBy.choices, required=False, label="Signed by", widget=forms.RadioSelect
+    )
+    signature = forms.CharField(required=False, widget=forms.HiddenInput, max_length=SIGNATURE_MAX_BYTES * 2)
+    hold_override_reason = forms.CharField(
+        max_length=255,
+        required=False,
+        label="Override the hold: why",
+        help_text="Recorded with the hand-out.",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            if isinstance(field.widget, (forms.HiddenInput, forms.RadioSelect)):
+                continue
+            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+            field.widget.attrs["class"] = f"{css} form-control-lg" if name in ("student", "device") else css
+        for kind in AccessoryKind.values:
+            self.fields[kind].widget.attrs |= {"inputmode": "numeric"}
+
+    def clean_signature(self) -> bytes | None:
+        value = self.cleaned_data.get("signature") or ""
+        if not value:
+            return None
+        if not value.startswith(DATA_URL_PREFIX):
+            raise forms.ValidationError(
+                "The signature is not a drawing from the pad: clear it and sign again."
+            )
+        try:
+            return base64.b64decode(value.removeprefix(DATA_URL_PREFIX), validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise forms.ValidationError("The signature could not be read: clear it and sign again.") from exc
+
+    def accessories(self) -> dict[str, int]:
+        return {kind: self.cleaned_data.get(kind) or 0 for kind in AccessoryKind.values}
+
+
+class CollectScanForm(MarksInvalid, forms.Form):
+    code = forms.CharField(
+        max_length=60,
+        label="Scan the device, or type the student's ID",
+        widget=forms.TextInput(attrs=SCAN_ATTRS),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["code"].widget.attrs |= {"class": "form-control form-control-lg", "autofocus": True}
+
+
+RETURN_CONDITIONS = [(c, Condition(c).label) for c in (Condition.GOOD, Condition.FAIR, Condition.DAMAGED)]
+
+
+class CollectForm(MarksInvalid, forms.Form):
+    """What came back of one hand-out: the device's state and each accessory's count and state."""
+
+    condition_in = forms.ChoiceField(
+        choices=Condition.choices, initial=Condition.GOOD, label="Device condition"
+    )
+    damage_cause = forms.ChoiceField(
+        choices=[("", "No damage"), *DamageCause.choices],
+        required=False,
+        label="Cause of damage or loss",
+        help_text="Only for a device back damaged or missing: a repair ticket and a charge follow.",
+    )
+    symptom = forms.ChoiceField(
+        choices=Symptom.choices, initial=Symptom.OTHER, required=False, label="What is damaged"
+    )
+    notes = forms.CharField(max_length=400, required=False, label="Notes")
+
+    def __init__(self, *args: Any, handout: Handout, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.handout = handout
+        self.accessory_fields = []
+        for item in handout.accessories.all():
+            label = item.get_kind_display()
+            returned = forms.IntegerField(
+                min_value=0,
+                max_value=item.quantity,
+                initial=item.quantity,
+                label=f"{label}s back (of {item.quantity})",
+            )
+            returned.widget.attrs |= {"inputmode": "numeric"}
+            condition = forms.ChoiceField(
+                choices=RETURN_CONDITIONS, initial=Condition.GOOD, required=False, label=f"{label} condition"
+            )
+            self.fields[f"{item.kind}_returned"] = returned
+            self.fields[f"{item.kind}_condition"] = condition
+            self.accessory_fields.append((f"{item.kind}_returned", f"{item.kind}_condition"))
+        for field in self.fields.values():
+            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+            field.widget.attrs["class"] = css
+        self.fields["condition_in"].widget.attrs["autofocus"] = True
+
+    def accessory_pairs(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
+        return [(self[a], self[b]) for a, b in self.accessory_fields]
+
+
+class AgreementForm(MarksInvalid, forms.Form):
+    title = forms.CharField(max_length=120, initial="Student device agreement")
+    body = forms.CharField(
+        max_length=20_000,
+        label="Text",
+        widget=forms.Textarea(attrs={"rows": 12}),
+        help_text=(
+            "What the student or parent accepts at hand-out. Saving makes a new version; "
+            "signed versions stay as they were."
+        ),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.widget.attrs["class"] = "form-control"
+
+
+# Charges and the fee schedule ------------------------------------------------------------------
 
 CHARGEABLE_CHOICES = [(value, label) for value, label in DamageCause.choices if value in CHARGEABLE_CAUSES]
 

@@ -6,15 +6,27 @@ from collections.abc import Mapping
 from decimal import Decimal
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import F, Q, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.http import Http404
 
 from accounts.models import User
 from core.models import MAX_ID
-from fleet.models import Location
+from fleet.choices import DeviceStatus
+from fleet.models import Device, Location
+from fleet.selectors import devices as fleet_selectors
 from repairs.models import Ticket
 from students import permissions
-from students.models import Charge, ChargePolicy, FeeRule, Handout, Payment, Student
+from students.choices import AccessoryKind
+from students.models import (
+    AccessoryStock,
+    Agreement,
+    Charge,
+    ChargePolicy,
+    FeeRule,
+    Handout,
+    Payment,
+    Student,
+)
 
 
 def student_list(*, user: User | AnonymousUser) -> QuerySet[Student]:
@@ -37,6 +49,133 @@ def student_find(*, user: User | AnonymousUser, identifier: str) -> Student | No
     if not identifier:
         return None
     return student_list(user=user).filter(identifier__iexact=identifier).first()
+
+
+# Hand-out and collection -----------------------------------------------------------------------
+
+# A device goes to a student from the shelf; a deployed one only if nobody holds it.
+HANDOUT_READY = frozenset({DeviceStatus.IN_STOCK, DeviceStatus.DEPLOYED})
+
+
+def handout_student_refusal(*, user: User | AnonymousUser, code: str) -> tuple[Student | None, str]:
+    """The student a scan at hand-out names, or why none may get a device.
+
+    Unknown IDs, students of a school the user does not work with (named apart so the person
+    scanning knows to send them to their own school) and inactive students are refused.
+    """
+    code = code.strip()
+    if not code:
+        return None, "Scan or type the student's ID."
+    student = student_find(user=user, identifier=code)
+    if student is None:
+        if Student.objects.filter(identifier__iexact=code).exists():
+            return None, f"Student {code} is at a school you do not hand out for."
+        return None, f"No student has the ID “{code}”. Check the card or the roster."
+    if not student.is_active:
+        return None, f"Student {student.identifier} is not active on the roster: no device goes to them."
+    return student, ""
+
+
+def device_handout_refusal(*, device: Device) -> str | None:
+    """Why this device cannot be handed to a student now, or None.
+
+    Already handed out (naming the holder by ID only), assigned to someone, a loaner, or not on
+    the shelf (retired, in repair, lost...).
+    """
+    open_handout = (
+        Handout.objects.filter(device=device, collected_at__isnull=True).select_related("student").first()
+    )
+    if open_handout is not None:
+        return f"{device.asset_tag} is already handed out to student {open_handout.student.identifier}."
+    if device.assignee_id:
+        holder = device.get_assignee_kind_display().lower()
+        return f"{device.asset_tag} is already assigned to {holder} {device.assignee_id}."
+    if device.is_loaner:
+        return f"{device.asset_tag} is a loaner: lend it against a repair ticket instead."
+    if device.status not in HANDOUT_READY:
+        return f"{device.asset_tag} is {device.get_status_display().lower()}: it cannot be handed out."
+    return None
+
+
+def handout_device_refusal(*, user: User | AnonymousUser, code: str) -> tuple[Device | None, str]:
+    """The device a scan at hand-out names, or why it cannot go out."""
+    code = code.strip()
+    if not code:
+        return None, "Scan or type the device's asset tag or serial."
+    device = fleet_selectors.device_find_exact(user=user, identifier=code)
+    if device is None:
+        return None, f"No single device you can see has the asset tag or serial “{code}”."
+    return device, device_handout_refusal(device=device) or ""
+
+
+def handout_location(*, student: Student, device: Device) -> Location:
+    """Where a hand-out happens and its accessories are counted: the student's school, or the
+    device's location for a student the roster gives no school."""
+    return student.school if student.school_id and student.school else device.location
+
+
+def accessory_on_hand(*, location: Location) -> dict[str, int]:
+    """Accessories on hand at a location, every kind present (0 when never stocked)."""
+    counts = dict(AccessoryStock.objects.filter(location=location).values_list("kind", "on_hand"))
+    return {kind: counts.get(kind, 0) for kind in AccessoryKind.values}
+
+
+def handout_list(*, user: User | AnonymousUser) -> QuerySet[Handout]:
+    """Hand-outs of the students the user sees, with what the pages show."""
+    return Handout.objects.filter(student__in=student_list(user=user).values("pk")).select_related(
+        "student", "device", "device__model", "agreement", "ticket"
+    )
+
+
+def handout_get(*, user: User | AnonymousUser, handout_id: int) -> Handout:
+    """Raises Http404 for a hand-out of a student the user may not see."""
+    if not 0 < handout_id <= MAX_ID:
+        raise Http404
+    try:
+        return handout_list(user=user).prefetch_related("accessories").get(pk=handout_id)
+    except Handout.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def handout_open_list(*, user: User | AnonymousUser, student: Student) -> list[Handout]:
+    """The student's hand-outs still open, newest first, with their accessories."""
+    return list(
+        handout_list(user=user)
+        .filter(student=student, collected_at__isnull=True)
+        .prefetch_related("accessories")
+    )
+
+
+def handout_find_open(*, user: User | AnonymousUser, code: str) -> tuple[list[Handout], str]:
+    """The open hand-outs a scan at collection names: the device's one, or the student's.
+
+    Returns them with an empty message, or none and why (naming the code).
+    """
+    code = code.strip()
+    if not code:
+        return [], "Scan a device, or type a student's ID."
+    device = fleet_selectors.device_find_exact(user=user, identifier=code)
+    if device is not None:
+        found = list(
+            handout_list(user=user)
+            .filter(device=device, collected_at__isnull=True)
+            .prefetch_related("accessories")
+        )
+        if not found:
+            return [], f"{device.asset_tag} is not handed out to a student: nothing to collect."
+        return found, ""
+    student = student_find(user=user, identifier=code)
+    if student is None:
+        return [], f"No device or student you can see has “{code}”."
+    found = handout_open_list(user=user, student=student)
+    if not found:
+        return [], f"Student {student.identifier} has no device out."
+    return found, ""
+
+
+def agreement_list() -> QuerySet[Agreement]:
+    """Every version, newest first, with how many hand-outs were signed against each."""
+    return Agreement.objects.select_related("created_by").annotate(signed_count=Count("handouts"))
 
 
 # Charges -------------------------------------------------------------------------------------

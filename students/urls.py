@@ -1,9 +1,17 @@
 from django.urls import path
 
-from students.views import charges
+from students.views import agreements, charges, collections, handouts
 
 app_name = "students"
 urlpatterns = [
+    # hand-out and collection scan screens
+    path("hand-out/", handouts.handout_scan, name="handout_scan"),
+    path("collect/", collections.collect_scan, name="collect_scan"),
+    # the signed record of a hand-out
+    path("hand-outs/<int:handout_id>/agreement/", handouts.handout_agreement, name="handout_agreement"),
+    path("hand-outs/<int:handout_id>/signature.png", handouts.handout_signature, name="handout_signature"),
+    # the agreement's versions
+    path("agreements/", agreements.agreement_list, name="agreement_list"),
     # damage charges, payments and receipts
     path("charges/", charges.charge_list, name="charge_list"),
     path("charges/<int:charge_id>/", charges.charge_detail, name="charge_detail"),

@@ -83,6 +83,11 @@ def _require_change(actor: User) -> None:
         raise PermissionDenied
 
 
+def _require_hand_over(actor: User, device: Device) -> None:
+    if not permissions.can_hand_over_device(actor, device):
+        raise PermissionDenied
+
+
 @transaction.atomic
 def device_change_status(
     *,
@@ -129,7 +134,10 @@ def device_move(
 ) -> Device:
     """Record that a device now sits at another location. Raises DomainError if it is gone."""
     _require_change(actor)
-    locked = _lock(device, expected_version)
+    return _move(_lock(device, expected_version), actor=actor, to_location=to_location, reason=reason)
+
+
+def _move(locked: Device, *, actor: User, to_location: Location, reason: str) -> Device:
     if locked.status in lifecycle.GONE:
         raise DomainError(f"A device that is {locked.get_status_display().lower()} cannot be moved.")
     if locked.location_id == to_location.pk and locked.custodian_id is None:
@@ -153,9 +161,10 @@ def device_assign(
 ) -> Device:
     """Hand a device to a student or staff member, by ID only; it becomes deployed.
 
-    Raises DomainError for an empty or malformed ID or a device that cannot be deployed.
+    Raises DomainError for an empty or malformed ID or a device that cannot be deployed;
+    PermissionDenied unless the actor may hand this device over (``can_hand_over_device``).
     """
-    _require_change(actor)
+    _require_hand_over(actor, device)
     assignee_id = assignee_id.strip()
     if assignee_kind not in (AssigneeKind.STUDENT, AssigneeKind.STAFF):
         raise DomainError(
@@ -186,7 +195,7 @@ def device_unassign(
     *, device: Device, actor: User, reason: str = "", expected_version: int | None = None
 ) -> Device:
     """Take a device back from its holder into stock at its location."""
-    _require_change(actor)
+    _require_hand_over(actor, device)
     locked = _lock(device, expected_version)
     if not locked.assignee_id:
         raise DomainError("The device is not assigned to anyone.")
@@ -284,9 +293,14 @@ def device_collect(
     Moves it there (one ``transferred`` event, out of any vehicle) unless the records already
     have it there, in which case nothing is written. Returns the device and whether it moved.
     Raises DomainError for a device that is gone (lost or stolen, e-waste): it is reported to
-    the person scanning, not moved.
+    the person scanning, not moved. A school administrator collects at their own schools only
+    (PermissionDenied otherwise).
     """
-    _require_change(actor)
+    _require_hand_over(actor, device)
+    if not permissions.can_change_device(actor) and not (
+        selectors.location_list(user=actor).filter(pk=to_location.pk).exists()
+    ):
+        raise PermissionDenied
     locked = _lock(device, None)
     if locked.status in lifecycle.GONE:
         raise DomainError(
@@ -295,7 +309,7 @@ def device_collect(
         )
     if locked.location_id == to_location.pk and locked.custodian_id is None:
         return locked, False
-    return device_move(device=locked, actor=actor, to_location=to_location, reason=reason), True
+    return _move(locked, actor=actor, to_location=to_location, reason=reason), True
 
 
 @transaction.atomic
