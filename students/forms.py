@@ -13,9 +13,9 @@ from django import forms
 from fleet.models import DeviceModel
 from repairs.choices import DamageCause, Symptom
 from students.choices import AccessoryKind, Condition, PaymentMethod, SignedBy
+from students.domain.charges import CHARGEABLE_CAUSES
 from students.models import Handout
 from students.services.agreements import SIGNATURE_MAX_BYTES
-from students.services.charges import CHARGEABLE_CAUSES
 from students.services.handouts import ACCESSORY_MAX, CONDITIONS_OUT
 
 DATA_URL_PREFIX = "data:image/png;base64,"

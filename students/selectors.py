@@ -17,6 +17,7 @@ from fleet.selectors import devices as fleet_selectors
 from repairs.models import Ticket
 from students import permissions
 from students.choices import AccessoryKind
+from students.domain.charges import is_chargeable
 from students.models import (
     AccessoryStock,
     Agreement,
@@ -283,8 +284,6 @@ def ticket_charge_panel(*, user: User | AnonymousUser, ticket: Ticket) -> dict[s
     """What the repair ticket's charge panel shows: nothing (``shown`` False) unless the ticket's
     damage is of a charged cause, the device was handed out to a student when it was reported, and
     the viewer works with students; then the charge made for it, or whether they may propose one."""
-    from students.services.charges import is_chargeable
-
     hidden: dict[str, object] = {"shown": False, "ticket": ticket}
     if not permissions.can_view_students(user) or not is_chargeable(ticket.damage_cause):
         return hidden

@@ -38,26 +38,13 @@ from repairs.choices import DamageCause
 from repairs.models import Ticket
 from students import permissions
 from students.choices import ChargeStatus, PaymentMethod
+from students.domain.charges import is_chargeable, money, school_year_start
 from students.models import Charge, FeeRule, Handout, Payment, Student
 
-CHARGEABLE_CAUSES = frozenset(
-    {DamageCause.ACCIDENTAL, DamageCause.INTENTIONAL, DamageCause.LIQUID, DamageCause.LOST}
-)
 # Charges still owed money or a decision: what the hold and the "unpaid" figures count.
 UNSETTLED_STATUSES = (ChargeStatus.OPEN, ChargeStatus.PARTLY_PAID)
 PAYABLE_STATUSES = (ChargeStatus.OPEN, ChargeStatus.PARTLY_PAID)
 WAIVABLE_STATUSES = (ChargeStatus.PROPOSED, ChargeStatus.OPEN, ChargeStatus.PARTLY_PAID)
-CENT = Decimal("0.01")
-MAX_AMOUNT = Decimal("999999.99")  # what DecimalField(max_digits=8, decimal_places=2) holds
-
-
-def is_chargeable(damage_cause: str) -> bool:
-    return damage_cause in CHARGEABLE_CAUSES
-
-
-def school_year_start(day: dt.date) -> dt.date:
-    """The 1 July that starts the school year holding ``day``."""
-    return dt.date(day.year if day.month >= 7 else day.year - 1, 7, 1)
 
 
 def fee_rule_for(*, damage_cause: str, device: Device) -> FeeRule | None:
@@ -69,16 +56,6 @@ def fee_rule_for(*, damage_cause: str, device: Device) -> FeeRule | None:
         )
     }
     return rules.get(device.model_id) or rules.get(None)
-
-
-def money(value: Decimal, *, field: str) -> Decimal:
-    if not isinstance(value, Decimal) or not value.is_finite():
-        raise DomainError("Enter an amount in dollars and cents.", field=field)
-    if value != value.quantize(CENT):
-        raise DomainError("Enter the amount to the cent (two decimal places at most).", field=field)
-    if value > MAX_AMOUNT:
-        raise DomainError(f"The amount can be at most {MAX_AMOUNT}.", field=field)
-    return value.quantize(CENT)
 
 
 def _existing(*, ticket: Ticket | None, handout: Handout | None) -> Charge | None:

@@ -13,8 +13,8 @@ from accounts.models import User
 from core.exceptions import DomainError
 from fleet.models import DeviceModel
 from students import permissions
+from students.domain.charges import CHARGEABLE_CAUSES, money
 from students.models import ChargePolicy, FeeRule
-from students.services.charges import CHARGEABLE_CAUSES, money
 
 
 @transaction.atomic
