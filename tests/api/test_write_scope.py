@@ -42,6 +42,7 @@ from fleet.choices import DeviceStatus, ImportMappingKind
 from fleet.models import ImportJob, ImportMapping
 from repairs.choices import PurchaseOrderStatus, TicketStatus
 from staff.choices import OvertimeRequestStatus, TimesheetStatus
+from students.choices import ChargeStatus
 from tests.accounts.factories import (
     OvertimeRequestFactory,
     OvertimeRuleFactory,
@@ -59,6 +60,7 @@ from tests.repairs.factories import (
     StockLocationFactory,
     TicketFactory,
 )
+from tests.students.factories import ChargeFactory, FeeRuleFactory, StudentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -162,6 +164,8 @@ class World:
     token_b: Any
     mapping: Any
     import_job: Any
+    charge_b: Any
+    fee_rule: Any
 
 
 def build_world() -> World:
@@ -244,6 +248,10 @@ def build_world() -> World:
         import_job=ImportJob.objects.create(
             requested_by=other_supervisor, file_name="gam.csv", file_format="auto", storage_name="x.csv"
         ),
+        charge_b=ChargeFactory.create(
+            student=StudentFactory.create(school=school_b), device=device_b, status=ChargeStatus.PROPOSED
+        ),
+        fee_rule=FeeRuleFactory.create(device_model=None),
     )
 
 
@@ -259,6 +267,11 @@ NO_RECORD = "the operation names no record of another scope"
 IMPORT_MAPPINGS = "import mappings are district-wide, for those who import devices (who see every location)"
 IMPORT_JOBS = "the import history is district-wide, for those who import devices"
 DEVICE_WORKERS = {"technician": DISTRICT, "supervisor": DISTRICT, "admin": DISTRICT}
+CHARGES = "supervisors and administrators manage every school's students' charges"
+CHARGE_MANAGERS = {"supervisor": CHARGES, "admin": CHARGES}
+FEES = "the fee schedule and the hold are district-wide, for those who edit the one-to-one policy"
+FEE_EDITORS = {"supervisor": FEES, "admin": FEES}
+CHARGE_B = {"version": 1, "reason": "x", "amount": "1.00", "method": "cash"}
 
 
 @dataclass(frozen=True)
@@ -539,6 +552,39 @@ WRITES: dict[str, Write] = {
         _u("api:ticket-list"),
         lambda w: {"asset_tag": w.own_device.asset_tag, "symptom": "screen", "location": w.school_b.pk},
         DEVICE_WORKERS,
+    ),
+    # students: charges, receipts and the fee schedule
+    "students:charge_confirm POST": Write(
+        _u("students:charge_confirm", lambda w: w.charge_b), lambda w: CHARGE_B, CHARGE_MANAGERS
+    ),
+    "students:charge_waive POST": Write(
+        _u("students:charge_waive", lambda w: w.charge_b), lambda w: CHARGE_B, CHARGE_MANAGERS
+    ),
+    "students:charge_pay POST": Write(
+        _u("students:charge_pay", lambda w: w.charge_b), lambda w: CHARGE_B, CHARGE_MANAGERS
+    ),
+    "students:ticket_charge_propose POST": Write(
+        _u("students:ticket_charge_propose", lambda w: w.ticket_b), unscoped=DEVICE_WORKERS
+    ),
+    "students:fee_rule_save POST": Write(
+        _u("students:fee_rule_save"),
+        lambda w: {"damage_cause": "lost", "amount": "10.00"},
+        FEE_EDITORS,
+    ),
+    "students:fee_rule_delete POST": Write(
+        _u("students:fee_rule_delete", lambda w: w.fee_rule), unscoped=FEE_EDITORS
+    ),
+    "students:charge_policy_update POST": Write(
+        _u("students:charge_policy_update"), lambda w: {"hold_threshold": "5.00"}, FEE_EDITORS
+    ),
+    "api:charge-confirm POST": Write(
+        _u("api:charge-confirm", lambda w: w.charge_b), lambda w: CHARGE_B, CHARGE_MANAGERS
+    ),
+    "api:charge-waive POST": Write(
+        _u("api:charge-waive", lambda w: w.charge_b), lambda w: CHARGE_B, CHARGE_MANAGERS
+    ),
+    "api:charge-pay POST": Write(
+        _u("api:charge-pay", lambda w: w.charge_b), lambda w: CHARGE_B, CHARGE_MANAGERS
     ),
     "api:ticket-transition POST": Write(
         _u("api:ticket-transition", lambda w: w.ticket_b),

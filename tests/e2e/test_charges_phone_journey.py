@@ -17,7 +17,8 @@ from accounts.models import User
 from repairs.choices import DamageCause
 from students.choices import ChargeStatus
 from students.models import Charge, FeeRule
-from tests.e2e.helpers import go_to, sign_in, sign_out
+from tests.e2e.helpers import sign_in, sign_out
+from tests.e2e.test_forecast_journey import go_to  # finds entries inside a closed dropdown
 from tests.repairs.factories import TicketFactory
 from tests.students.factories import FeeRuleFactory, HandoutFactory
 
