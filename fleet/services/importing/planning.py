@@ -84,6 +84,8 @@ class NewRows:
             self._writer = csv.writer(self.file)
         # Rows flagged after they were added (repeated keys): never written.
         self.excluded: set[int] = set()
+        # New devices the set-based check left in its table (``setbased.stage_clean_new``).
+        self.staged = 0
 
     def add(self, draft: Draft) -> None:
         self.count += 1
@@ -275,11 +277,17 @@ def _check_chunk(
     progress: Progress,
     total: int,
 ) -> None:
+    check_chunk(chunk, plan, default_id, keys)
+    progress.update(phase=CHECKING, done=plan.rows, total=max(total, plan.rows))
+
+
+def check_chunk(chunk: list[Draft], plan: Plan, default_id: int | None, keys: _Keys | None = None) -> None:
+    """Compare a chunk of drafts with the database and count them in the plan."""
     _compare(chunk, plan.catalogue, default_id)
     for draft in chunk:
-        keys.add(draft)
+        if keys is not None:
+            keys.add(draft)
         plan.add(draft)
-    progress.update(phase=CHECKING, done=plan.rows, total=max(total, plan.rows))
 
 
 # The file against itself ------------------------------------------------------------------------

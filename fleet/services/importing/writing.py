@@ -108,6 +108,8 @@ def _copy_new(
     """COPY the spilled rows into the staging table, then apply them set-based."""
     if not new.count or new.file is None:
         return
+    from fleet.services.importing.setbased import stage_clean_new
+
     columns = ", ".join(name for name, _ in STAGED)
     with connection.cursor() as cursor:
         # Dropped at the end as well as at commit: an outer transaction may import twice.
@@ -126,6 +128,8 @@ def _copy_new(
         progress.update(phase=WRITING, done=0, total=total)
         if new.excluded:
             cursor.execute(f"DELETE FROM {STAGING} WHERE row = ANY(%s)", [sorted(new.excluded)])
+        if new.staged:
+            stage_clean_new(cursor, STAGING)
         _apply_new(cursor, actor=actor, reason=reason, now=now)
         cursor.execute(f"DROP TABLE {STAGING}")
     progress.update(phase=WRITING, done=new.count - len(new.excluded), total=total)
