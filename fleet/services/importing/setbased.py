@@ -28,6 +28,7 @@ import tempfile
 from collections.abc import Callable, Iterable
 from typing import Any
 
+import psycopg2
 from django.db import DataError, connection, transaction
 
 from fleet.choices import AssigneeKind, DeviceStatus
@@ -129,25 +130,6 @@ def plan_import_setbased(
     return plan
 
 
-def _copy_text(value: Any) -> str:
-    """A value in COPY's text format."""
-    if value is None:
-        return "\\N"
-    if isinstance(value, bool):
-        return "t" if value else "f"
-    text = str(value)
-    for char, escaped in (("\\", "\\\\"), ("\n", "\\n"), ("\r", "\\r"), ("\t", "\\t")):
-        text = text.replace(char, escaped)
-    return text
-
-
-def _iso_day(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError as exc:
-        raise values.BadValue(text) from exc
-
-
 # Reading and staging ----------------------------------------------------------------------------
 
 
@@ -185,27 +167,6 @@ def _iso_day(text: str) -> dt.date:
         return dt.date.fromisoformat(text)
     except ValueError as exc:
         raise values.BadValue(text) from exc
-
-
-# Reading and staging ----------------------------------------------------------------------------
-
-
-def _remembered(read: Callable[..., Any]) -> Callable[..., Any]:
-    """``read`` once per distinct argument; BAD for a value it refuses (values.BadValue)."""
-    memo: dict[Any, Any] = {}
-
-    def remembered(*key: Any) -> Any:
-        try:
-            return memo[key]
-        except KeyError:
-            try:
-                result = read(*key)
-            except values.BadValue:
-                result = BAD
-            memo[key] = result
-            return result
-
-    return remembered
 
 
 # The fields read row by row (unique to each row), then three groups read once per distinct
@@ -399,9 +360,9 @@ def _stage(cursor: Any, table: Table, reader: _Reader, progress: Progress, total
         try:
             with transaction.atomic():
                 cursor.cursor.copy_expert(f"COPY {ROWS} FROM STDIN", spill, size=1024 * 1024)
-        except (DataError, connection.Database.DataError):  # the driver's, from its own cursor
+        except (DataError, psycopg2.DataError):  # the driver's own, from its cursor
             return None
-    cursor.execute(f"ANALYZE {ROWS}")
+    cursor.execute(f"ANALYZE {ROWS}")  # without it the joins with stored devices are planned blind
     return count
 
 
