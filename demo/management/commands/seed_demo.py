@@ -22,7 +22,10 @@ class Command(BaseCommand):
     def add_arguments(self, parser: ArgumentParser) -> None:
         # "tiny" exists for the test suite only, so it is left out of the help text.
         parser.add_argument(
-            "--size", choices=["small", "district", "tiny"], default="small", metavar="{small,district}"
+            "--size",
+            choices=["small", "medium", "district", "tiny"],
+            default="small",
+            metavar="{small,medium,district}",
         )
         parser.add_argument(
             "--seed", type=int, default=1, help="Random seed; the same seed gives the same data."
