@@ -15,6 +15,7 @@ from typing import Any, Generic, TypeVar
 
 from django.core.paginator import Paginator
 from django.db.models import Model, Q, QuerySet
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.functional import cached_property
 from rest_framework.pagination import BasePagination, PageNumberPagination
@@ -99,14 +100,22 @@ def _cursor(row: Model) -> str:
 
 
 def parse_cursor(cursor: str | None) -> tuple[dt.datetime, int] | None:
-    """``(occurred_at, id)`` from a cursor, or None for the first page or a malformed cursor."""
+    """``(occurred_at, id)`` from a cursor, or None for the first page or a malformed cursor
+    (a time without an offset is read as UTC; an id outside a bigint is malformed)."""
     if not cursor or "_" not in cursor:
         return None
     when, _, pk = cursor.rpartition("_")
     try:
-        occurred_at = parse_datetime(when)
-        return (occurred_at, int(pk)) if occurred_at else None
-    except ValueError:
+        occurred_at, key = parse_datetime(when), int(pk)
+    except (ValueError, OverflowError):
+        return None
+    if occurred_at is None or not 0 < key < 2**63:
+        return None
+    if timezone.is_naive(occurred_at):
+        occurred_at = timezone.make_aware(occurred_at, dt.UTC)
+    try:
+        return occurred_at.astimezone(dt.UTC), key
+    except OverflowError:  # a time the database cannot store (year 1 east of UTC, say)
         return None
 
 
