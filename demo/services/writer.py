@@ -39,7 +39,7 @@ def next_id(model: type[models.Model]) -> int:
     return int(latest or 0) + 1
 
 
-def _history_models(model: type[models.Model]) -> list[type[pghistory.models.Event]]:
+def _history_models(model: type[models.Model]) -> list[type[models.Model]]:
     """The django-pghistory event models that record ``model``'s changes (``<Model>History``)."""
     return [
         event
@@ -48,14 +48,15 @@ def _history_models(model: type[models.Model]) -> list[type[pghistory.models.Eve
     ]
 
 
-def _history_insert_sql(model: type[models.Model], event: type[pghistory.models.Event], first_id: int) -> str:
+def _history_insert_sql(model: type[models.Model], event: type[models.Model], first_id: int) -> str:
     """One INSERT … SELECT writing the 'insert' snapshot of every row from ``first_id`` on: what
     the history trigger writes row by row, written in one set-based statement."""
     quote = connection.ops.quote_name
     tracked = {field.column for field in model._meta.concrete_fields}
+    key = quote(str(model._meta.pk.column if model._meta.pk else "id"))
     targets, sources = [], []
     for field in event._meta.concrete_fields:
-        column = field.column
+        column = str(field.column)
         if column == "pgh_id":
             continue
         if column == "pgh_created_at":
@@ -63,7 +64,7 @@ def _history_insert_sql(model: type[models.Model], event: type[pghistory.models.
         elif column == "pgh_label":
             source = "'insert'"
         elif column == "pgh_obj_id":
-            source = quote(model._meta.pk.column)
+            source = key
         elif column == "pgh_context_id":
             # Once for the statement (the function opens a subtransaction per call), as the trigger
             # would attach the same context to every row.
@@ -77,7 +78,7 @@ def _history_insert_sql(model: type[models.Model], event: type[pghistory.models.
     return (
         f"INSERT INTO {quote(event._meta.db_table)} ({', '.join(targets)})"
         f" SELECT {', '.join(sources)} FROM {quote(model._meta.db_table)}"
-        f" WHERE {quote(model._meta.pk.column)} >= {int(first_id)}"
+        f" WHERE {key} >= {int(first_id)}"
     )
 
 
