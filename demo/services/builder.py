@@ -177,18 +177,24 @@ def build_demo(
         plan = ticket_rows.plan_tickets(ctx, ticket_data, fleet, district, staff, catalogue)
         warranty = fleet_rows.warranty_end(fleet, catalogue)
         custody, loans = custody_phase.plan_custody(ctx, fleet, ticket_data, plan, district, staff)
-    with _phase(result, log, "devices", ctx.writer), bulk_load([Device]):
+    with _phase(result, log, "devices", ctx.writer), bulk_load([Device], ctx.writer):
         statuses = fleet_rows.write_devices(ctx, fleet, catalogue, district, staff, custody, warranty)
-    with _phase(result, log, "tickets", ctx.writer), bulk_load([Ticket]):
+    with _phase(result, log, "tickets", ctx.writer), bulk_load([Ticket], ctx.writer):
         ticket_rows.write_tickets(ctx, ticket_data, plan, fleet, district, staff, catalogue, warranty)
-    with _phase(result, log, "ticket events", ctx.writer), bulk_load([TicketEvent]):
+    with _phase(result, log, "ticket events", ctx.writer), bulk_load([TicketEvent], ctx.writer):
         events = ticket_rows.write_ticket_events(ctx, ticket_data, plan, staff, next_id(TicketEvent))
-    with _phase(result, log, "custody events and loans", ctx.writer), bulk_load([CustodyEvent, Loan]):
+    with (
+        _phase(result, log, "custody events and loans", ctx.writer),
+        bulk_load([CustodyEvent, Loan], ctx.writer),
+    ):
         custody_count = fleet_rows.write_custody(
             ctx, custody, fleet, ticket_data, district, staff, next_id(CustodyEvent)
         )
         loan_count = fleet_rows.write_loans(ctx, loans, fleet, ticket_data, staff, next_id(Loan))
-    with _phase(result, log, "purchase orders and stock ledger", ctx.writer), bulk_load([StockMovement]):
+    with (
+        _phase(result, log, "purchase orders and stock ledger", ctx.writer),
+        bulk_load([StockMovement], ctx.writer),
+    ):
         stock_counts = stock.build_stock(ctx, catalogue, district, staff, ticket_data, plan)
     with _phase(result, log, "overtime, time entries and timesheets", ctx.writer):
         time_counts = overtime.build_overtime(ctx, district, staff)
@@ -237,7 +243,9 @@ def _phase(
     result: DemoResult, log: Callable[[str], None], name: str, writer: RowWriter | None = None
 ) -> Iterator[None]:
     started = time.perf_counter()
-    before = (writer.format_seconds, writer.database_seconds) if writer else (0.0, 0.0)
+    before = (
+        (writer.format_seconds, writer.database_seconds, writer.rebuild_seconds) if writer else (0.0,) * 3
+    )
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
@@ -250,7 +258,9 @@ def _phase(
     detail = ""
     if writer and writer.database_seconds > before[1]:
         formatting, loading = writer.format_seconds - before[0], writer.database_seconds - before[1]
-        detail = f" (formatting rows {formatting:.1f}s, inserting {loading:.1f}s)"
+        rebuilding = writer.rebuild_seconds - before[2]
+        detail = f" (formatting rows {formatting:.1f}s, inserting {loading:.1f}s"
+        detail += f", history rows, indexes and keys {rebuilding:.1f}s)" if rebuilding else ")"
     log(f"  {name}: {elapsed:.1f}s{detail}")
 
 

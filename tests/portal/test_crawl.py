@@ -102,7 +102,8 @@ PINNED: dict[str, int] = {
     "/admin/axes/accessattempt/": 8,
     "/admin/axes/accessfailurelog/": 8,
     "/admin/axes/accesslog/": 8,
-    "/admin/fleet/custodyevent/": 4,
+    # The date hierarchy: the first and last row, for the tag and for the period links (core.admin).
+    "/admin/fleet/custodyevent/": 6,
     "/admin/fleet/device/": 5,
     "/admin/fleet/devicemodel/": 6,
     "/admin/fleet/devicetally/": 5,
@@ -130,9 +131,9 @@ PINNED: dict[str, int] = {
     "/admin/repairs/purchaseorderline/": 5,
     "/admin/repairs/stocklevel/": 6,
     "/admin/repairs/stocklocation/": 5,
-    "/admin/repairs/stockmovement/": 5,
-    "/admin/repairs/ticket/": 4,
-    "/admin/repairs/ticketevent/": 4,
+    "/admin/repairs/stockmovement/": 7,  # + 2 for the date hierarchy, as custody events
+    "/admin/repairs/ticket/": 6,  # + 2 for the date hierarchy
+    "/admin/repairs/ticketevent/": 6,  # + 2 for the date hierarchy
     "/admin/repairs/vendor/": 5,
     "/admin/staff/overtimedelegation/": 5,
     "/admin/staff/overtimerequest/": 7,
