@@ -12,6 +12,7 @@ api_patterns: list[URLPattern | URLResolver] = [
     path("", include("fleet.api.urls")),
     path("", include("repairs.api.urls")),
     path("", include("forecasting.api.urls")),
+    path("", include("students.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # Split: the page loads its start-up script from ?script, as the Content-Security-Policy allows
     # no inline script.
@@ -33,6 +34,7 @@ urlpatterns = [
     path("fleet/", include((repairs_urls.loan_urlpatterns, "loans"))),
     path("repairs/", include("repairs.urls")),
     path("forecast/", include("forecasting.urls")),
+    path("students/", include("students.urls")),
     path("api/", include((api_patterns, "api"))),
     path("admin/", admin.site.urls),
 ]

@@ -21,6 +21,7 @@ from staff import permissions as staff_permissions
 from staff.models import (
     OvertimeRequest,
 )
+from students import permissions as student_permissions
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,7 @@ def navigation_for(*, user: User) -> list[NavItem]:
         (fleet_permissions.can_import_devices(user), "Import", reverse("fleet:device_import")),
         (fleet_permissions.can_import_devices(user), "Google sync", reverse("fleet:google_sync")),
         (repair_permissions.can_view_tickets(user), "Tickets", reverse("repairs:ticket_list")),
+        (student_permissions.can_view_students(user), "Students", reverse("students:student_list")),
         (staff_permissions.can_use_overtime_pages(user), "Overtime", reverse("staff:overtime_mine")),
         (staff_permissions.can_review_team_overtime(user), "Approvals", reverse("staff:overtime_queue")),
         (staff_permissions.can_log_own_time(user), "My week", reverse("staff:time_entry_week")),

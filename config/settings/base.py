@@ -391,6 +391,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "fleet.tasks.import_uploads_sweep_task",
         "schedule": crontab(minute=15),
     },
+    # Every hour, on the quarter: delete roster exports kept by previews nobody confirmed.
+    "roster-import-uploads-sweep": {
+        "task": "students.tasks.roster_uploads_sweep_task",
+        "schedule": crontab(minute=15),
+    },
 }
 
 # Device imports: the largest file (bytes) and the most rows one import takes. Larger ones are
