@@ -108,7 +108,7 @@ def test_roster_import_keeps_names_only_when_the_district_shows_them(supervisor)
 
 
 def test_roster_import_of_the_1_2_sample_reads_roles_csv_and_blank_status(supervisor):
-    north, south = schools()
+    _, south = schools()
     report = roster.roster_import(data=sample_zip(V12), actor=supervisor, valid_only=True)
     assert report.version == "1.2"
     assert {s.identifier for s in Student.objects.all()} == V12_STUDENTS
@@ -155,13 +155,13 @@ def test_roster_import_refuses_roles_without_the_permission(technician, school_a
 
 
 def test_roster_bundle_refuses_a_missing_users_file_naming_it():
-    with pytest.raises(RosterFileError, match="users.csv") as caught:
+    with pytest.raises(RosterFileError, match=r"users\.csv") as caught:
         roster.roster_bundle(files=[("orgs.csv", b"sourcedId,name,type\n")])
     assert caught.value.field == "file"
 
 
 def test_roster_import_refuses_a_users_file_without_its_columns(supervisor):
-    with pytest.raises(RosterFileError, match="users.csv has no sourcedId"):
+    with pytest.raises(RosterFileError, match=r"users\.csv has no sourcedId"):
         roster.roster_import(data=bundle(V11, users="id,name\n1,x\n"), actor=supervisor)
 
 
@@ -174,7 +174,7 @@ def test_roster_bundle_refuses_an_export_over_the_size_cap(settings):
 def test_roster_import_refuses_a_file_over_the_row_cap_and_writes_nothing(supervisor, settings):
     schools()
     settings.ROSTER_IMPORT_MAX_ROWS = 6
-    with pytest.raises(RosterFileError, match="users.csv has more than 6 rows"):
+    with pytest.raises(RosterFileError, match=r"users\.csv has more than 6 rows"):
         roster.roster_import(data=sample_zip(V11), actor=supervisor, valid_only=True)
     assert not Student.objects.exists()
 
