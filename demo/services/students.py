@@ -11,7 +11,7 @@ from fleet.choices import LocationKind
 from fleet.models import Device
 from students.models import Student
 
-GRADES = {
+GRADES: dict[str, list[str]] = {
     LocationKind.ELEMENTARY: ["KG", "01", "02", "03", "04", "05"],
     LocationKind.MIDDLE: ["06", "07", "08"],
     LocationKind.HIGH: ["09", "10", "11", "12"],
@@ -28,8 +28,11 @@ def build_students(ctx: DemoContext, first_id: int) -> int:
         .values_list("assignee_id", "location_id", "location__kind")
         .distinct()
     )
-    seen: set[str] = set()
-    rows = [row for row in rows if not (row[0] in seen or seen.add(row[0]))]
+    # A student holding two devices keeps the school of the first.
+    rows = list(
+        {identifier: (identifier, location, kind) for identifier, location, kind in reversed(rows)}.values()
+    )
+    rows.sort()
     count = len(rows)
     if not count:
         return 0
@@ -37,7 +40,7 @@ def build_students(ctx: DemoContext, first_id: int) -> int:
     pick = rng.random(count)
     grades = []
     for (_, _, kind), draw in zip(rows, pick, strict=True):
-        choices = GRADES.get(kind, [""])
+        choices = GRADES.get(str(kind), [""])
         grades.append(choices[int(draw * len(choices))])
     # The roster came in at the start of the demo's last school year.
     created = ctx.clock.at(

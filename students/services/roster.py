@@ -142,14 +142,14 @@ def _school_locations(schools: Sequence[Org]) -> tuple[dict[str, int], list[Org]
         RosterSchoolMapping.objects.filter(org_key__in=keys).values_list("org_key", "location_id")
     )
     locations = list(Location.objects.filter(is_active=True).values_list("pk", "code", "name"))
-    by_code = {code.casefold(): pk for pk, code, _ in locations}
+    by_code = {code.casefold(): location_id for location_id, code, _ in locations}
     by_name: dict[str, list[int]] = {}
-    for pk, _, name in locations:
-        by_name.setdefault(name.casefold(), []).append(pk)
+    for location_id, _, name in locations:
+        by_name.setdefault(name.casefold(), []).append(location_id)
     found: dict[str, int] = {}
     unmatched: list[Org] = []
     for org in schools:
-        pk = answered.get(org.identifier) or answered.get(org.sourced_id)
+        pk: int | None = answered.get(org.identifier) or answered.get(org.sourced_id)
         if pk is None and org.identifier:
             pk = by_code.get(org.identifier.casefold())
         if pk is None and len(by_name.get(org.name.casefold(), [])) == 1:
