@@ -90,6 +90,9 @@ PINNED: dict[str, int] = {
     "staff:timesheet_detail": 5,
     "staff:timesheet_payroll": 3,
     "staff:timesheet_team": 6,
+    "students:roster_import": 4,
+    "students:student_detail": 8,
+    "students:student_list": 5,
     "/admin/accounts/staffgrade/": 5,
     "/admin/accounts/staffprofile/": 6,
     "/admin/accounts/user/": 6,
@@ -132,6 +135,19 @@ PINNED: dict[str, int] = {
     "/admin/staff/overtimerule/": 5,
     "/admin/staff/timeentry/": 7,
     "/admin/staff/timesheet/": 7,
+    # The one-to-one foundations' admins (not pinned when they landed), and the roster import's.
+    "/admin/fleet/district/": 5,
+    "/admin/students/accessorystock/": 5,
+    "/admin/students/agreement/": 5,
+    "/admin/students/charge/": 4,
+    "/admin/students/chargepolicy/": 5,
+    "/admin/students/collectionwindow/": 5,
+    "/admin/students/feerule/": 5,
+    "/admin/students/handout/": 4,
+    "/admin/students/payment/": 5,
+    "/admin/students/rosterimportjob/": 5,
+    "/admin/students/rosterschoolmapping/": 5,
+    "/admin/students/student/": 5,
 }
 
 
