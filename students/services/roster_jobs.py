@@ -280,6 +280,9 @@ def roster_job_cancel(*, job: RosterImportJob, actor: User) -> RosterImportJob:
     with transaction.atomic():
         job = RosterImportJob.objects.select_for_update().get(pk=job.pk)
         if not job.is_active:
+            # The caller's copy was stale: take back the flag set for it above, so it never
+            # stops a later job (ids repeat on SQLite after a rollback).
+            cache.delete(cancel_key(job.pk))
             raise DomainError(f"This import has already ended: {job.get_status_display().lower()}.")
         job.cancel_requested = True
         job.save(update_fields=["cancel_requested", "updated_at"])
