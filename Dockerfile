@@ -11,6 +11,7 @@ COPY accounts ./accounts
 COPY fleet ./fleet
 COPY repairs ./repairs
 COPY staff ./staff
+COPY students ./students
 COPY forecasting ./forecasting
 COPY portal ./portal
 COPY demo ./demo
