@@ -12,6 +12,7 @@ api_patterns: list[URLPattern | URLResolver] = [
     path("", include("fleet.api.urls")),
     path("", include("repairs.api.urls")),
     path("", include("forecasting.api.urls")),
+    path("", include("students.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # Split: the page loads its start-up script from ?script, as the Content-Security-Policy allows
     # no inline script.

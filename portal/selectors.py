@@ -98,6 +98,7 @@ def navigation_for(*, user: User) -> list[NavItem]:
             reverse("students:agreement_list"),
         ),
         (repair_permissions.can_view_tickets(user), "Tickets", reverse("repairs:ticket_list")),
+        (student_permissions.can_view_students(user), "Students", reverse("students:student_list")),
         (staff_permissions.can_use_overtime_pages(user), "Overtime", reverse("staff:overtime_mine")),
         (staff_permissions.can_review_team_overtime(user), "Approvals", reverse("staff:overtime_queue")),
         (staff_permissions.can_log_own_time(user), "My week", reverse("staff:time_entry_week")),

@@ -23,6 +23,7 @@ from demo.services import custody as custody_phase
 from demo.services import devices as devices_phase
 from demo.services import district as district_phase
 from demo.services import fleet_rows, overtime, stock, ticket_rows, tickets
+from demo.services import students as students_phase
 from demo.services.clock import Clock
 from demo.services.context import DemoContext
 from demo.services.district import DEMO_EMAIL_DOMAIN, DEMO_LOGINS, DEMO_PASSWORD, DEMO_TECHNICIANS
@@ -57,6 +58,19 @@ from repairs.models import (
 )
 from repairs.services.summaries import part_usage_tally_refresh
 from staff.models import OvertimeRequest, OvertimeRequestEvent, TimeEntry, Timesheet
+from students.models import (
+    AccessoryStock,
+    Agreement,
+    Charge,
+    CollectionWindow,
+    FeeRule,
+    Handout,
+    HandoutAccessory,
+    Payment,
+    RosterImportJob,
+    RosterSchoolMapping,
+    Student,
+)
 
 # Sizes whose demo load ends with a forecast run; a district-size run is left to the nightly job.
 FORECAST_SIZES = ("tiny", "small")
@@ -77,6 +91,17 @@ DEMO_TABLES: list[type[models.Model]] = [
     OvertimeRequestEvent,
     OvertimeRequest.tickets.through,
     OvertimeRequest,
+    Payment,
+    Charge,
+    HandoutAccessory,
+    Handout,
+    Agreement,
+    FeeRule,
+    CollectionWindow,
+    AccessoryStock,
+    RosterSchoolMapping,
+    RosterImportJob,
+    Student,
     Loan,
     StockMovement,
     StockLevel,
@@ -191,6 +216,8 @@ def build_demo(
             ctx, custody, fleet, ticket_data, district, staff, next_id(CustodyEvent)
         )
         loan_count = fleet_rows.write_loans(ctx, loans, fleet, ticket_data, staff, next_id(Loan))
+    with _phase(result, log, "students", ctx.writer):
+        student_count = students_phase.build_students(ctx, next_id(Student))
     with (
         _phase(result, log, "purchase orders and stock ledger", ctx.writer),
         bulk_load([StockMovement], ctx.writer),
@@ -227,6 +254,7 @@ def build_demo(
         "ticket events": events,
         "custody events": custody_count,
         "loans": loan_count,
+        "students": student_count,
         "stock movements": stock_counts["movements"],
         "stock levels": stock_counts["stock_levels"],
         "purchase orders": stock_counts["purchase_orders"],

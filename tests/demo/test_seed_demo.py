@@ -183,6 +183,17 @@ def test_seed_demo_students_appear_only_as_numeric_ids(small_demo: str) -> None:
     assert not CustodyEvent.objects.filter(to_assignee_id__contains="@").exists()
 
 
+def test_seed_demo_students_are_the_devices_student_holders_by_id_only(small_demo: str) -> None:
+    from students.models import Student
+
+    holders = set(Device.objects.filter(assignee_kind="student").values_list("assignee_id", flat=True))
+    students = Student.objects.all()
+    assert set(students.values_list("identifier", flat=True)) == holders
+    assert not students.exclude(given_name="", family_name="").exists()
+    assert not students.filter(school__isnull=True).exists()
+    assert students.filter(is_active=False).exists()
+
+
 def test_seed_demo_invented_part_numbers_are_marked_demo(small_demo: str) -> None:
     invented = Part.objects.filter(part_number__startswith="DEMO-")
 

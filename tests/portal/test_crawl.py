@@ -95,6 +95,9 @@ PINNED: dict[str, int] = {
     "students:agreement_list": 4,
     "students:collect_scan": 3,
     "students:handout_scan": 3,
+    "students:roster_import": 4,
+    "students:student_detail": 8,
+    "students:student_list": 5,
     "/admin/accounts/staffgrade/": 5,
     "/admin/accounts/staffprofile/": 6,
     "/admin/accounts/user/": 6,
@@ -141,6 +144,7 @@ PINNED: dict[str, int] = {
     "/admin/staff/overtimerule/": 5,
     "/admin/staff/timeentry/": 7,
     "/admin/staff/timesheet/": 7,
+    # The one-to-one foundations' admins (not pinned when they landed), and the roster import's.
     "/admin/students/accessorystock/": 5,
     "/admin/students/agreement/": 5,
     "/admin/students/charge/": 4,
@@ -149,6 +153,8 @@ PINNED: dict[str, int] = {
     "/admin/students/feerule/": 5,
     "/admin/students/handout/": 4,
     "/admin/students/payment/": 5,
+    "/admin/students/rosterimportjob/": 5,
+    "/admin/students/rosterschoolmapping/": 5,
     "/admin/students/student/": 5,
 }
 
