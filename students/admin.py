@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.http import HttpRequest
 
 from core.admin import AuditedModelAdmin, BigTableAdminMixin
 from students.models import (
@@ -32,6 +33,12 @@ class AccessoryStockAdmin(AuditedModelAdmin):
 @admin.register(Agreement)
 class AgreementAdmin(AuditedModelAdmin):
     list_display = ["version", "title", "is_active", "created_at"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Agreement | None = None) -> list[str]:
+        """A version signed at a hand-out keeps its words: only withdrawing it stays possible."""
+        if obj is not None and obj.handouts.exists():
+            return ["version", "title", "body", "created_by"]
+        return []
 
 
 @admin.register(Handout)
