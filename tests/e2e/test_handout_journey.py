@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.urls import reverse
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, ViewportSize, expect
 
 from accounts.models import User
 from fleet.choices import AssigneeKind, CustodyEventKind, DeviceStatus
@@ -28,7 +28,7 @@ from tests.students.factories import AgreementFactory, FeeRuleFactory, StudentFa
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
-TABLET = {"width": 820, "height": 1180}
+TABLET: ViewportSize = {"width": 820, "height": 1180}
 # Screenshots for a person to look at: set HANDOUT_SHOTS=/some/dir.
 SHOTS = os.environ.get("HANDOUT_SHOTS")
 _axe = Axe()
