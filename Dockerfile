@@ -11,9 +11,11 @@ COPY accounts ./accounts
 COPY fleet ./fleet
 COPY repairs ./repairs
 COPY staff ./staff
+COPY students ./students
 COPY forecasting ./forecasting
 COPY portal ./portal
 COPY demo ./demo
+COPY notifications ./notifications
 COPY templates ./templates
 COPY static ./static
 COPY manage.py ./

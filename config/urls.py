@@ -34,6 +34,7 @@ urlpatterns = [
     path("repairs/", include("repairs.urls")),
     path("forecast/", include("forecasting.urls")),
     path("students/", include("students.urls")),
+    path("notifications/", include("notifications.urls")),
     path("api/", include((api_patterns, "api"))),
     path("admin/", admin.site.urls),
 ]

@@ -16,6 +16,7 @@ from django.db.models import (
     Count,
     DecimalField,
     Exists,
+    ExpressionWrapper,
     F,
     IntegerField,
     OuterRef,
@@ -35,10 +36,11 @@ from accounts.choices import Role
 from accounts.models import User
 from core import selectors as history
 from fleet.choices import SCHOOL_KINDS, CustodyEventKind, DeviceStatus
-from fleet.models import CustodyEvent, Device, Location
+from fleet.models import CustodyEvent, Device, District, Location
 from fleet.selectors import reports as fleet_reports
 from fleet.selectors.devices import device_life_facts, device_variant_candidate_ids
 from repairs.choices import OPEN_PURCHASE_ORDER_STATUSES, Priority, StockMovementKind, TicketStatus
+from repairs.domain import cost
 from repairs.filters.tickets import TicketFilterSet
 from repairs.models import (
     PART_USAGE_TALLY,
@@ -424,14 +426,107 @@ def ticket_open_loan(*, ticket: Ticket) -> Loan | None:
     return Loan.objects.filter(ticket=ticket, returned_at__isnull=True).select_related("loaner").first()
 
 
+# Parts consumed by repairs: issued (negative quantities) net of returned, at the movement's cost.
+_CONSUMED = [StockMovementKind.ISSUED, StockMovementKind.RETURNED]
+_MOVEMENT_COST = ExpressionWrapper(
+    -F("quantity") * F("unit_cost"), output_field=DecimalField(max_digits=12, decimal_places=2)
+)
+
+
 def ticket_parts_cost(*, ticket: Ticket) -> Decimal:
     """The cost of the parts used on the ticket so far: issued net of returned, at movement cost."""
     total = StockMovement.objects.filter(
         ticket=ticket, kind__in=[StockMovementKind.ISSUED, StockMovementKind.RETURNED]
-    ).aggregate(
-        cost=Sum(-F("quantity") * F("unit_cost"), output_field=DecimalField(max_digits=12, decimal_places=2))
-    )["cost"]
+    ).aggregate(cost=Sum(_MOVEMENT_COST))["cost"]
     return total or Decimal("0.00")
+
+
+def _scalar(queryset: QuerySet[Any], group: str, value: Any, empty: Any) -> Coalesce:
+    """One summed figure of ``queryset`` as a scalar subquery (grouped by the one ``group``)."""
+    summed = queryset.order_by().values(group).annotate(figure=value).values("figure")
+    return Coalesce(Subquery(summed), empty)
+
+
+def _repair_cost_figures(*, device_id: int, ticket_id: int | None) -> Mapping[str, Any]:
+    """In one query: the device's repairs other than ``ticket_id`` (parts, labour minutes,
+    tickets), that ticket's parts and their fitting minutes, and the district's labour rate."""
+    zero_money = Value(Decimal("0.00"), output_field=DecimalField(max_digits=12, decimal_places=2))
+    zero = Value(0, output_field=IntegerField())
+    movements = StockMovement.objects.filter(kind__in=_CONSUMED, ticket__device=OuterRef("pk"))
+    tickets = Ticket.objects.filter(device=OuterRef("pk"))
+    if ticket_id is not None:
+        movements, tickets = movements.exclude(ticket=ticket_id), tickets.exclude(pk=ticket_id)
+    this = StockMovement.objects.filter(kind__in=_CONSUMED, ticket=ticket_id)
+    fitting = -F("quantity") * F("part__labour_minutes")
+    return (
+        Device.objects.filter(pk=device_id)
+        .annotate(
+            parts=_scalar(movements, "ticket__device", Sum(_MOVEMENT_COST), zero_money),
+            labour_minutes=_scalar(tickets, "device", Sum("labour_minutes"), zero),
+            ticket_count=_scalar(tickets, "device", Count("pk"), zero),
+            this_parts=_scalar(this, "ticket", Sum(_MOVEMENT_COST), zero_money),
+            this_fitting_minutes=_scalar(this, "ticket", Sum(fitting), zero),
+            rate=Subquery(District.objects.filter(pk=1).values("labour_rate_per_hour")),
+        )
+        .values("parts", "labour_minutes", "ticket_count", "this_parts", "this_fitting_minutes", "rate")
+        .get()
+    )
+
+
+def _rate(figures: Mapping[str, Any]) -> Decimal:
+    # District.current() creates the row on first read; until then the field's default applies.
+    rate = figures["rate"]
+    return Decimal(District._meta.get_field("labour_rate_per_hour").default) if rate is None else rate
+
+
+def device_repair_cost(*, device: Device) -> cost.RunningCost:
+    """What the device's repairs have cost so far, every ticket counted whoever may see it:
+    parts consumed at their movement cost plus recorded labour at the district's hourly rate.
+    One query."""
+    figures = _repair_cost_figures(device_id=device.pk, ticket_id=None)
+    return cost.RunningCost(
+        parts=figures["parts"],
+        labour_minutes=figures["labour_minutes"],
+        labour_rate=_rate(figures),
+        tickets=figures["ticket_count"],
+    )
+
+
+def ticket_repair_advice(*, ticket: Ticket, today: dt.date | None = None) -> cost.RepairAdvice:
+    """Repair or replace, at any age: this repair (its parts so far, and its recorded labour or,
+    until that is recorded, the parts' fitting times) plus the device's other repairs against
+    what the device is still worth (``repairs.domain.cost``). One query."""
+    today = today or timezone.localdate()
+    device = ticket.device
+    figures = _repair_cost_figures(device_id=device.pk, ticket_id=ticket.pk)
+    rate = _rate(figures)
+    labour_minutes = ticket.labour_minutes
+    estimated = labour_minutes is None
+    return cost.RepairAdvice(
+        this_repair=cost.RunningCost(
+            parts=figures["this_parts"],
+            labour_minutes=figures["this_fitting_minutes"] if labour_minutes is None else labour_minutes,
+            labour_rate=rate,
+            tickets=1,
+        ),
+        labour_estimated=estimated,
+        other_repairs=cost.RunningCost(
+            parts=figures["parts"],
+            labour_minutes=figures["labour_minutes"],
+            labour_rate=rate,
+            tickets=figures["ticket_count"],
+        ),
+        value=cost.remaining_value(
+            replacement_price=device.model.unit_price,
+            aue_date=device.aue_date,
+            life_start=cost.life_start(
+                purchase_date=device.purchase_date,
+                warranty_end=device.warranty_end,
+                warranty_months=device.model.warranty_months,
+            ),
+            today=today,
+        ),
+    )
 
 
 @dataclass(frozen=True)
@@ -443,21 +538,24 @@ class TicketFlags:
     close_to_aue: bool
     replacement_cost: Decimal
     parts_cost: Decimal
+    advice: cost.RepairAdvice
 
 
 def ticket_flags(*, ticket: Ticket, today: dt.date | None = None) -> TicketFlags:
-    """Warranty still running (its end is today or later), and the AUE flag: with 12 months of
-    updates or fewer left, the model's price is shown against the parts' cost so far."""
+    """Warranty still running (its end is today or later), the AUE flag (12 months of updates or
+    fewer left) and the repair-or-replace advice with this repair's and the device's costs."""
     today = today or timezone.localdate()
     device = ticket.device
     facts = device_life_facts(device=device, today=today)
     months = facts.months_of_updates_left
+    advice = ticket_repair_advice(ticket=ticket, today=today)
     return TicketFlags(
         warranty_active=device.warranty_end is not None and device.warranty_end >= today,
         months_of_updates_left=months,
         close_to_aue=months is not None and months <= CLOSE_TO_AUE_MONTHS,
         replacement_cost=device.model.unit_price,
-        parts_cost=ticket_parts_cost(ticket=ticket),
+        parts_cost=advice.this_repair.parts,
+        advice=advice,
     )
 
 

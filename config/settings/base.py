@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "forecasting",
     "portal",
     "demo",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -235,6 +236,23 @@ CACHES["throttle"] = {**CACHES["default"], "KEY_PREFIX": "throttle", "LOCATION":
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "fleetdesk@localhost")
+# SMTP in production: EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend and these.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("EMAIL_USE_TLS", "") == "1"
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "10"))
+# Where links in emails point: https://FLEETDESK_HOST unless SITE_URL says otherwise.
+SITE_URL = os.environ.get("SITE_URL") or (
+    f"https://{os.environ['FLEETDESK_HOST']}" if os.environ.get("FLEETDESK_HOST") else "http://localhost:8000"
+)
+
+# Reminders (notifications): a loaner is overdue this many days after its device was repaired;
+# an email left pending or sending this long is queued again; a failing one is tried this often.
+LOAN_RETURN_GRACE_DAYS = int(os.environ.get("LOAN_RETURN_GRACE_DAYS", "3"))
+NOTIFICATION_STALE_MINUTES = int(os.environ.get("NOTIFICATION_STALE_MINUTES", "15"))
+NOTIFICATION_MAX_ATTEMPTS = int(os.environ.get("NOTIFICATION_MAX_ATTEMPTS", "5"))
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -390,6 +408,19 @@ CELERY_BEAT_SCHEDULE = {
     "device-import-uploads-sweep": {
         "task": "fleet.tasks.import_uploads_sweep_task",
         "schedule": crontab(minute=15),
+    },
+    # Every hour, at twenty-five past: email the reminders people get as they happen (overdue
+    # loaners, devices not back after a collection, overtime to decide, low stock) and requeue
+    # emails stuck pending. Each event is emailed once however often this runs.
+    "notifications-dispatch": {
+        "task": "notifications.tasks.notifications_dispatch_task",
+        "schedule": crontab(minute=25),
+    },
+    # Every Monday at 06:30 district time: one digest per person of everything still waiting in the
+    # kinds they chose weekly.
+    "notifications-weekly-digest": {
+        "task": "notifications.tasks.weekly_digest_send_task",
+        "schedule": crontab(hour=6, minute=30, day_of_week="mon"),
     },
 }
 

@@ -9,7 +9,7 @@ from rest_framework import serializers
 
 from repairs import selectors
 from repairs.choices import TicketStatus
-from repairs.domain import workflow
+from repairs.domain import cost, workflow
 from repairs.models import (
     Part,
     PurchaseOrder,
@@ -81,6 +81,36 @@ class TicketFlagsOutputSerializer(serializers.Serializer):
     close_to_aue = serializers.BooleanField()
     replacement_cost = serializers.DecimalField(max_digits=8, decimal_places=2)
     parts_cost = serializers.DecimalField(max_digits=12, decimal_places=2)
+    labour_rate_per_hour = serializers.DecimalField(
+        max_digits=7, decimal_places=2, source="advice.this_repair.labour_rate"
+    )
+    this_repair_cost = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        source="advice.this_repair.total",
+        help_text="Parts so far plus labour: recorded, or estimated from the parts' fitting times.",
+    )
+    labour_estimated = serializers.BooleanField(source="advice.labour_estimated")
+    other_repairs_cost = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        source="advice.other_repairs.total",
+        help_text="Parts and labour of the device's other tickets.",
+    )
+    remaining_value = serializers.DecimalField(
+        max_digits=8,
+        decimal_places=2,
+        source="advice.value.amount",
+        allow_null=True,
+        help_text="Replacement price x months of updates left / supported months; null without a price.",
+    )
+    advice = serializers.ChoiceField(
+        choices=[(verdict.value, verdict.value) for verdict in cost.Verdict],
+        source="advice.verdict",
+        allow_null=True,
+        help_text="The cheaper of the two; null when the model has no replacement price.",
+    )
+    advice_sentence = serializers.CharField(source="advice.sentence")
 
 
 class TurnaroundOutputSerializer(serializers.Serializer):

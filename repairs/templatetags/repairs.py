@@ -16,10 +16,12 @@ register = template.Library()
 
 @register.inclusion_tag("repairs/device_repairs.html", takes_context=True)
 def device_repairs(context: template.Context, device: Device) -> dict[str, Any]:
-    """The device's tickets the viewer may see, and the loaners lent against them or as them."""
+    """The device's tickets the viewer may see, the loaners lent against them or as them, and
+    what its repairs have cost so far."""
     user = context["request"].user
     return {
         "device": device,
+        "repair_cost": selectors.device_repair_cost(device=device),
         "can_change": context.get("can_change", False),
         "tickets": selectors.ticket_list_for_device(user=user, device=device),
         "loans": selectors.device_loans(device=device),

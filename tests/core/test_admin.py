@@ -40,6 +40,7 @@ from tests.forecasting.factories import (
     ReorderSuggestionFactory,
     ServiceLevelTargetFactory,
 )
+from tests.notifications.factories import DeliveryFactory, NotificationPreferenceFactory
 from tests.repairs.factories import (
     PurchaseOrderLineFactory,
     StockLevelFactory,
@@ -58,7 +59,7 @@ from tests.students.factories import (
 
 pytestmark = pytest.mark.django_db
 
-PROJECT_APPS = ["accounts", "fleet", "repairs", "staff", "forecasting"]
+PROJECT_APPS = ["accounts", "fleet", "repairs", "staff", "forecasting", "notifications"]
 # Change history rows (django-pghistory) are shown on each object's History tab, not as admin pages.
 PROJECT_MODELS = [
     model
@@ -98,6 +99,8 @@ def one_of_everything(db: None) -> None:
     ChargePolicyFactory.create()
     PaymentFactory.create()
     CollectionWindowFactory.create()
+    NotificationPreferenceFactory.create()
+    DeliveryFactory.create()
     LocationAuditScanFactory.create()
     TicketEventFactory.create()
     StockLevelFactory.create()

@@ -35,6 +35,7 @@ from tests.fleet.factories import (
     LocationFactory,
 )
 from tests.forecasting.factories import PartForecastFactory, ReorderSuggestionFactory
+from tests.notifications.factories import DeliveryFactory, NotificationPreferenceFactory
 from tests.repairs.factories import (
     PurchaseOrderLineFactory,
     StockLevelFactory,
@@ -103,6 +104,8 @@ def test_admin_changelist_query_count_does_not_grow_with_rows(
         FeeRuleFactory,
         PaymentFactory,
         CollectionWindowFactory,
+        NotificationPreferenceFactory,
+        DeliveryFactory,
     ):
         factory.create_batch(ROWS)
     ChargePolicyFactory.create()

@@ -11,7 +11,18 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ["core", "accounts", "fleet", "repairs", "staff", "students", "forecasting", "portal", "demo"]
+APPS = [
+    "core",
+    "accounts",
+    "fleet",
+    "repairs",
+    "staff",
+    "students",
+    "forecasting",
+    "portal",
+    "demo",
+    "notifications",
+]
 
 # What an app may hold at its top, each part under one name (README's layout table).
 APP_PARTS = {

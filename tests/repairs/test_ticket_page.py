@@ -150,7 +150,7 @@ def test_page_formats_money_and_durations(login: Login, technician: User, stocke
 
     html = _page(client, ticket)
 
-    assert "costs $329.00; parts so far $45.17." in html
+    assert "parts $45.17, labour" in html
     assert "<dt>Time to triage</dt><dd>3 h 20 min</dd>" in html
     assert "45.1700" not in html
 
