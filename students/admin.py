@@ -38,6 +38,12 @@ class AccessoryStockAdmin(AuditedModelAdmin):
 class AgreementAdmin(AuditedModelAdmin):
     list_display = ["version", "title", "is_active", "created_at"]
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Agreement | None = None) -> list[str]:
+        """A version signed at a hand-out keeps its words: only withdrawing it stays possible."""
+        if obj is not None and obj.handouts.exists():
+            return ["version", "title", "body", "created_by"]
+        return []
+
 
 @admin.register(Handout)
 class HandoutAdmin(BigTableAdminMixin, AuditedModelAdmin):

@@ -75,6 +75,7 @@ class HandoutForm(MarksInvalid, forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["signed_by"].widget.attrs["class"] = "form-check-input"
         for name, field in self.fields.items():
             if isinstance(field.widget, (forms.HiddenInput, forms.RadioSelect)):
                 continue
