@@ -47,6 +47,7 @@ NAV_GROUPS = {
     "Loaners": "Devices",
     "Reports": "Devices",
     "Import": "Devices",
+    "Students": "Students",
     "Hand out": "Students",
     "Collect": "Students",
     "Agreement": "Students",
@@ -90,6 +91,7 @@ def navigation_for(*, user: User) -> list[NavItem]:
         (fleet_permissions.can_view_fleet_reports(user), "Reports", reverse("fleet:readiness_report")),
         (fleet_permissions.can_import_devices(user), "Import", reverse("fleet:device_import")),
         (fleet_permissions.can_import_devices(user), "Google sync", reverse("fleet:google_sync")),
+        (student_permissions.can_view_students(user), "Students", reverse("students:student_list")),
         (student_permissions.can_hand_out_devices(user), "Hand out", reverse("students:handout_scan")),
         (student_permissions.can_hand_out_devices(user), "Collect", reverse("students:collect_scan")),
         (
@@ -98,7 +100,6 @@ def navigation_for(*, user: User) -> list[NavItem]:
             reverse("students:agreement_list"),
         ),
         (repair_permissions.can_view_tickets(user), "Tickets", reverse("repairs:ticket_list")),
-        (student_permissions.can_view_students(user), "Students", reverse("students:student_list")),
         (staff_permissions.can_use_overtime_pages(user), "Overtime", reverse("staff:overtime_mine")),
         (staff_permissions.can_review_team_overtime(user), "Approvals", reverse("staff:overtime_queue")),
         (staff_permissions.can_log_own_time(user), "My week", reverse("staff:time_entry_week")),
