@@ -123,8 +123,8 @@ def label_print(request: HtmxHttpRequest) -> HttpResponse:
 @require_GET
 @login_required
 def label_download(request: HtmxHttpRequest) -> HttpResponse:
-    """The labels as a file named after the page and the day. Bad input: the form again with 400,
-    each refusal beside the field it is about."""
+    """The labels as a file named after the page and the day. Bad input: the form again (200, as
+    every form's errors), each refusal beside the field it is about."""
     _require_labels(request)
     filters = _filters(request)
     form = LabelPrintForm(request.GET, can_range=permissions.can_print_new_tags(request.user))
@@ -152,4 +152,4 @@ def label_download(request: HtmxHttpRequest) -> HttpResponse:
                 as_attachment=True, filename=filename
             )
             return response
-    return render(request, "fleet/label_print.html", _context(request, form, filters), status=400)
+    return render(request, "fleet/label_print.html", _context(request, form, filters))
