@@ -59,7 +59,8 @@ def _filter_summary(filterset: DeviceFilterSet) -> list[tuple[str, str]]:
             shown = ", ".join(str(names.get(item, item)) for item in values)
         else:
             shown = str(", ".join(value) if isinstance(value, list) else value)
-        summary.append((str(field.label), shown))
+        # django-filter may leave a label unset until its form renders: the filter's name then.
+        summary.append((str(field.label or name.replace("_", " ").capitalize()), shown))
     return summary
 
 
