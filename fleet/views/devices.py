@@ -61,6 +61,7 @@ def device_list(request: HtmxHttpRequest) -> HttpResponse:
         "filter_fields": [*filterset.form, DevicePageSizeForm(initial={"per_page": per_page})["per_page"]],
         "page": page,
         "show_assignee": permissions.can_see_assignee(request.user),
+        "can_print_labels": permissions.can_print_labels(request.user),
     }
     return render_page_or_fragment(request, "fleet/device_list.html", "device-results", context)
 

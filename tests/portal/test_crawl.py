@@ -50,6 +50,7 @@ PINNED: dict[str, int] = {
     "fleet:google_sync": 4,
     "fleet:import_job_list": 4,
     "fleet:import_mapping_list": 4,
+    "fleet:label_print": 4,
     "fleet:location_audit_list": 5,
     "fleet:readiness_devices": 7,
     "fleet:readiness_report": 7,
