@@ -15,9 +15,13 @@ from typing import Any, Generic, TypeVar
 
 from django.core.paginator import Paginator
 from django.db.models import Model, Q, QuerySet
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.functional import cached_property
-from rest_framework.pagination import PageNumberPagination
+from rest_framework.pagination import BasePagination, PageNumberPagination
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 COUNT_CAP = 10_000
 
@@ -68,13 +72,20 @@ class CappedPageNumberPagination(PageNumberPagination):
 
 @dataclass
 class KeysetPage(Generic[M]):
-    """One page of a ledger, newest first, and the cursor of the next (older) page, if any."""
+    """One page of a ledger or history and the cursors of its neighbours, if any.
+
+    ``newest_first`` pages run newest to oldest and ``next_cursor`` leads to older rows; otherwise
+    they run oldest to newest and ``next_cursor`` leads to later rows. ``prev_cursor`` goes back
+    the other way; ``is_first`` is the page a list opens on.
+    """
 
     object_list: Sequence[M]
     next_cursor: str | None
     is_first: bool
     count: int  # rows matching in all, at most COUNT_CAP
     is_capped: bool  # more than COUNT_CAP match
+    prev_cursor: str | None = None
+    newest_first: bool = True
 
     def __iter__(self) -> Any:
         return iter(self.object_list)
@@ -89,37 +100,190 @@ def _cursor(row: Model) -> str:
 
 
 def parse_cursor(cursor: str | None) -> tuple[dt.datetime, int] | None:
-    """``(occurred_at, id)`` from a cursor, or None for the first page or a malformed cursor."""
+    """``(occurred_at, id)`` from a cursor, or None for the first page or a malformed cursor
+    (a time without an offset is read as UTC; an id outside a bigint is malformed)."""
     if not cursor or "_" not in cursor:
         return None
     when, _, pk = cursor.rpartition("_")
     try:
-        occurred_at = parse_datetime(when)
-        return (occurred_at, int(pk)) if occurred_at else None
-    except ValueError:
+        occurred_at, key = parse_datetime(when), int(pk)
+    except (ValueError, OverflowError):
+        return None
+    if occurred_at is None or not 0 < key < 2**63:
+        return None
+    if timezone.is_naive(occurred_at):
+        occurred_at = timezone.make_aware(occurred_at, dt.UTC)
+    try:
+        return occurred_at.astimezone(dt.UTC), key
+    except OverflowError:  # a time the database cannot store (year 1 east of UTC, say)
         return None
 
 
-def keyset_page(rows: QuerySet[M], *, cursor: str | None, per_page: int) -> KeysetPage[M]:
-    """The page after ``cursor`` of ``rows`` ordered ``-occurred_at, -id``, with a capped count.
+def _beyond(rows: QuerySet[M], key: tuple[dt.datetime, int], *, older: bool) -> QuerySet[M]:
+    """Rows strictly older (or newer) than ``key`` in ``(occurred_at, id)`` order.
 
     ``occurred_at <= t AND NOT (occurred_at = t AND id >= pk)`` rather than an OR, so the index on
-    ``(occurred_at, id)`` is read as one range from the cursor down. A malformed cursor gives the
-    first page.
+    ``(occurred_at, id)`` is read as one range from the cursor on.
     """
-    rows = rows.order_by("-occurred_at", "-pk")
-    counted = rows.order_by()[: COUNT_CAP + 1].count()
-    after = parse_cursor(cursor)
+    occurred_at, pk = key
+    if older:
+        return rows.filter(occurred_at__lte=occurred_at).exclude(Q(occurred_at=occurred_at, pk__gte=pk))
+    return rows.filter(occurred_at__gte=occurred_at).exclude(Q(occurred_at=occurred_at, pk__lte=pk))
+
+
+def keyset_page(
+    rows: QuerySet[M],
+    *,
+    cursor: str | None,
+    per_page: int,
+    before: str | None = None,
+    newest_first: bool = True,
+    count: bool = True,
+) -> KeysetPage[M]:
+    """The page of ``rows`` after ``cursor`` (or, given ``before``, the page before that cursor),
+    in ``(occurred_at, id)`` order, newest first unless ``newest_first`` is False.
+
+    Each page reads ``per_page + 1`` rows from one index range, at any depth. ``count`` adds the
+    capped count (one more query). A malformed cursor gives the first page.
+    """
+    order = ("-occurred_at", "-pk") if newest_first else ("occurred_at", "pk")
+    reverse = ("occurred_at", "pk") if newest_first else ("-occurred_at", "-pk")
+    counted = rows.order_by()[: COUNT_CAP + 1].count() if count else 0
+    after, until = parse_cursor(cursor), parse_cursor(before)
+    if until is not None and after is None:
+        # Walk back from the cursor in the opposite order, then turn the page round.
+        fetched = list(_beyond(rows, until, older=not newest_first).order_by(*reverse)[: per_page + 1])
+        more_back = len(fetched) > per_page
+        fetched = fetched[:per_page][::-1]
+        if not more_back:  # back at the start: the first page proper, which may hold more rows
+            return keyset_page(rows, cursor=None, per_page=per_page, newest_first=newest_first, count=count)
+        return KeysetPage(
+            object_list=fetched,
+            next_cursor=_cursor(fetched[-1]) if fetched else None,
+            prev_cursor=_cursor(fetched[0]) if fetched else None,
+            is_first=False,
+            count=min(counted, COUNT_CAP),
+            is_capped=counted > COUNT_CAP,
+            newest_first=newest_first,
+        )
+    rows = rows.order_by(*order)
     if after is not None:
-        occurred_at, pk = after
-        rows = rows.filter(occurred_at__lte=occurred_at).exclude(Q(occurred_at=occurred_at, pk__gte=pk))
+        rows = _beyond(rows, after, older=newest_first)
     fetched = list(rows[: per_page + 1])
     more = len(fetched) > per_page
     fetched = fetched[:per_page]
     return KeysetPage(
         object_list=fetched,
         next_cursor=_cursor(fetched[-1]) if more and fetched else None,
+        prev_cursor=_cursor(fetched[0]) if after is not None and fetched else None,
         is_first=after is None,
         count=min(counted, COUNT_CAP),
         is_capped=counted > COUNT_CAP,
+        newest_first=newest_first,
     )
+
+
+class KeysetCursorPagination(BasePagination):
+    """The API's keyset paging for ledgers and histories: newest first by ``(occurred_at, id)``.
+
+    The response keeps the page-number shape (``count`` capped at 10,000, ``count_is_capped``,
+    ``next``, ``previous``, ``results``), but ``next`` and ``previous`` carry ``after`` or ``before``
+    cursors instead of page numbers, so page 17,000 of the stock ledger costs what page 1 does.
+    """
+
+    page_size = api_settings.PAGE_SIZE or 50
+    after_query_param = "after"
+    before_query_param = "before"
+    newest_first = True
+
+    def paginate_queryset(self, queryset: Any, request: Any, view: Any = None) -> list[Any]:
+        self.request = request
+        self.page = keyset_page(
+            queryset,
+            cursor=request.query_params.get(self.after_query_param),
+            before=request.query_params.get(self.before_query_param),
+            per_page=self.page_size,
+            newest_first=self.newest_first,
+        )
+        return list(self.page.object_list)
+
+    def _link(self, cursor: str | None, param: str) -> str | None:
+        if cursor is None:
+            return None
+        url = self.request.build_absolute_uri()
+        url = remove_query_param(url, self.after_query_param)
+        url = remove_query_param(url, self.before_query_param)
+        return replace_query_param(url, param, cursor)
+
+    def get_next_link(self) -> str | None:
+        return self._link(self.page.next_cursor, self.after_query_param)
+
+    def get_previous_link(self) -> str | None:
+        if self.page.is_first:
+            return None
+        if self.page.prev_cursor is None:  # past the end: back to the first page
+            url = remove_query_param(self.request.build_absolute_uri(), self.after_query_param)
+            return remove_query_param(url, self.before_query_param)
+        return self._link(self.page.prev_cursor, self.before_query_param)
+
+    def get_paginated_response(self, data: Any) -> Response:
+        return Response(
+            {
+                "count": self.page.count,
+                "count_is_capped": self.page.is_capped,
+                "next": self.get_next_link(),
+                "previous": self.get_previous_link(),
+                "results": data,
+            }
+        )
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "type": "object",
+            "required": ["count", "count_is_capped", "results"],
+            "properties": {
+                "count": {
+                    "type": "integer",
+                    "example": 123,
+                    "description": f"Rows matching, at most {COUNT_CAP:,}.",
+                },
+                "count_is_capped": {
+                    "type": "boolean",
+                    "description": f"True when more than {COUNT_CAP:,} rows match: count stops there.",
+                },
+                "next": {
+                    "type": "string",
+                    "nullable": True,
+                    "format": "uri",
+                    "example": "http://api.example.org/accounts/?after=2026-03-01T09:30:00%2B00:00_4123",
+                    "description": "The next (older) page, or null on the last page.",
+                },
+                "previous": {
+                    "type": "string",
+                    "nullable": True,
+                    "format": "uri",
+                    "example": "http://api.example.org/accounts/?before=2026-03-01T09:25:00%2B00:00_4170",
+                    "description": "The previous (newer) page, or null on the first page.",
+                },
+                "results": schema,
+            },
+        }
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        cursor = {"type": "string", "pattern": r"^\S+_\d+$"}
+        return [
+            {
+                "name": self.after_query_param,
+                "required": False,
+                "in": "query",
+                "description": "Rows older than this cursor (`<occurred_at ISO 8601>_<id>`, from `next`).",
+                "schema": cursor,
+            },
+            {
+                "name": self.before_query_param,
+                "required": False,
+                "in": "query",
+                "description": "Rows newer than this cursor (from `previous`).",
+                "schema": cursor,
+            },
+        ]

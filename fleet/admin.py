@@ -174,6 +174,7 @@ class CustodyEventAdmin(BigTableAdminMixin, AppendOnlyAdminMixin, admin.ModelAdm
 
     list_display = ["device", "kind", "occurred_at", "actor", "from_status", "to_status", "to_location"]
     list_filter = ["kind"]
+    date_hierarchy = "occurred_at"  # custody_time_id_idx
     raw_id_fields = [
         "device",
         "actor",

@@ -8,6 +8,7 @@ from django.db.models import QuerySet
 from django.http import QueryDict
 
 from fleet.choices import DeviceStatus, ReadinessFlag
+from fleet.domain import labels
 from fleet.models import Location
 
 
@@ -122,3 +123,64 @@ class ImportMappingForm(forms.Form):
 
     key = forms.CharField(max_length=255, label="Name in Google's data")
     target = forms.CharField(max_length=120, label="Maps to")
+
+
+class LabelSource:
+    FILTER = "filter"
+    RANGE = "range"
+
+
+class LabelFormat:
+    """The label stocks of ``fleet.domain.labels`` and ZPL for a Zebra printer."""
+
+    ZPL = labels.ZPL
+    CHOICES = [*((stock.key, stock.name) for stock in labels.STOCKS.values()), (ZPL, labels.ZPL_NAME)]
+
+
+class LabelPrintForm(forms.Form):
+    """What to print and on what. The tag range's fields are needed only for a range; the rules
+    of a range (order, size, digits) are ``fleet.domain.labels.tag_range``'s."""
+
+    SOURCES = [
+        (LabelSource.FILTER, "The devices of the device list's filters"),
+        (LabelSource.RANGE, "A range of new tags"),
+    ]
+
+    source = forms.ChoiceField(
+        choices=SOURCES,
+        initial=LabelSource.FILTER,
+        widget=forms.RadioSelect,
+        label="Print labels for",
+    )
+    tag_prefix = forms.CharField(
+        max_length=20, required=False, label="Tag prefix", help_text="For example CB-"
+    )
+    first = forms.IntegerField(min_value=0, required=False, label="First number")
+    last = forms.IntegerField(min_value=0, required=False, label="Last number")
+    digits = forms.IntegerField(
+        min_value=1, max_value=12, initial=6, required=False, label="Digits", help_text="6: CB-000101"
+    )
+    format = forms.ChoiceField(choices=LabelFormat.CHOICES, initial="avery5160", label="Print on")
+    skip = forms.IntegerField(
+        min_value=0,
+        initial=0,
+        required=False,
+        label="Skip the first labels",
+        help_text="On a sheet already partly used: how many labels are gone.",
+    )
+
+    def __init__(self, data: Mapping[str, Any] | None = None, *, can_range: bool) -> None:
+        super().__init__(data)
+        if not can_range:
+            field = self.fields["source"]
+            assert isinstance(field, forms.ChoiceField)
+            field.choices = [choice for choice in self.SOURCES if choice[0] == LabelSource.FILTER]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("source") == LabelSource.RANGE:
+            for name in ("first", "last", "digits"):
+                if data.get(name) is None and name not in self.errors:
+                    self.add_error(name, f"Enter the {self.fields[name].label.lower()} of the range.")  # type: ignore[union-attr]
+        data["skip"] = data.get("skip") or 0
+        return data

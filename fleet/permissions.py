@@ -54,3 +54,15 @@ def can_see_assignee(user: User | AnonymousUser) -> bool:
 def can_view_fleet_reports(user: User | AnonymousUser) -> bool:
     """Readiness and the AUE refresh plan (school administrators see their own school)."""
     return has_any_role(user, *DEVICE_WORKERS, Role.PROCUREMENT, Role.SCHOOL_ADMIN)
+
+
+def can_print_labels(user: User | AnonymousUser) -> bool:
+    """Asset labels for devices the user sees: the people who handle devices, school
+    administrators for their own schools' (a worn label replaced at the school office).
+    Procurement buys devices but never labels one in hand."""
+    return has_any_role(user, *DEVICE_WORKERS, Role.SCHOOL_ADMIN)
+
+
+def can_print_new_tags(user: User | AnonymousUser) -> bool:
+    """Labels for a range of tags no device has yet: tagging new stock is inventory work."""
+    return has_any_role(user, *DEVICE_WORKERS)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from fleet.views import devices, google_sync, history, import_jobs, imports, mappings, reports, scans
+from fleet.views import devices, google_sync, history, import_jobs, imports, labels, mappings, reports, scans
 
 app_name = "fleet"
 urlpatterns = [
@@ -20,6 +20,9 @@ urlpatterns = [
         "devices/<int:device_id>/vehicle/in/", devices.device_vehicle_check_in, name="device_vehicle_check_in"
     ),
     path("devices/<int:device_id>/variant/", devices.device_variant_confirm, name="device_variant_confirm"),
+    # asset labels: the device list's filters or a range of new tags, as a PDF or ZPL
+    path("labels/", labels.label_print, name="label_print"),
+    path("labels/print/", labels.label_download, name="label_download"),
     # imports
     path("import/", imports.device_import, name="device_import"),
     path("import/confirm/", imports.device_import_confirm, name="device_import_confirm"),

@@ -47,6 +47,7 @@ NAV_GROUPS = {
     "Loaners": "Devices",
     "Reports": "Devices",
     "Import": "Devices",
+    "Students": "Students",
     "Hand out": "Students",
     "Collect": "Students",
     "Agreement": "Students",
@@ -91,6 +92,7 @@ def navigation_for(*, user: User) -> list[NavItem]:
         (fleet_permissions.can_view_fleet_reports(user), "Reports", reverse("fleet:readiness_report")),
         (fleet_permissions.can_import_devices(user), "Import", reverse("fleet:device_import")),
         (fleet_permissions.can_import_devices(user), "Google sync", reverse("fleet:google_sync")),
+        (student_permissions.can_view_students(user), "Students", reverse("students:student_list")),
         (student_permissions.can_hand_out_devices(user), "Hand out", reverse("students:handout_scan")),
         (student_permissions.can_hand_out_devices(user), "Collect", reverse("students:collect_scan")),
         (

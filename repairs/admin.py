@@ -64,6 +64,7 @@ class TicketAdmin(BigTableAdminMixin, AuditedModelAdmin):
 
     list_display = ["pk", "device", "symptom", "status", "tier", "assignee", "opened_at"]
     list_filter = ["status", "symptom", "tier", "priority"]
+    date_hierarchy = "opened_at"  # ticket_opened_idx
     raw_id_fields = ["device", "location", "reporter", "assignee", "vendor"]
     readonly_fields = TICKET_STATE_FIELDS
     list_select_related = ["device", "assignee"]
@@ -111,6 +112,7 @@ class TicketEventAdmin(BigTableAdminMixin, AppendOnlyAdminMixin, admin.ModelAdmi
 
     list_display = ["ticket", "kind", "from_status", "to_status", "actor", "occurred_at"]
     list_filter = ["kind"]
+    date_hierarchy = "occurred_at"  # ticketevent_time_id_idx
     list_select_related = ["ticket", "actor"]
     raw_id_fields = ["ticket", "actor"]
 
@@ -162,6 +164,7 @@ class StockMovementAdmin(BigTableAdminMixin, AppendOnlyAdminMixin, admin.ModelAd
 
     list_display = ["occurred_at", "kind", "part", "stock_location", "quantity", "ticket", "actor"]
     list_filter = ["kind", "stock_location"]
+    date_hierarchy = "occurred_at"  # stockmove_time_id_idx
     list_select_related = ["part", "stock_location", "ticket", "actor"]
 
 

@@ -1,4 +1,7 @@
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest
 
 from core.admin import AuditedModelAdmin, BigTableAdminMixin
 from students.models import (
@@ -10,6 +13,8 @@ from students.models import (
     FeeRule,
     Handout,
     Payment,
+    RosterImportJob,
+    RosterSchoolMapping,
     Student,
 )
 
@@ -32,6 +37,12 @@ class AccessoryStockAdmin(AuditedModelAdmin):
 @admin.register(Agreement)
 class AgreementAdmin(AuditedModelAdmin):
     list_display = ["version", "title", "is_active", "created_at"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Agreement | None = None) -> list[str]:
+        """A version signed at a hand-out keeps its words: only withdrawing it stays possible."""
+        if obj is not None and obj.handouts.exists():
+            return ["version", "title", "body", "created_by"]
+        return []
 
 
 @admin.register(Handout)
@@ -74,3 +85,28 @@ class PaymentAdmin(AuditedModelAdmin):
 class CollectionWindowAdmin(AuditedModelAdmin):
     list_display = ["name", "school", "starts_on", "ends_on"]
     list_select_related = ["school"]
+
+
+@admin.register(RosterSchoolMapping)
+class RosterSchoolMappingAdmin(AuditedModelAdmin):
+    """The answers to "which location is this roster school?": edit or delete a wrong one here."""
+
+    list_display = ["org_key", "location", "created_by", "updated_at"]
+    list_select_related = ["location", "created_by"]
+    search_fields = ["org_key"]
+    readonly_fields = ["created_by"]
+
+
+@admin.register(RosterImportJob)
+class RosterImportJobAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Roster imports are written by their services only: the admin reads them."""
+
+    list_display = ["pk", "file_name", "requested_by", "status", "created_at", "students_created"]
+    list_filter = ["status"]
+    list_select_related = ["requested_by"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -1,5 +1,5 @@
-"""Input validation for the one-to-one screens: hand-out, collection, the agreement, the charge
-pages and the fee schedule. Input shape only; the rules are the services'."""
+"""Input validation for the one-to-one screens: hand-out, collection, the agreement, the roster import,
+the student search, the charge pages and the fee schedule. Input shape only; the rules are the services'."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.core.files.uploadedfile import UploadedFile
 
 from fleet.models import DeviceModel
 from repairs.choices import DamageCause, Symptom
@@ -77,6 +78,7 @@ class HandoutForm(MarksInvalid, forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["signed_by"].widget.attrs["class"] = "form-check-input"
         for name, field in self.fields.items():
             if isinstance(field.widget, (forms.HiddenInput, forms.RadioSelect)):
                 continue
@@ -178,6 +180,39 @@ class AgreementForm(MarksInvalid, forms.Form):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             field.widget.attrs["class"] = "form-control"
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """One or more files: a OneRoster zip, or its CSV files chosen together."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[UploadedFile]:
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(item, initial) for item in data]
+        return [single(data, initial)]
+
+
+class RosterImportForm(forms.Form):
+    file = MultipleFileField(
+        label="OneRoster export",
+        help_text="The SIS's OneRoster 1.1 or 1.2 CSV zip, or its orgs.csv, users.csv and enrollments.csv "
+        "(and roles.csv) chosen together.",
+    )
+    valid_only = forms.BooleanField(required=False, label="Import only the valid rows and skip the bad ones")
+
+
+class SchoolMappingForm(forms.Form):
+    org_key = forms.CharField(max_length=255, widget=forms.HiddenInput)
+    location = forms.CharField(max_length=20, label="Location code")
+    token = forms.CharField(widget=forms.HiddenInput)
 
 
 # Charges and the fee schedule ------------------------------------------------------------------

@@ -422,6 +422,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.tasks.weekly_digest_send_task",
         "schedule": crontab(hour=6, minute=30, day_of_week="mon"),
     },
+    # Every hour, on the quarter: delete roster exports kept by previews nobody confirmed.
+    "roster-import-uploads-sweep": {
+        "task": "students.tasks.roster_uploads_sweep_task",
+        "schedule": crontab(minute=15),
+    },
 }
 
 # Device imports: the largest file (bytes) and the most rows one import takes. Larger ones are

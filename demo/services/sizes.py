@@ -203,6 +203,23 @@ SIZES: dict[str, DemoSize] = {
         staff_cohorts=SMALL_STAFF_DEVICES,
         devices_per_po=250,
     ),
+    # A tenth of the district, same shape: to profile and time the loader without the full load.
+    "medium": DemoSize(
+        name="medium",
+        schools={"elementary": 136, "middle": 40, "high": 25, "special": 5},
+        offices=2,
+        clusters=25,
+        devices=25_000,
+        staff_device_share=0.08,
+        staff=StaffMix({18: 20, 20: 60, 23: 45, 25: 25}, 10, 15, 8, 72, 5),
+        school_years=5,
+        tickets=100_000,
+        parts=400,
+        real_parts_for_fleet_only=False,
+        chromebook_cohorts=DISTRICT_CHROMEBOOKS,
+        staff_cohorts=DISTRICT_STAFF_DEVICES,
+        devices_per_po=250,
+    ),
     "district": DemoSize(
         name="district",
         schools={"elementary": 136, "middle": 40, "high": 25, "special": 5},

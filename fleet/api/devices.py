@@ -11,6 +11,7 @@ from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from accounts.permissions import HasAnyRole
+from core.pagination import KeysetCursorPagination
 from fleet import permissions
 from fleet.api.serializers import (
     CustodyEventOutputSerializer,
@@ -73,8 +74,9 @@ class DeviceDetailApi(FleetReadMixin, RetrieveAPIView):
 
 
 class DeviceCustodyListApi(FleetReadMixin, ListAPIView):
-    """A device's custody events, newest first."""
+    """A device's custody events, newest first, in keyset pages (``after``/``before`` cursors)."""
 
+    pagination_class = KeysetCursorPagination
     serializer_class = CustodyEventOutputSerializer
     queryset = CustodyEvent.objects.none()  # tells the schema generator the model
 

@@ -17,7 +17,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from accounts.views import HtmxHttpRequest
 from core.exceptions import ConflictError, DomainError
 from core.htmx import domain_error_status, is_partial, render_page_or_fragment
-from core.pagination import CappedPaginator
+from core.pagination import CappedPaginator, keyset_page
 from core.services import exports
 from fleet import permissions
 from fleet.choices import DeviceStatus
@@ -34,6 +34,8 @@ from fleet.models import Device
 from fleet.selectors import devices as selectors
 from fleet.services import devices as services
 from fleet.services import variants as variant_services
+
+TIMELINE_PER_PAGE = 50
 
 
 def _require_view(request: HtmxHttpRequest) -> None:
@@ -59,6 +61,7 @@ def device_list(request: HtmxHttpRequest) -> HttpResponse:
         "filter_fields": [*filterset.form, DevicePageSizeForm(initial={"per_page": per_page})["per_page"]],
         "page": page,
         "show_assignee": permissions.can_see_assignee(request.user),
+        "can_print_labels": permissions.can_print_labels(request.user),
     }
     return render_page_or_fragment(request, "fleet/device_list.html", "device-results", context)
 
@@ -136,7 +139,14 @@ def _detail_context(
         "variant_form": variant_form or DeviceVariantConfirmForm(initial={"version": device.version}),
         "device": device,
         "facts": selectors.device_life_facts(device=device),
-        "timeline": selectors.device_custody_timeline(device=device),
+        # Keyset pages by (occurred_at, id): a device moved daily for years has thousands of events.
+        "timeline": keyset_page(
+            selectors.device_custody_timeline(device=device),
+            cursor=request.GET.get("after"),
+            before=request.GET.get("before"),
+            per_page=TIMELINE_PER_PAGE,
+            count=False,
+        ),
         "can_change": permissions.can_change_device(request.user),
         "show_assignee": permissions.can_see_assignee(request.user),
         "status_form": form or DeviceStatusForm(initial={"version": device.version}),

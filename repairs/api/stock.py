@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import HasAnyRole, signed_in_user
+from core.pagination import KeysetCursorPagination
 from fleet.selectors import devices as fleet_selectors
 from repairs import permissions, selectors
 from repairs.api.serializers import (
@@ -136,9 +137,11 @@ class StockLevelListApi(ListAPIView):
 
 
 class StockMovementListApi(ListAPIView):
-    """The append-only stock ledger, newest first."""
+    """The append-only stock ledger, newest first, in keyset pages: ``next`` and ``previous`` carry
+    ``after``/``before`` cursors, so a page deep in 850,000 movements costs what the first does."""
 
     permission_classes = STOCK_READ
+    pagination_class = KeysetCursorPagination
     serializer_class = StockMovementOutputSerializer
     filterset_class = StockMovementFilterSet
     queryset = StockMovement.objects.none()

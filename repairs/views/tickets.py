@@ -27,7 +27,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from accounts.views import HtmxHttpRequest
 from core.exceptions import DomainError
 from core.htmx import domain_error_status, is_partial
-from core.pagination import CappedPaginator
+from core.pagination import CappedPaginator, keyset_page
 from fleet.selectors import devices as fleet_selectors
 from repairs import permissions, selectors
 from repairs.choices import OPEN_TICKET_STATUSES, TicketStatus
@@ -47,6 +47,7 @@ from repairs.models import Ticket
 from repairs.services import stock, tickets
 
 PAGE_SIZE = 50
+TIMELINE_PER_PAGE = 50
 
 
 def _require_view(request: HtmxHttpRequest) -> None:
@@ -214,7 +215,15 @@ def _detail_context(request: HtmxHttpRequest, ticket: Ticket, **overrides: Any) 
     version = {"version": ticket.version}
     context: dict[str, Any] = {
         "ticket": ticket,
-        "events": selectors.ticket_events(ticket=ticket),
+        # Oldest first in keyset pages by (occurred_at, id): a long-running ticket can gather hundreds.
+        "events": keyset_page(
+            selectors.ticket_events(ticket=ticket),
+            cursor=request.GET.get("after"),
+            before=request.GET.get("before"),
+            per_page=TIMELINE_PER_PAGE,
+            newest_first=False,
+            count=False,
+        ),
         "flags": selectors.ticket_flags(ticket=ticket),
         "turnaround": selectors.ticket_turnaround(ticket=ticket),
         "open_loan": selectors.ticket_open_loan(ticket=ticket),

@@ -266,6 +266,7 @@ ADMIN_OVERTIME = "administrators decide everyone's overtime"
 NO_RECORD = "the operation names no record of another scope"
 IMPORT_MAPPINGS = "import mappings are district-wide, for those who import devices (who see every location)"
 IMPORT_JOBS = "the import history is district-wide, for those who import devices"
+ROSTERS = "the roster is district-wide, for those who import rosters (who see every location)"
 DEVICE_WORKERS = {"technician": DISTRICT, "supervisor": DISTRICT, "admin": DISTRICT}
 CHARGES = "supervisors and administrators manage every school's students' charges"
 CHARGE_MANAGERS = {"supervisor": CHARGES, "admin": CHARGES}
@@ -344,6 +345,24 @@ WRITES: dict[str, Write] = {
         _u("fleet:device_import_confirm"),
         lambda w: {"token": "x"},
         {"supervisor": NO_RECORD + " (a preview token of the caller's own)", "admin": NO_RECORD},
+    ),
+    # students: the roster import (district-wide, for those who import rosters)
+    "students:roster_import POST": Write(
+        _u("students:roster_import"), unscoped={"supervisor": ROSTERS, "admin": ROSTERS}
+    ),
+    "students:roster_import_answer POST": Write(
+        _u("students:roster_import_answer"),
+        lambda w: {"token": "x", "org_key": "EES", "location": w.school_b.code},
+        {"supervisor": NO_RECORD + " (a preview token of the caller's own)", "admin": NO_RECORD},
+    ),
+    "students:roster_import_confirm POST": Write(
+        _u("students:roster_import_confirm"),
+        lambda w: {"token": "x"},
+        {"supervisor": NO_RECORD + " (a preview token of the caller's own)", "admin": NO_RECORD},
+    ),
+    "students:roster_job_cancel POST": Write(
+        lambda w: reverse("students:roster_job_cancel", args=[w.import_job.pk]),
+        unscoped={"supervisor": ROSTERS, "admin": ROSTERS},
     ),
     "fleet:scan_vehicle_add POST": Write(
         _u("fleet:scan_vehicle_add"), lambda w: {"code": w.device_b.asset_tag}, DEVICE_WORKERS
@@ -622,6 +641,9 @@ WRITES: dict[str, Write] = {
     ),
     "api:device-import POST": Write(
         _u("api:device-import"), unscoped={"supervisor": DISTRICT, "admin": DISTRICT}
+    ),
+    "api:roster-import POST": Write(
+        _u("api:roster-import"), unscoped={"supervisor": ROSTERS, "admin": ROSTERS}
     ),
     "api:import-job-cancel POST": Write(
         _u("api:import-job-cancel", lambda w: w.import_job),

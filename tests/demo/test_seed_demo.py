@@ -16,6 +16,7 @@ from collections.abc import Iterator
 
 import pytest
 import time_machine
+from django.apps import apps
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.db.migrations.loader import MigrationLoader
@@ -182,6 +183,17 @@ def test_seed_demo_students_appear_only_as_numeric_ids(small_demo: str) -> None:
     assert not CustodyEvent.objects.filter(to_assignee_id__contains="@").exists()
 
 
+def test_seed_demo_students_are_the_devices_student_holders_by_id_only(small_demo: str) -> None:
+    from students.models import Student
+
+    holders = set(Device.objects.filter(assignee_kind="student").values_list("assignee_id", flat=True))
+    students = Student.objects.all()
+    assert set(students.values_list("identifier", flat=True)) == holders
+    assert not students.exclude(given_name="", family_name="").exists()
+    assert not students.filter(school__isnull=True).exists()
+    assert students.filter(is_active=False).exists()
+
+
 def test_seed_demo_invented_part_numbers_are_marked_demo(small_demo: str) -> None:
     invented = Part.objects.filter(part_number__startswith="DEMO-")
 
@@ -246,3 +258,23 @@ def test_seed_demo_same_seed_on_fresh_databases_gives_same_data() -> None:
 
     assert first == second
     assert other != first
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="history triggers exist on PostgreSQL only")
+@pytest.mark.parametrize("model", [Device, Ticket, TicketEvent, CustodyEvent, StockMovement])
+def test_seed_demo_bulk_tables_carry_one_insert_snapshot_per_row_as_the_trigger_writes(
+    small_demo: str, model: type[Device | Ticket | TicketEvent | CustodyEvent | StockMovement]
+) -> None:
+    # The loader switches the history triggers off and writes the snapshots in one statement.
+    history = apps.get_model(model._meta.app_label, f"{model.__name__}History")
+    fields = [f.attname for f in history._meta.concrete_fields if not f.attname.startswith("pgh_")]
+    rows = [("insert", row[0], None, *row) for row in model.objects.values_list(*fields)]
+    snapshots = history.objects.values_list("pgh_label", "pgh_obj_id", "pgh_context_id", *fields)
+    assert rows
+    assert sorted(snapshots) == sorted(rows)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_trigger WHERE tgrelid = %s::regclass AND tgenabled = 'D'",
+            [model._meta.db_table],
+        )
+        assert cursor.fetchone() == (0,)

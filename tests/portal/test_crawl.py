@@ -51,6 +51,7 @@ PINNED: dict[str, int] = {
     "fleet:google_sync": 4,
     "fleet:import_job_list": 4,
     "fleet:import_mapping_list": 4,
+    "fleet:label_print": 4,
     "fleet:location_audit_list": 5,
     "fleet:readiness_devices": 7,
     "fleet:readiness_report": 7,
@@ -98,6 +99,9 @@ PINNED: dict[str, int] = {
     "students:handout_scan": 3,
     "students:charge_list": 5,
     "students:fee_schedule": 6,
+    "students:roster_import": 4,
+    "students:student_detail": 8,
+    "students:student_list": 5,
     "/admin/accounts/staffgrade/": 5,
     "/admin/accounts/staffprofile/": 6,
     "/admin/accounts/user/": 6,
@@ -105,7 +109,8 @@ PINNED: dict[str, int] = {
     "/admin/axes/accessattempt/": 8,
     "/admin/axes/accessfailurelog/": 8,
     "/admin/axes/accesslog/": 8,
-    "/admin/fleet/custodyevent/": 4,
+    # The date hierarchy: the first and last row, for the tag and for the period links (core.admin).
+    "/admin/fleet/custodyevent/": 6,
     "/admin/fleet/device/": 5,
     "/admin/fleet/devicemodel/": 6,
     "/admin/fleet/devicetally/": 5,
@@ -133,9 +138,9 @@ PINNED: dict[str, int] = {
     "/admin/repairs/purchaseorderline/": 5,
     "/admin/repairs/stocklevel/": 6,
     "/admin/repairs/stocklocation/": 5,
-    "/admin/repairs/stockmovement/": 5,
-    "/admin/repairs/ticket/": 4,
-    "/admin/repairs/ticketevent/": 4,
+    "/admin/repairs/stockmovement/": 7,  # + 2 for the date hierarchy, as custody events
+    "/admin/repairs/ticket/": 6,  # + 2 for the date hierarchy
+    "/admin/repairs/ticketevent/": 6,  # + 2 for the date hierarchy
     "/admin/repairs/vendor/": 5,
     "/admin/staff/overtimedelegation/": 5,
     "/admin/staff/overtimerequest/": 7,
@@ -143,6 +148,7 @@ PINNED: dict[str, int] = {
     "/admin/staff/overtimerule/": 5,
     "/admin/staff/timeentry/": 7,
     "/admin/staff/timesheet/": 7,
+    # The one-to-one foundations' admins (not pinned when they landed), and the roster import's.
     "/admin/students/accessorystock/": 5,
     "/admin/students/agreement/": 5,
     "/admin/students/charge/": 4,
@@ -151,6 +157,8 @@ PINNED: dict[str, int] = {
     "/admin/students/feerule/": 5,
     "/admin/students/handout/": 4,
     "/admin/students/payment/": 5,
+    "/admin/students/rosterimportjob/": 5,
+    "/admin/students/rosterschoolmapping/": 5,
     "/admin/students/student/": 5,
 }
 

@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied
 from accounts.models import User
 from core.exceptions import DomainError
 from students.services import agreements
-from tests.students.factories import AgreementFactory
+from tests.students.factories import AgreementFactory, HandoutFactory
 from tests.students.handout_support import signature_png
 
 pytestmark = pytest.mark.django_db
@@ -86,3 +86,16 @@ def test_signature_png_clean_refuses_data_after_the_end():
 
     with pytest.raises(DomainError):
         agreements.signature_png_clean(signature_png() + chunk(b"tEXt", b"after the end"))
+
+
+def test_agreement_admin_keeps_a_signed_versions_words_read_only(login, superuser: User):
+    signed = AgreementFactory.create(version=1)
+    HandoutFactory.create(agreement=signed)
+    unsigned = AgreementFactory.create(version=2)
+    client = login(superuser)
+
+    signed_page = client.get(f"/admin/students/agreement/{signed.pk}/change/").content.decode()
+    unsigned_page = client.get(f"/admin/students/agreement/{unsigned.pk}/change/").content.decode()
+
+    assert 'name="body"' not in signed_page and 'name="is_active"' in signed_page
+    assert 'name="body"' in unsigned_page

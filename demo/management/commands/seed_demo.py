@@ -1,4 +1,4 @@
-"""``manage.py seed_demo --size small|district --seed N [--reset]``: load a demo district."""
+"""``manage.py seed_demo --size small|medium|district --seed N [--reset]``: load a demo district."""
 
 from __future__ import annotations
 
@@ -15,14 +15,18 @@ DEMO_URL = "http://127.0.0.1:8000/"
 
 class Command(BaseCommand):
     help = (
-        "Load a deterministic demo district: small (12 locations, ~1,500 devices; seconds on SQLite) "
+        "Load a deterministic demo district: small (12 locations, ~1,500 devices; seconds on SQLite), "
+        "medium (the district's 210 locations with a tenth of its devices and tickets) "
         "or district (210 locations, 250,000 devices, ~1,000,000 tickets; use PostgreSQL)."
     )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         # "tiny" exists for the test suite only, so it is left out of the help text.
         parser.add_argument(
-            "--size", choices=["small", "district", "tiny"], default="small", metavar="{small,district}"
+            "--size",
+            choices=["small", "medium", "district", "tiny"],
+            default="small",
+            metavar="{small,medium,district}",
         )
         parser.add_argument(
             "--seed", type=int, default=1, help="Random seed; the same seed gives the same data."

@@ -2,7 +2,9 @@
 
 Modules: ``reading`` (bytes to rows), ``columns`` (header aliases, format detection), ``values``
 (one cell), ``matching`` (models and locations), ``drafts`` (one row checked on its own),
-``planning`` (the file against itself and the database), ``writing`` (bulk writes), ``uploads``
+``planning`` (the file against itself and the database), ``setbased`` (the same on PostgreSQL,
+set-based over a staging table, leaving only the rows with something to say to ``planning``),
+``writing`` (bulk writes), ``uploads``
 (files kept between preview and confirm), ``mappings`` (answers to mapping questions), ``service``
 (the operations callers use), ``report`` (what callers show).
 """

@@ -147,6 +147,19 @@ def read_draft(number: int, cells: list[str], columns: ColumnMap, catalogue: Cat
     return draft
 
 
+def model_of(cells: dict[Field, str], catalogue: Catalogue) -> Draft:
+    """A draft with only what the manufacturer, model, AUE date and variant clues of a row make of
+    it (the set-based check reads each distinct combination once)."""
+    draft = Draft(row=0)
+
+    def get(target: Field) -> str:
+        return cells.get(target, "")
+
+    _read_aue(draft, get)
+    _read_model(draft, get, catalogue)
+    return draft
+
+
 def _read_aue(draft: Draft, get: Callable[[Field], str]) -> None:
     # Google's current field wins over the deprecated one.
     for target in (Field.AUE, Field.AUE_LEGACY):

@@ -84,6 +84,8 @@ class NewRows:
             self._writer = csv.writer(self.file)
         # Rows flagged after they were added (repeated keys): never written.
         self.excluded: set[int] = set()
+        # New devices the set-based check left in its table (``setbased.stage_clean_new``).
+        self.staged = 0
 
     def add(self, draft: Draft) -> None:
         self.count += 1
@@ -252,7 +254,7 @@ def plan_import(
     they are only counted.
     """
     plan = Plan(catalogue=catalogue, new=NewRows(spill=spill, keep=keep_new))
-    keys = _Keys()
+    keys = Keys()
     default_id = default_location.pk if default_location else None
     chunk: list[Draft] = []
     for number, cells in rows():
@@ -270,22 +272,28 @@ def plan_import(
 def _check_chunk(
     chunk: list[Draft],
     plan: Plan,
-    keys: _Keys,
+    keys: Keys,
     default_id: int | None,
     progress: Progress,
     total: int,
 ) -> None:
+    check_chunk(chunk, plan, default_id, keys)
+    progress.update(phase=CHECKING, done=plan.rows, total=max(total, plan.rows))
+
+
+def check_chunk(chunk: list[Draft], plan: Plan, default_id: int | None, keys: Keys | None = None) -> None:
+    """Compare a chunk of drafts with the database and count them in the plan."""
     _compare(chunk, plan.catalogue, default_id)
     for draft in chunk:
-        keys.add(draft)
+        if keys is not None:
+            keys.add(draft)
         plan.add(draft)
-    progress.update(phase=CHECKING, done=plan.rows, total=max(total, plan.rows))
 
 
 # The file against itself ------------------------------------------------------------------------
 
 
-class _Keys:
+class Keys:
     """Hashes of every row's serial (with its manufacturer), asset tag and device ID, with the row."""
 
     def __init__(self) -> None:
@@ -293,18 +301,27 @@ class _Keys:
         self.rows = {problem: array("q") for problem in DUPLICATE_KEYS}
 
     def add(self, draft: Draft) -> None:
-        device_id = draft.values.get("google_device_id")
-        for problem, key in (
-            (
-                RowProblem.DUPLICATE_SERIAL,
-                (draft.manufacturer_id, draft.serial) if draft.serial and draft.manufacturer_id else None,
-            ),
-            (RowProblem.DUPLICATE_ASSET_TAG, draft.asset_tag or None),
-            (RowProblem.DUPLICATE_DEVICE_ID, device_id),
-        ):
-            if key is not None:
-                self.hashes[problem].append(hash(key))
-                self.rows[problem].append(draft.row)
+        self.add_keys(
+            draft.row,
+            draft.manufacturer_id,
+            draft.serial,
+            draft.asset_tag,
+            draft.values.get("google_device_id"),
+        )
+
+    def add_keys(
+        self, row: int, manufacturer_id: int | None, serial: str, asset_tag: str, device_id: str | None
+    ) -> None:
+        """A row's keys: its serial with its maker (both known), its asset tag and its device ID."""
+        if serial and manufacturer_id:
+            self.hashes[RowProblem.DUPLICATE_SERIAL].append(hash((manufacturer_id, serial)))
+            self.rows[RowProblem.DUPLICATE_SERIAL].append(row)
+        if asset_tag:
+            self.hashes[RowProblem.DUPLICATE_ASSET_TAG].append(hash(asset_tag))
+            self.rows[RowProblem.DUPLICATE_ASSET_TAG].append(row)
+        if device_id:
+            self.hashes[RowProblem.DUPLICATE_DEVICE_ID].append(hash(device_id))
+            self.rows[RowProblem.DUPLICATE_DEVICE_ID].append(row)
 
     def repeated(self, problem: RowProblem) -> Iterator[list[int]]:
         """The rows of each key that more than one row has, in file order."""
@@ -324,8 +341,21 @@ class _Keys:
             yield sorted(group)
 
 
-def _flag_duplicates(plan: Plan, keys: _Keys, rows: Callable[[], Rows], columns: ColumnMap) -> None:
+def _flag_duplicates(plan: Plan, keys: Keys, rows: Callable[[], Rows], columns: ColumnMap) -> None:
     """Every row of a repeated serial, asset tag or device ID is bad: which one is right is unknown."""
+    findings = repeated_findings(keys)
+    if not findings:
+        return
+    for number, cells in rows():
+        if number in findings:
+            asset_tag = normalise_identifier(columns.value(cells, Field.ASSET_TAG))
+            serial = normalise_identifier(columns.value(cells, Field.SERIAL))
+            plan.flag_repeated(number, asset_tag, serial, findings[number])
+    plan.errors.sort(key=lambda issue: issue.row)
+
+
+def repeated_findings(keys: Keys) -> dict[int, list[tuple[RowProblem, str]]]:
+    """The findings of each row whose serial, asset tag or device ID another row has."""
     findings: dict[int, list[tuple[RowProblem, str]]] = defaultdict(list)
     for problem in DUPLICATE_KEYS:
         for group in keys.repeated(problem):
@@ -335,14 +365,7 @@ def _flag_duplicates(plan: Plan, keys: _Keys, rows: Callable[[], Rows], columns:
                 listed += f" and {len(group) - DUPLICATE_ROWS_LISTED:,} more"
             for row in group:
                 findings[row].append((problem, f"rows {listed}"))
-    if not findings:
-        return
-    for number, cells in rows():
-        if number in findings:
-            asset_tag = normalise_identifier(columns.value(cells, Field.ASSET_TAG))
-            serial = normalise_identifier(columns.value(cells, Field.SERIAL))
-            plan.flag_repeated(number, asset_tag, serial, findings[number])
-    plan.errors.sort(key=lambda issue: issue.row)
+    return findings
 
 
 # The file against the database ------------------------------------------------------------------

@@ -20,6 +20,7 @@ from fleet.services.importing.planning import Catalogue, plan_import
 from fleet.services.importing.progress import CHECKING, NO_PROGRESS, Progress
 from fleet.services.importing.reading import read_table
 from fleet.services.importing.report import ImportFileError, ImportFormat, ImportRejected, ImportReport
+from fleet.services.importing.setbased import plan_import_setbased
 from fleet.services.importing.writing import write_plan
 
 
@@ -61,16 +62,29 @@ def devices_import(
         fmt = columns.detect_format(table.header)
     column_map = columns.map_columns(table.header, fmt)
     location = default_location_get(default_location, actor=actor)
-    plan = plan_import(
-        table.rows,
-        column_map,
-        catalogue=Catalogue.load(),
-        default_location=location,
-        progress=progress,
-        total=table.lines,
-        spill=connection.vendor == "postgresql",
-        keep_new=not dry_run,
-    )
+    catalogue = Catalogue.load()
+    plan = None
+    if connection.vendor == "postgresql":
+        plan = plan_import_setbased(
+            table,
+            column_map,
+            catalogue=catalogue,
+            default_location=location,
+            progress=progress,
+            total=table.lines,
+            keep_new=not dry_run,
+        )
+    if plan is None:
+        plan = plan_import(
+            table.rows,
+            column_map,
+            catalogue=catalogue,
+            default_location=location,
+            progress=progress,
+            total=table.lines,
+            spill=connection.vendor == "postgresql",
+            keep_new=not dry_run,
+        )
     if not plan.rows:
         raise ImportFileError("The file has a header row but no devices.")
     report = plan.report(fmt=fmt, source=source, dry_run=dry_run, valid_only=valid_only)

@@ -1,11 +1,13 @@
 """Write a checked plan in bulk: new devices with their "imported" custody event, then updates.
 
 On PostgreSQL the new devices go through ``COPY`` into a temporary staging table (dropped at
-commit) and reach ``fleet_device`` by one ``INSERT ... SELECT``, whose ``RETURNING`` feeds their
-custody events in the same statement; the variant candidates follow by one more. Every statement
-runs on Django's cursor inside the import's transaction, so all or nothing still holds and the
-history triggers get the caller's pghistory context as the ORM's writes do (``COPY`` only fills
-the staging table, which has no history). SQLite creates them with ``bulk_create``.
+commit; those the set-based check settled are copied there from its own table by one more
+``INSERT ... SELECT``) and reach ``fleet_device`` by one ``INSERT ... SELECT``, whose
+``RETURNING`` feeds their custody events in the same statement; the variant candidates follow by
+one more. Every statement runs on Django's cursor inside the import's transaction, so all or
+nothing still holds and the history triggers get the caller's pghistory context as the ORM's
+writes do (``COPY`` only fills the staging table, which has no history). SQLite creates them
+with ``bulk_create``.
 
 Rows were validated column by column while planning (lengths, serial formats, choices) and unique
 values were checked against the file and the database in bulk, so ``full_clean()`` per device,
@@ -30,6 +32,7 @@ from fleet.models import CustodyEvent, Device
 from fleet.services.importing.drafts import Draft
 from fleet.services.importing.planning import NewRows, Plan, chunked
 from fleet.services.importing.progress import NO_PROGRESS, WRITING, Progress
+from fleet.services.importing.setbased import stage_clean_new
 from fleet.services.importing.staging import NOT_NULL_TEXT, STAGED
 
 BATCH = 2000
@@ -108,8 +111,11 @@ def _copy_new(
     """COPY the spilled rows into the staging table, then apply them set-based."""
     if not new.count or new.file is None:
         return
+
     columns = ", ".join(name for name, _ in STAGED)
     with connection.cursor() as cursor:
+        # The inserts sort every staged row: in memory rather than in temporary files.
+        cursor.execute("SET LOCAL work_mem = '64MB'")
         # Dropped at the end as well as at commit: an outer transaction may import twice.
         cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{STAGING}")
         cursor.execute(
@@ -126,6 +132,8 @@ def _copy_new(
         progress.update(phase=WRITING, done=0, total=total)
         if new.excluded:
             cursor.execute(f"DELETE FROM {STAGING} WHERE row = ANY(%s)", [sorted(new.excluded)])
+        if new.staged:
+            stage_clean_new(cursor, STAGING)
         _apply_new(cursor, actor=actor, reason=reason, now=now)
         cursor.execute(f"DROP TABLE {STAGING}")
     progress.update(phase=WRITING, done=new.count - len(new.excluded), total=total)

@@ -1,0 +1,498 @@
+"""PostgreSQL: check a file set-based over a staging table, and leave only the rows that need it
+to the row-by-row checking in ``planning``.
+
+The file is read once (the same ``csv`` reading, row numbers and blank-row rule as ``planning``).
+Each row's cells are read by the same functions ``drafts.read_draft`` calls, but whatever has few
+distinct values (model and manufacturer with the AUE date and the variant clues, location, status,
+boot mode, dates) is read once per distinct value and remembered, and the row is only marked
+``ok`` when ``read_draft`` would find nothing to say about it. The values go to a temporary table
+by ``COPY``; repeated keys are found with ``GROUP BY ... HAVING count(*) > 1``, and the comparison
+with stored devices is one join (a device to create, or a stored device the row leaves as it is).
+
+A row is settled here only when it has no finding at all and is either a new device or a stored
+device the row does not change. Every other row (a problem, a notice, a change to a stored
+device, a repeated key) is read again from the file and checked by ``planning``'s own code, so
+every finding is worded by one piece of code. A clean district file is then checked without a
+draft per row, and a re-import with no change is one join that leaves nothing to Python.
+
+New devices settled here go from the staging table into the writing's by one ``INSERT ...
+SELECT`` (``stage_clean_new``); all of it runs in the import's transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import operator
+import re
+import tempfile
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import psycopg2
+from django.db import DataError, connection, transaction
+
+from fleet.choices import AssigneeKind, DeviceStatus
+from fleet.models import Device, Location
+from fleet.services.importing import planning, values
+from fleet.services.importing.columns import ColumnMap, Field
+from fleet.services.importing.drafts import ASSET_TAG_MAX, TEXT_FIELDS, Draft, model_of, read_draft
+from fleet.services.importing.matching import Catalogue
+from fleet.services.importing.progress import CHECKING, NO_PROGRESS, Progress
+from fleet.services.importing.reading import Table
+from fleet.services.importing.report import PlannedDevice, RowProblem
+from fleet.services.importing.staging import STAGED
+
+ROWS, CHECK = "import_rows", "import_check"
+# The staging table: a row's values as the import stores them, and whether it is ``ok``.
+COLUMNS = (
+    ("row", "integer"),
+    ("ok", "boolean"),
+    ("serial", "text"),
+    ("asset_tag", "text"),
+    ("google_device_id", "text"),
+    ("last_sync", "text"),  # as PostgreSQL reads it: cast where used
+    ("student", "text"),
+    # Read once per distinct combination: the model, the other fields, the location.
+    ("manufacturer_id", "bigint"),
+    ("model_id", "bigint"),
+    ("aue_override", "date"),
+    ("org_unit_path", "text"),
+    ("os_version", "text"),
+    ("purchase_order_number", "text"),
+    ("purchase_date", "date"),
+    ("warranty_end", "date"),
+    ("status", "text"),
+    ("new_status", "text"),
+    ("boot_mode", "text"),
+    ("located", "boolean"),
+    ("location_id", "bigint"),
+    ("new_location_id", "bigint"),
+)
+LENGTHS = {target: limit for target, _, limit, _ in TEXT_FIELDS}
+# RFC 3339 as GAM writes it, in the range where PostgreSQL's reading of the text equals
+# datetime.fromisoformat's: seconds, at most 6 fraction digits (PostgreSQL rounds more, Python
+# cuts), an explicit offset. Anything else is read by values.parse_timestamp.
+TIMESTAMP = re.compile(
+    r"[1-9][0-9]{3}-[0-9]{2}-[0-9]{2}T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,6})?"
+    r"(Z|[+-](0[0-9]|1[0-3]):[0-5][0-9])"
+)
+BAD = object()
+# At most this many rows' cells are kept while staging for the row-by-row check (else the file is
+# read again): a district file's notices, not a file of changes.
+KEPT_ROWS = 20_000
+
+
+def plan_import_setbased(
+    table: Table,
+    columns: ColumnMap,
+    *,
+    catalogue: Catalogue,
+    default_location: Location | None,
+    progress: Progress = NO_PROGRESS,
+    total: int = 0,
+    keep_new: bool = True,
+) -> planning.Plan | None:
+    """The plan ``planning.plan_import`` makes, found set-based; None when the file cannot be staged
+    (PostgreSQL refused a value, e.g. a NUL character): the caller then checks it row by row."""
+    plan = planning.Plan(catalogue=catalogue, new=planning.NewRows(spill=True, keep=keep_new))
+    default_id = default_location.pk if default_location else None
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL jit = off")  # compiling costs more than these plain joins gain
+        # Dropped first as well: one transaction may import twice.
+        for name in (ROWS, CHECK):
+            cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{name}")
+        reader = _Reader(columns, catalogue, default_id)
+        rows = _stage(cursor, table, reader, progress, total)
+        if rows is None:
+            plan.new.close()
+            return None
+        _check(cursor)
+        findings = planning.repeated_findings(reader.keys)
+        if findings:
+            cursor.execute(f"UPDATE {CHECK} SET outcome = NULL WHERE row = ANY(%s)", [sorted(findings)])
+        cursor.execute(
+            f"SELECT count(*) FILTER (WHERE outcome = 'new'), count(*) FILTER (WHERE outcome = 'same'),"
+            f" count(*) FROM {CHECK}"
+        )
+        created, unchanged, staged = cursor.fetchone()
+        cursor.execute(f"SELECT row FROM {CHECK} WHERE outcome IS NULL ORDER BY row")
+        others = [row for (row,) in cursor.fetchall()]
+        to_create = _planned(cursor, catalogue)
+    assert staged == rows
+    _check_others(plan, table, columns, others, findings, default_id, reader.kept)
+    plan.rows += created + unchanged
+    plan.created += created
+    plan.unchanged += unchanged
+    plan.new.count += created
+    plan.new.staged = created if keep_new else 0
+    plan.to_create = sorted(plan.to_create + to_create, key=lambda planned: planned.row)
+    plan.to_create = plan.to_create[: 2 * planning.PREVIEW_ROWS]
+    return plan
+
+
+# Reading and staging ----------------------------------------------------------------------------
+
+
+class _Memo(dict[tuple[Any, ...], Any]):
+    """``read(*key)`` once per distinct key, looked up by subscription (``memo[key]``); BAD for a
+    value ``read`` refuses (values.BadValue)."""
+
+    def __init__(self, read: Callable[..., Any]) -> None:
+        super().__init__()
+        self.read = read
+
+    def __missing__(self, key: tuple[Any, ...]) -> Any:
+        try:
+            result = self.read(*key)
+        except values.BadValue:
+            result = BAD
+        self[key] = result
+        return result
+
+
+def _copy_text(value: Any) -> str:
+    """A value in COPY's text format."""
+    if value is None:
+        return "\\N"
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    text = str(value)
+    for char, escaped in (("\\", "\\\\"), ("\n", "\\n"), ("\r", "\\r"), ("\t", "\\t")):
+        text = text.replace(char, escaped)
+    return text
+
+
+def _iso_day(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise values.BadValue(text) from exc
+
+
+# The fields read row by row (unique to each row), then three groups read once per distinct
+# combination: the model (with the AUE date and the variant clues), the location, the rest.
+PER_ROW = (
+    Field.SERIAL,
+    Field.ASSET_TAG,
+    Field.DEVICE_ID,
+    Field.LAST_SYNC,
+    Field.USER,
+    Field.ASSIGNEE_KIND,
+    Field.ASSIGNEE_ID,
+)
+MODEL = (
+    Field.MANUFACTURER,
+    Field.MODEL,
+    Field.AUE,
+    Field.AUE_LEGACY,
+    Field.FIRMWARE,
+    Field.PLATFORM_VERSION,
+    Field.CPU,
+)
+OTHER = (
+    Field.ORG_UNIT_PATH,
+    Field.OS_VERSION,
+    Field.PURCHASE_ORDER_NUMBER,
+    Field.PURCHASE_DATE,
+    Field.WARRANTY_END,
+    Field.STATUS,
+    Field.BOOT_MODE,
+)
+PLACE = (Field.LOCATION, Field.ORG_UNIT_PATH)
+READ = PER_ROW + MODEL + OTHER + PLACE
+
+
+class _Reader:
+    """A row's cells read as ``drafts.read_draft`` reads them, to the staging table's values and
+    whether ``read_draft`` finds nothing to say about them (``ok``). The cells that repeat across
+    rows are read once per distinct combination."""
+
+    def __init__(self, columns: ColumnMap, catalogue: Catalogue, default_id: int | None) -> None:
+        self.columns = columns
+        self.catalogue = catalogue
+        self.default_id = default_id
+        self.width = columns.width
+        # One past the last column read: where a missing field reads a blank.
+        self.blank = max(index for indexes in columns.columns.values() for index in indexes) + 1
+        self.cells = operator.itemgetter(*[columns.columns.get(target, (self.blank,))[0] for target in READ])
+        # Fields in several columns (duplicate headers) are read as ColumnMap.value reads them.
+        self.several = [
+            (position, target)
+            for position, target in enumerate(READ)
+            if len(columns.columns.get(target, ())) > 1
+        ]
+        self.model = _Memo(self._model)
+        self.other = _Memo(self._other)
+        self.place = _Memo(self._place)
+        self.day = _Memo(_iso_day)
+        self.keys = planning.Keys()
+        # The cells of rows likely left to planning (None once there are more than KEPT_ROWS).
+        self.kept: dict[int, list[str]] | None = {}
+
+    def _model(
+        self, maker: str, model: str, aue: str, aue_legacy: str, firmware: str, platform: str, cpu: str
+    ) -> tuple[bool, int | None, str]:
+        """(ok, manufacturer id, the COPY text of manufacturer_id, model_id and aue_override)."""
+        cells = {
+            Field.MANUFACTURER: maker,
+            Field.MODEL: model,
+            Field.AUE: aue or aue_legacy,
+            Field.FIRMWARE: firmware,
+            Field.PLATFORM_VERSION: platform,
+            Field.CPU: cpu,
+        }
+        draft = model_of(cells, self.catalogue)
+        ok = not draft.problems and draft.model_id is not None
+        text = "\t".join(map(_copy_text, (draft.manufacturer_id, draft.model_id, draft.aue)))
+        return ok, draft.manufacturer_id, text
+
+    def _other(self, *cells: str) -> tuple[bool, bool, bool, str]:
+        """(ok, whether a new device may have this status, whether it is deployed, the COPY text
+        of org_unit_path to boot_mode)."""
+        org_unit, os_version, po_number, purchase_date, warranty_end, status_text, boot_text = cells
+        ok = True
+        texts = []
+        for target, text in zip(OTHER[:3], (org_unit, os_version, po_number), strict=True):
+            if len(text) > LENGTHS[target]:
+                ok, text = False, ""
+            texts.append(text)
+        dates = []
+        for text in (purchase_date, warranty_end):
+            try:
+                dates.append(values.parse_date(text) if text else None)
+            except values.BadValue:
+                ok = False
+                dates.append(None)
+        google_status = status = ""
+        if status_text:
+            try:
+                google_status, status = values.parse_status(status_text)
+            except values.BadValue:
+                ok = False
+            if google_status == values.DEPROVISIONED:
+                ok = False  # a notice
+        if status:
+            new_status = status
+        elif google_status in values.GOOGLE_IN_USE:
+            new_status = DeviceStatus.DEPLOYED.value
+        else:
+            new_status = DeviceStatus.IN_STOCK.value
+        boot_mode = values.parse_boot_mode(boot_text) if boot_text else ""
+        text = "\t".join(map(_copy_text, (*texts, *dates, status, new_status, boot_mode)))
+        may_be_new = not status or status in values.NEW_DEVICE_STATUSES
+        return ok, may_be_new, new_status == DeviceStatus.DEPLOYED, text
+
+    def _place(self, location: str, org_unit: str) -> tuple[bool, str]:
+        """(whether a new device has a location, the COPY text of located to new_location_id)."""
+        located = bool(location or org_unit)
+        location_id = self.catalogue.locations.match(location, org_unit) if located else None
+        new_location_id = self.default_id if location_id is None else location_id
+        text = "\t".join(map(_copy_text, (located, location_id, new_location_id)))
+        return new_location_id is not None, text
+
+    def line(self, number: int, cells: list[str]) -> str:
+        """The row's line in COPY's text format; its keys are counted for the repeated ones."""
+        original = cells
+        length = len(cells)
+        extra = length > self.width and any(cell.strip() for cell in cells[self.width :])
+        if length <= self.blank:
+            cells = cells + [""] * (self.blank + 1 - length)
+        read = [cell.strip() for cell in self.cells(cells)]
+        for position, target in self.several:
+            read[position] = self.columns.value(cells, target)
+        serial, tag, device_id, last_sync, user, assignee_kind, assignee_id = read[:7]
+        model_ok, maker_id, model_text = self.model[tuple(read[7:14])]
+        other_ok, may_be_new, deployed, other_text = self.other[tuple(read[14:21])]
+        placed, place_text = self.place[tuple(read[21:])]
+        ok = model_ok and other_ok and not extra and not assignee_kind and not assignee_id
+        serial, tag = serial.upper(), tag.upper()
+        if (
+            not serial
+            or len(tag) > ASSET_TAG_MAX
+            or (ok and not self.catalogue.makers.serial_ok(maker_id, serial))
+        ):
+            ok = False
+        if len(device_id) > LENGTHS[Field.DEVICE_ID]:
+            ok, device_id = False, ""
+        if last_sync and not (TIMESTAMP.fullmatch(last_sync) and self.day[(last_sync[:10],)] is not BAD):
+            try:
+                last_sync = values.parse_timestamp(last_sync).isoformat()
+            except values.BadValue:
+                ok, last_sync = False, ""
+        student = ""
+        if user:
+            student = values.student_id(user) or ""
+            if not student:
+                ok = False  # a notice: only student IDs are kept
+        self.keys.add_keys(number, maker_id, serial, tag, device_id)
+        if self.kept is not None and not (ok and placed and may_be_new and tag and (deployed or not student)):
+            self.kept[number] = original
+            if len(self.kept) > KEPT_ROWS:
+                self.kept = None
+        own = "\t".join((serial, tag, device_id, last_sync, student))
+        if own.count("\t") != 4 or "\\" in own or "\n" in own or "\r" in own:
+            own = "\t".join(map(_copy_text, (serial, tag, device_id, last_sync, student)))
+        return f"{number}\t{'t' if ok else 'f'}\t{own}\t{model_text}\t{other_text}\t{place_text}\n"
+
+
+def _stage(cursor: Any, table: Table, reader: _Reader, progress: Progress, total: int) -> int | None:
+    """Every non-blank row's values COPY-ed into ROWS, reporting progress as ``planning`` does.
+    The number of rows, or None when PostgreSQL refuses the data."""
+    count = 0
+    chunk = planning.CHUNK
+    cursor.execute(
+        f"CREATE TEMPORARY TABLE {ROWS} ({', '.join(f'{n} {t}' for n, t in COLUMNS)}) ON COMMIT DROP"
+    )
+    with tempfile.TemporaryFile("w+", encoding="utf-8", newline="") as spill:
+        write = spill.write
+        line = reader.line
+        for number, cells in table.rows():
+            if not "".join(cells).strip():
+                continue
+            write(line(number, cells))
+            count += 1
+            if count % chunk == 0:
+                progress.update(phase=CHECKING, done=count, total=max(total, count))
+        if count % chunk:
+            progress.update(phase=CHECKING, done=count, total=max(total, count))
+        spill.flush()
+        spill.seek(0)
+        try:
+            with transaction.atomic():
+                cursor.cursor.copy_expert(f"COPY {ROWS} FROM STDIN", spill, size=1024 * 1024)
+        except (DataError, psycopg2.DataError):  # the driver's own, from its cursor
+            return None
+    cursor.execute(f"ANALYZE {ROWS}")  # without it the joins with stored devices are planned blind
+    return count
+
+
+# The check -------------------------------------------------------------------------------------
+
+
+def _check(cursor: Any) -> None:
+    """CHECK: each row's ``outcome``: 'new' (a device to create), 'same' (a stored device it leaves
+    as it is), or NULL (for ``planning`` to check); and its keys, for the repeated ones."""
+    params = {
+        "deployed": DeviceStatus.DEPLOYED.value,
+        "new_statuses": [status.value for status in values.NEW_DEVICE_STATUSES],
+        "student_kind": AssigneeKind.STUDENT.value,
+    }
+    new_ok = """
+        r.asset_tag <> '' AND t.id IS NULL AND (r.google_device_id = '' OR g.id IS NULL)
+        AND r.new_location_id IS NOT NULL
+        AND (r.status = '' OR r.status = ANY(%(new_statuses)s))
+        AND (r.student = '' OR r.new_status = %(deployed)s)
+    """
+    # drafts' _plan_update finding nothing: no change, no notice.
+    same = """
+        (r.asset_tag = '' OR r.asset_tag = d.asset_tag) AND (t.id IS NULL OR t.id = d.id)
+        AND (r.google_device_id = '' OR (g.id = d.id AND r.google_device_id = d.google_device_id))
+        AND r.model_id = d.model_id AND d.variant_confirmed
+        AND (r.org_unit_path = '' OR r.org_unit_path = d.org_unit_path)
+        AND (r.os_version = '' OR r.os_version = d.os_version)
+        AND (r.purchase_order_number = '' OR r.purchase_order_number = d.purchase_order_number)
+        AND (r.last_sync = '' OR r.last_sync::timestamptz = d.last_sync)
+        AND (r.aue_override IS NULL OR r.aue_override = d.aue_override)
+        AND (r.purchase_date IS NULL OR r.purchase_date = d.purchase_date)
+        AND (r.warranty_end IS NULL OR r.warranty_end = d.warranty_end)
+        AND (r.boot_mode = '' OR r.boot_mode = d.boot_mode)
+        AND (NOT r.located OR r.location_id = d.location_id)
+        AND (r.student = '' OR (d.assignee_kind = %(student_kind)s AND r.student = d.assignee_id))
+        AND (r.status = '' OR r.status = d.status)
+    """
+    devices = Device._meta.db_table
+    cursor.execute(
+        f"""
+        CREATE TEMPORARY TABLE {CHECK} ON COMMIT DROP AS
+        SELECT r.row,
+            CASE WHEN NOT r.ok THEN NULL
+                WHEN d.id IS NULL THEN CASE WHEN {new_ok} THEN 'new' END
+                WHEN {same} THEN 'same' END AS outcome
+        FROM {ROWS} r
+        LEFT JOIN {devices} d ON d.manufacturer_id = r.manufacturer_id AND d.serial = r.serial
+        LEFT JOIN {devices} t ON t.asset_tag = r.asset_tag AND r.asset_tag <> ''
+        LEFT JOIN {devices} g ON g.google_device_id = r.google_device_id AND r.google_device_id <> ''
+        """,
+        params,
+    )
+
+
+def _planned(cursor: Any, catalogue: Catalogue) -> list[PlannedDevice]:
+    """The first new devices settled here, as the preview lists them."""
+    cursor.execute(
+        f"SELECT r.row, r.asset_tag, r.serial, r.model_id, r.new_location_id, r.new_status FROM {ROWS} r"
+        f" WHERE r.row IN (SELECT row FROM {CHECK} WHERE outcome = 'new' ORDER BY row LIMIT %s)"
+        " ORDER BY r.row",
+        [2 * planning.PREVIEW_ROWS],
+    )
+    return [
+        PlannedDevice(
+            row=row,
+            asset_tag=tag,
+            serial=serial,
+            model=catalogue.models.by_id[model_id].name,
+            location=catalogue.locations.by_id[location_id].name,
+            status=DeviceStatus(status).label,
+        )
+        for row, tag, serial, model_id, location_id, status in cursor.fetchall()
+    ]
+
+
+# The rest, row by row ---------------------------------------------------------------------------
+
+
+def _check_others(
+    plan: planning.Plan,
+    table: Table,
+    columns: ColumnMap,
+    others: Iterable[int],
+    findings: dict[int, list[tuple[RowProblem, str]]],
+    default_id: int | None,
+    cells_kept: dict[int, list[str]] | None,
+) -> None:
+    """The rows not settled set-based, checked by ``planning``: from the cells kept while staging
+    when it kept them all, else read again from the file."""
+    wanted = set(others)
+    if not wanted:
+        return
+    if cells_kept is not None and wanted <= cells_kept.keys():
+        rows: Iterable[tuple[int, list[str]]] = ((row, cells_kept[row]) for row in sorted(wanted))
+    else:
+        rows = ((number, cells) for number, cells in table.rows() if number in wanted)
+    chunk: list[Draft] = []
+    kept: dict[int, tuple[str, str]] = {}
+    for number, cells in rows:
+        draft = read_draft(number, cells, columns, plan.catalogue)
+        if number in findings:
+            kept[number] = (draft.asset_tag, draft.serial)
+        chunk.append(draft)
+        if len(chunk) == planning.CHUNK:
+            planning.check_chunk(chunk, plan, default_id)
+            chunk = []
+    if chunk:
+        planning.check_chunk(chunk, plan, default_id)
+    for row in sorted(findings):
+        asset_tag, serial = kept[row]
+        plan.flag_repeated(row, asset_tag, serial, findings[row])
+    plan.errors.sort(key=lambda issue: issue.row)
+
+
+def stage_clean_new(cursor: Any, staging: str) -> None:
+    """Copy the new devices settled set-based into the writing's staging table."""
+    columns = [name for name, _ in STAGED]
+    selected = {
+        "status": "r.new_status",
+        "location_id": "r.new_location_id",
+        "assignee_kind": "CASE WHEN r.student <> '' THEN %(student_kind)s ELSE '' END",
+        "assignee_id": "r.student",
+        "variant_confirmed": "true",
+        "google_device_id": "nullif(r.google_device_id, '')",
+        "candidate_ids": "NULL::bigint[]",
+        "last_sync": "nullif(r.last_sync, '')::timestamptz",
+    }
+    cursor.execute(
+        f"INSERT INTO {staging} ({', '.join(columns)}) "
+        f"SELECT {', '.join(selected.get(name, f'r.{name}') for name in columns)}"
+        f" FROM {CHECK} k JOIN {ROWS} r ON r.row = k.row WHERE k.outcome = 'new'",
+        {"student_kind": AssigneeKind.STUDENT.value},
+    )
