@@ -61,7 +61,7 @@ def sign_on_the_pad(page: Page) -> None:
 
 def hand_out(page: Page, student_id: str, tag: str, signer: str) -> None:
     """Scan the student, then the device; one charger is offered; sign; hand out."""
-    student_box = page.get_by_label("Student ID")
+    student_box = page.get_by_label("Student ID", exact=True)
     expect(student_box).to_be_focused()
     student_box.press_sequentially(student_id, delay=5)
     student_box.press("Enter")
@@ -161,7 +161,7 @@ def test_three_hand_outs_one_back_damaged_charged_part_paid_and_the_hold_refuses
     # The student still owes: the hold refuses them another device, beside the student ID.
     sign_in(page, technician.username)
     go_to(page, "Hand out")
-    student_box = page.get_by_label("Student ID")
+    student_box = page.get_by_label("Student ID", exact=True)
     student_box.press_sequentially("S1000101", delay=5)
     student_box.press("Enter")
     expect(page.locator("#id_student-error")).to_contain_text("S1000101 owes $25.00 in unpaid charges")
