@@ -60,7 +60,7 @@ from tests.repairs.factories import (
     StockLocationFactory,
     TicketFactory,
 )
-from tests.students.factories import ChargeFactory, FeeRuleFactory, StudentFactory
+from tests.students.factories import ChargeFactory, FeeRuleFactory, HandoutFactory, StudentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -81,6 +81,8 @@ NAMES_NO_RECORD = {
     "accounts:password_reset_confirm POST": "the signed link names the account, not an id",
     "accounts:password_reset_confirm PUT": "PasswordResetConfirmView answers PUT like POST",
     "accounts:token_create POST": "creates a token for the caller only",
+    "notifications:preference_edit POST": "the caller's own reminder choices",
+    "students:agreement_list POST": "a new version of the district-wide agreement text, naming no record",
 }
 # The Django admin is for administrators only and answers to its own permissions.
 IGNORED_NAMESPACES = ("admin",)
@@ -165,6 +167,7 @@ class World:
     mapping: Any
     import_job: Any
     charge_b: Any
+    handout_b: Any
     fee_rule: Any
 
 
@@ -252,6 +255,11 @@ def build_world() -> World:
             student=StudentFactory.create(school=school_b), device=device_b, status=ChargeStatus.PROPOSED
         ),
         fee_rule=FeeRuleFactory.create(device_model=None),
+        handout_b=HandoutFactory.create(
+            student=StudentFactory.create(school=school_b),
+            device=DeviceFactory.create(location=school_b),
+            handed_out_by=other_tech,
+        ),
     )
 
 
@@ -570,6 +578,26 @@ WRITES: dict[str, Write] = {
         # The leak of issue 14: their own device, another school's location.
         _u("api:ticket-list"),
         lambda w: {"asset_tag": w.own_device.asset_tag, "symptom": "screen", "location": w.school_b.pk},
+        DEVICE_WORKERS,
+    ),
+    # students: hand-out and collection by scan (another school's student, device and hand-out)
+    "students:handout_scan POST": Write(
+        _u("students:handout_scan"),
+        lambda w: {
+            "step": "confirm",
+            "student": w.handout_b.student.identifier,
+            "device": w.spare_device_b.asset_tag,
+            "charger": 0,
+            "case": 0,
+            "stylus": 0,
+            "condition_out": "good",
+            "signed_by": "paper",
+        },
+        DEVICE_WORKERS,
+    ),
+    "students:collect_scan POST": Write(
+        _u("students:collect_scan"),
+        lambda w: {"step": "collect", "handout": w.handout_b.pk, "condition_in": "good"},
         DEVICE_WORKERS,
     ),
     # students: charges, receipts and the fee schedule
