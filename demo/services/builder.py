@@ -62,6 +62,7 @@ from students.models import (
     AccessoryStock,
     Agreement,
     Charge,
+    ChargePolicy,
     CollectionWindow,
     FeeRule,
     Handout,
@@ -93,6 +94,7 @@ DEMO_TABLES: list[type[models.Model]] = [
     OvertimeRequest,
     Payment,
     Charge,
+    ChargePolicy,
     HandoutAccessory,
     Handout,
     Agreement,
@@ -218,6 +220,7 @@ def build_demo(
         loan_count = fleet_rows.write_loans(ctx, loans, fleet, ticket_data, staff, next_id(Loan))
     with _phase(result, log, "students", ctx.writer):
         student_count = students_phase.build_students(ctx, next_id(Student))
+        handout_count = students_phase.build_one_to_one_policy(ctx)
     with (
         _phase(result, log, "purchase orders and stock ledger", ctx.writer),
         bulk_load([StockMovement], ctx.writer),
@@ -255,6 +258,7 @@ def build_demo(
         "custody events": custody_count,
         "loans": loan_count,
         "students": student_count,
+        "hand-outs": handout_count,
         "stock movements": stock_counts["movements"],
         "stock levels": stock_counts["stock_levels"],
         "purchase orders": stock_counts["purchase_orders"],

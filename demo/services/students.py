@@ -4,12 +4,28 @@ roughly one in forty has left the roster (inactive). Names stay empty: the distr
 
 from __future__ import annotations
 
-import numpy as np
+import datetime as dt
+from decimal import Decimal
 
+import numpy as np
+from django.utils import timezone
+
+from accounts.choices import Role
+from accounts.models import User
 from demo.services.context import DemoContext
 from fleet.choices import LocationKind
-from fleet.models import Device
-from students.models import Student
+from fleet.models import Device, Location
+from repairs.choices import DamageCause
+from students.choices import AccessoryKind, SignedBy
+from students.models import (
+    AccessoryStock,
+    Agreement,
+    ChargePolicy,
+    CollectionWindow,
+    FeeRule,
+    Handout,
+    Student,
+)
 
 GRADES: dict[str, list[str]] = {
     LocationKind.ELEMENTARY: ["KG", "01", "02", "03", "04", "05"],
@@ -58,4 +74,70 @@ def build_students(ctx: DemoContext, first_id: int) -> int:
             "grade": grades,
             "is_active": rng.random(count) >= 0.025,
         },
+    )
+
+
+# The demo district's one-to-one policy: what a district sets up before its first hand-out day.
+DEMO_FEES = [
+    # cause, fee, first incident waived, the insurance plan covers it
+    (DamageCause.ACCIDENTAL, Decimal("25.00"), True, True),
+    (DamageCause.LIQUID, Decimal("50.00"), False, True),
+    (DamageCause.INTENTIONAL, Decimal("150.00"), False, False),
+    (DamageCause.LOST, Decimal("300.00"), False, False),
+]
+DEMO_ACCESSORIES = {AccessoryKind.CHARGER: 40, AccessoryKind.CASE: 25, AccessoryKind.STYLUS: 10}
+DEMO_AGREEMENT = (
+    "The Chromebook, its charger and any case or stylus handed to me belong to the district. "
+    "I will keep them charged, carry the device closed and in its case, keep food and drink away "
+    "from it, and report damage or loss to the school office within two school days. Accidental "
+    "damage is repaired; damage on purpose, liquid damage and loss are charged by the district's "
+    "fee schedule. I will bring everything back at the end of the school year or when I leave."
+)
+
+
+def build_one_to_one_policy(ctx: DemoContext) -> int:
+    """The agreement (version 1), the fee schedule and hold, accessories on hand at every school,
+    the year-end collection window, and an open hand-out (signed on paper at the start of the
+    school year) for every device lent to a demo student, so collection has something to take
+    back. Returns the number of hand-outs."""
+    admin = User.objects.with_role(Role.ADMIN).order_by("pk").first()
+    technician = User.objects.with_role(Role.TECHNICIAN).order_by("pk").first()
+    if admin is None or technician is None:
+        return 0
+    agreement = Agreement.objects.create(
+        version=1, title="Student device agreement", body=DEMO_AGREEMENT, created_by=admin
+    )
+    FeeRule.objects.bulk_create(
+        FeeRule(damage_cause=cause, amount=fee, first_incident_waived=waived, insurance_covers=insured)
+        for cause, fee, waived, insured in DEMO_FEES
+    )
+    ChargePolicy.objects.create(pk=1, hold_enabled=True, hold_threshold=Decimal("0.00"))
+    schools = list(Location.objects.schools().values_list("pk", flat=True))
+    AccessoryStock.objects.bulk_create(
+        AccessoryStock(location_id=school, kind=kind, on_hand=count)
+        for school in schools
+        for kind, count in DEMO_ACCESSORIES.items()
+    )
+    year = ctx.clock.school_year_start(ctx.clock.today)
+    CollectionWindow.objects.create(
+        name="Year-end collection", starts_on=dt.date(year + 1, 6, 1), ends_on=dt.date(year + 1, 6, 12)
+    )
+    handed_out_at = timezone.make_aware(dt.datetime(year, 8, 20, 9))
+    students = dict(Student.objects.values_list("identifier", "pk"))
+    devices = Device.objects.filter(assignee_kind="student", assignee_id__in=students.keys()).values_list(
+        "pk", "assignee_id"
+    )
+    return len(
+        Handout.objects.bulk_create(
+            Handout(
+                student_id=students[identifier],
+                device_id=device,
+                handed_out_at=handed_out_at,
+                handed_out_by=technician,
+                agreement=agreement,
+                signed_by=SignedBy.PAPER,
+                signed_at=handed_out_at,
+            )
+            for device, identifier in devices.order_by("pk")
+        )
     )

@@ -26,7 +26,7 @@ from pytest_django import DjangoDbBlocker
 
 from accounts.models import StaffProfile, User
 from demo.services.builder import clear_demo_data
-from fleet.models import CustodyEvent, Device, Manufacturer
+from fleet.models import CustodyEvent, Device, Location, Manufacturer
 from repairs.choices import OPEN_TICKET_STATUSES, StockMovementKind, TicketEventKind
 from repairs.models import Part, StockLevel, StockMovement, Ticket, TicketEvent
 from staff.models import OvertimeRequest, OvertimeRequestEvent
@@ -192,6 +192,28 @@ def test_seed_demo_students_are_the_devices_student_holders_by_id_only(small_dem
     assert not students.exclude(given_name="", family_name="").exists()
     assert not students.filter(school__isnull=True).exists()
     assert students.filter(is_active=False).exists()
+
+
+def test_seed_demo_is_ready_for_a_hand_out_day_and_a_collection(small_demo: str) -> None:
+    from students.models import AccessoryStock, Agreement, ChargePolicy, FeeRule, Handout
+
+    assert Agreement.objects.filter(is_active=True).count() == 1
+    assert set(FeeRule.objects.values_list("damage_cause", flat=True)) == {
+        "accidental",
+        "liquid",
+        "intentional",
+        "lost",
+    }
+    assert ChargePolicy.objects.get().hold_enabled
+    schools = Location.objects.schools().count()
+    assert AccessoryStock.objects.filter(kind="charger", on_hand__gt=0).count() == schools
+    # Every device the demo lent to a student is an open hand-out, so it can be collected back.
+    open_handouts = Handout.objects.filter(collected_at__isnull=True)
+    assigned = Device.objects.filter(assignee_kind="student")
+    assert open_handouts.count() == assigned.count()
+    assert set(open_handouts.values_list("device__assignee_id", flat=True)) == set(
+        open_handouts.values_list("student__identifier", flat=True)
+    )
 
 
 def test_seed_demo_invented_part_numbers_are_marked_demo(small_demo: str) -> None:
