@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from accounts.choices import Role
 from accounts.models import User
+from demo.services.clock import epoch_day
 from demo.services.context import DemoContext
 from fleet.choices import LocationKind
 from fleet.models import Device, Location
@@ -59,9 +60,8 @@ def build_students(ctx: DemoContext, first_id: int) -> int:
         choices = GRADES.get(str(kind), [""])
         grades.append(choices[int(draw * len(choices))])
     # The roster came in at the start of the demo's last school year.
-    created = ctx.clock.at(
-        np.full(count, ctx.clock.school_year_start(ctx.clock.today)), np.full(count, 8 * 3600)
-    )
+    roster_day = epoch_day(dt.date(ctx.clock.school_year_start(ctx.clock.today), 8, 1))
+    created = ctx.clock.at(np.full(count, roster_day), np.full(count, 8 * 3600))
     return ctx.writer.write(
         Student,
         {

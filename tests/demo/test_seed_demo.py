@@ -192,6 +192,8 @@ def test_seed_demo_students_are_the_devices_student_holders_by_id_only(small_dem
     assert not students.exclude(given_name="", family_name="").exists()
     assert not students.filter(school__isnull=True).exists()
     assert students.filter(is_active=False).exists()
+    # The roster came in at the start of the demo's school year, not at the epoch.
+    assert not students.filter(created_at__year__lt=2000).exists()
 
 
 def test_seed_demo_is_ready_for_a_hand_out_day_and_a_collection(small_demo: str) -> None:
