@@ -325,6 +325,7 @@ SPECTACULAR_SETTINGS = {
         "TimesheetStatusEnum": "staff.choices.TimesheetStatus",
         "TicketStatusEnum": "repairs.choices.TicketStatus",
         "ForecastRunStatusEnum": "forecasting.choices.ForecastRunStatus",
+        "ChargeStatusEnum": "students.choices.ChargeStatus",
     },
     # Served from the package, not a CDN: the app works with no internet.
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -66,7 +66,7 @@ def _sign(page: Page) -> None:
 
 
 def _hand_out(page: Page, student_id: str, tag: str, signer: str) -> None:
-    student_box = page.get_by_label("Student ID")
+    student_box = page.get_by_label("Student ID", exact=True)
     expect(student_box).to_be_focused()
     student_box.press_sequentially(student_id, delay=5)
     student_box.press("Enter")
@@ -83,7 +83,7 @@ def _hand_out(page: Page, student_id: str, tag: str, signer: str) -> None:
     expect(page.locator("[data-handout-done]")).to_contain_text(
         f"{tag} handed out to student {student_id} with 1 charger"
     )
-    expect(page.get_by_label("Student ID")).to_be_focused()
+    expect(page.get_by_label("Student ID", exact=True)).to_be_focused()
 
 
 def test_technician_hands_out_two_devices_with_signatures_and_collects_one_back_damaged(
@@ -105,17 +105,17 @@ def test_technician_hands_out_two_devices_with_signatures_and_collects_one_back_
     _no_sideways_scroll_and_axe_clean(page)
 
     # A refusal names the field: a student ID nobody has.
-    page.get_by_label("Student ID").fill("S0000000")
-    page.get_by_label("Student ID").press("Enter")
+    page.get_by_label("Student ID", exact=True).fill("S0000000")
+    page.get_by_label("Student ID", exact=True).press("Enter")
     expect(page.locator("#id_student-error")).to_contain_text("No student has the ID")
-    page.get_by_label("Student ID").fill("")
+    page.get_by_label("Student ID", exact=True).fill("")
 
     _hand_out(page, "S1000101", "CB-500101", "Student")
     _shot(page, "01-first-handed-out")
 
     # The second: the device step shows the agreement and the pad; signing is required.
-    page.get_by_label("Student ID").press_sequentially("S1000102", delay=5)
-    page.get_by_label("Student ID").press("Enter")
+    page.get_by_label("Student ID", exact=True).press_sequentially("S1000102", delay=5)
+    page.get_by_label("Student ID", exact=True).press("Enter")
     page.get_by_label("Device: asset tag or serial").press_sequentially("CB-500101", delay=5)
     page.get_by_label("Device: asset tag or serial").press("Enter")
     expect(page.locator("#id_device-error")).to_contain_text("already handed out to student S1000101")
@@ -191,8 +191,8 @@ def test_technician_hands_out_two_devices_with_signatures_and_collects_one_back_
     # On a phone the same screens fit the width: the student collected from gets another device.
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(reverse("students:handout_scan"))
-    page.get_by_label("Student ID").press_sequentially("S1000101", delay=5)
-    page.get_by_label("Student ID").press("Enter")
+    page.get_by_label("Student ID", exact=True).press_sequentially("S1000101", delay=5)
+    page.get_by_label("Student ID", exact=True).press("Enter")
     page.get_by_label("Device: asset tag or serial").press_sequentially("CB-500103", delay=5)
     page.get_by_label("Device: asset tag or serial").press("Enter")
     expect(page.get_by_label("Chargers")).to_be_focused()
