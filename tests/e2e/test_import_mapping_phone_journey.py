@@ -32,7 +32,7 @@ WIDER_THAN_THE_PAGE = """() => [...document.querySelectorAll('body *')]
 
 def fits_the_phone(page: Page) -> None:
     # Measured once htmx has swapped and settled: a panel mid-swap is not what the user sees.
-    page.wait_for_function("!document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')")
+    page.wait_for_function("() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')")
     wide = page.evaluate(WIDER_THAN_THE_PAGE)
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], (page.url, wide)
     severe = [

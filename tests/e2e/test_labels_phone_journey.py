@@ -24,7 +24,7 @@ SCREENSHOTS = Path("/tmp/labels-screenshots")
 
 
 def fits_the_phone(page: Page) -> None:
-    page.wait_for_function("!document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')")
+    page.wait_for_function("() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')")
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], page.url
     severe = [
         v["id"] for v in Axe().run(page).response["violations"] if v["impact"] in {"serious", "critical"}
