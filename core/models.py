@@ -14,7 +14,7 @@ HISTORY_UNTRACKED = ("updated_at",)
 
 
 def track_history(
-    *, exclude: Sequence[str] = (), model_name: str = "", bulk: bool = False
+    *, exclude: Sequence[str] = (), model_name: str = "", bulk: bool = False, ledger: bool = False
 ) -> Callable[[ModelT], ModelT]:
     """Record every insert, update and delete of the model, by PostgreSQL triggers.
 
@@ -27,6 +27,11 @@ def track_history(
     transition table) instead of row-level ones: for models written by the hundred thousand (an
     import). A row-level trigger enters two PL/pgSQL exception blocks per row, each a
     subtransaction, which made a 250,000-row insert take minutes; the history rows are the same.
+
+    ``ledger`` leaves the history table's copies of foreign keys unindexed (its own object and
+    context keep theirs): for tables of millions of rows whose history is only read per object
+    (``history_of``), never by what a row points at (``history_referencing``). Each such index
+    cost every insert (an import, the district demo's load) and read nothing.
     """
 
     def decorate(model: ModelT) -> ModelT:
@@ -39,6 +44,11 @@ def track_history(
             obj_field=pghistory.ObjForeignKey(related_name="history", related_query_name="history"),
             level=pghistory.Statement if bulk else None,
         )(model)
+        if ledger:
+            event = tracked.history.rel.related_model  # type: ignore[attr-defined]
+            for field in event._meta.fields:
+                if field.is_relation and field.name not in ("pgh_obj", "pgh_context"):
+                    field.db_index = False
         return tracked
 
     return decorate

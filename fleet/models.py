@@ -146,7 +146,7 @@ class DeviceQuerySet(models.QuerySet["Device"]):
         return self.exclude(status__in=[DeviceStatus.RETIRED, DeviceStatus.E_WASTE, DeviceStatus.LOST_STOLEN])
 
 
-@track_history(bulk=True)
+@track_history(bulk=True, ledger=True)
 class Device(TimeStampedModel):
     """One physical device. A person it is assigned to appears only as a student or staff ID."""
 
@@ -345,7 +345,7 @@ class ImportJob(TimeStampedModel):
         return self.status in (ImportJobStatus.PENDING, ImportJobStatus.RUNNING)
 
 
-@track_history(bulk=True)
+@track_history(bulk=True, ledger=True)
 class CustodyEvent(models.Model):
     """Append-only: one change of place, holder or status of a device. Written only by services."""
 
@@ -476,6 +476,9 @@ class SummaryRefresh(models.Model):
     name = models.CharField(max_length=60, unique=True)
     refreshed_at = models.DateTimeField()
     rows = models.PositiveIntegerField(default=0)
+    # What the rebuild decided along the way and its figures depend on (the device tally: the day
+    # and the district's Chrome OS milestones its Google flags were counted against).
+    facts = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["name"]
@@ -506,6 +509,13 @@ class DeviceTally(models.Model):
     status = models.CharField(max_length=20, choices=DeviceStatus.choices)
     aue_override = models.DateField(null=True, blank=True)
     devices = models.PositiveIntegerField()
+    # Of those, the ones carrying each of Google's readiness flags on the rebuild's day (the
+    # flags change with every sync and with the date, so the readiness report reads them here
+    # rather than scanning every device per request); ``flagged``: any of them or past AUE.
+    not_synced = models.PositiveIntegerField(default=0)
+    os_behind = models.PositiveIntegerField(default=0)
+    dev_mode = models.PositiveIntegerField(default=0)
+    flagged = models.PositiveIntegerField(default=0)
 
     objects = DeviceTallyQuerySet.as_manager()
 

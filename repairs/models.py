@@ -45,7 +45,7 @@ class TicketQuerySet(models.QuerySet["Ticket"]):
         return self.filter(location__in=Location.objects.visible_to(user).values("pk"))
 
 
-@track_history()
+@track_history(ledger=True)
 class Ticket(TimeStampedModel):
     """A repair of one device from report to return. Status changes only through services."""
 
@@ -103,7 +103,7 @@ class Ticket(TimeStampedModel):
         return f"Ticket {self.pk} {self.get_symptom_display()} ({self.get_status_display()})"
 
 
-@track_history()
+@track_history(ledger=True)
 class TicketEvent(models.Model):
     """Append-only: one event in a ticket's life (status change, assignment, part, note)."""
 
@@ -218,7 +218,7 @@ class StockLevel(models.Model):
         return f"{self.part_id}@{self.stock_location_id}: {self.on_hand}"
 
 
-@track_history()
+@track_history(ledger=True)
 class StockMovement(models.Model):
     """Append-only ledger row: a signed quantity change of one part at one stock location."""
 

@@ -120,6 +120,9 @@ TEMPLATES = [
     },
 ]
 
+# Selects (a filter's 211 locations) are rendered in Python: core.forms.
+FORM_RENDERER = "core.forms.FormRenderer"
+
 DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",

@@ -218,7 +218,7 @@ def build_demo(
             ctx, custody, fleet, ticket_data, district, staff, next_id(CustodyEvent)
         )
         loan_count = fleet_rows.write_loans(ctx, loans, fleet, ticket_data, staff, next_id(Loan))
-    with _phase(result, log, "students", ctx.writer):
+    with _phase(result, log, "students", ctx.writer), bulk_load([Student, Handout], ctx.writer):
         student_count = students_phase.build_students(ctx, next_id(Student))
         handout_count = students_phase.build_one_to_one_policy(ctx)
     with (

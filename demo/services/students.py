@@ -8,12 +8,12 @@ import datetime as dt
 from decimal import Decimal
 
 import numpy as np
-from django.utils import timezone
 
 from accounts.choices import Role
 from accounts.models import User
 from demo.services.clock import epoch_day
 from demo.services.context import DemoContext
+from demo.services.writer import next_id
 from fleet.choices import LocationKind
 from fleet.models import Device, Location
 from repairs.choices import DamageCause
@@ -122,22 +122,32 @@ def build_one_to_one_policy(ctx: DemoContext) -> int:
     CollectionWindow.objects.create(
         name="Year-end collection", starts_on=dt.date(year + 1, 6, 1), ends_on=dt.date(year + 1, 6, 12)
     )
-    handed_out_at = timezone.make_aware(dt.datetime(year, 8, 20, 9))
     students = dict(Student.objects.values_list("identifier", "pk"))
-    devices = Device.objects.filter(assignee_kind="student", assignee_id__in=students.keys()).values_list(
-        "pk", "assignee_id"
+    devices = list(
+        Device.objects.filter(assignee_kind="student")
+        .exclude(assignee_id="")
+        .order_by("pk")
+        .values_list("pk", "assignee_id")
     )
-    return len(
-        Handout.objects.bulk_create(
-            Handout(
-                student_id=students[identifier],
-                device_id=device,
-                handed_out_at=handed_out_at,
-                handed_out_by=technician,
-                agreement=agreement,
-                signed_by=SignedBy.PAPER,
-                signed_at=handed_out_at,
-            )
-            for device, identifier in devices.order_by("pk")
-        )
+    pairs = [(device, students[identifier]) for device, identifier in devices if identifier in students]
+    count = len(pairs)
+    if not count:
+        return 0
+    # Signed on paper on 20 August at 09:00, local time; written by COPY like the other big tables.
+    handed_out_at = ctx.clock.at(np.full(count, epoch_day(dt.date(year, 8, 20))), np.full(count, 9 * 3600))
+    first_id = next_id(Handout)
+    return ctx.writer.write(
+        Handout,
+        {
+            "id": np.arange(first_id, first_id + count),
+            "created_at": handed_out_at,
+            "updated_at": handed_out_at,
+            "student_id": np.array([student for _, student in pairs], dtype=np.int64),
+            "device_id": np.array([device for device, _ in pairs], dtype=np.int64),
+            "handed_out_at": handed_out_at,
+            "handed_out_by_id": np.full(count, technician.pk, dtype=np.int64),
+            "agreement_id": np.full(count, agreement.pk, dtype=np.int64),
+            "signed_by": [SignedBy.PAPER.value] * count,
+            "signed_at": handed_out_at,
+        },
     )

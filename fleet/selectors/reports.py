@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Case, Count, IntegerField, Q, QuerySet, Sum, When
+from django.db.models import Case, IntegerField, Q, QuerySet, Sum, When
 from django.db.models.functions import Coalesce, ExtractYear
 from django.utils import timezone
 
@@ -126,6 +126,16 @@ def district_milestones() -> Milestones:
     return Milestones(newest=newest, behind=behind)
 
 
+def tally_milestones() -> Milestones:
+    """The milestones the device tally's flags were counted against at its last rebuild (the
+    district's newest, and the versions more than MILESTONES_BEHIND below it); read from the
+    devices when the tally was never rebuilt."""
+    facts = SummaryRefresh.objects.filter(name=DEVICE_TALLY).values_list("facts", flat=True).first()
+    if not facts or "behind" not in facts:
+        return district_milestones()
+    return Milestones(newest=facts["newest_milestone"], behind=tuple(facts["behind"]))
+
+
 def not_synced_before(today: dt.date) -> dt.datetime:
     """Devices whose last sync is before this moment have not synced for NOT_SYNCED_DAYS days."""
     day = today - dt.timedelta(days=NOT_SYNCED_DAYS)
@@ -154,11 +164,13 @@ def readiness_conditions(
 
 def readiness_report(*, user: UserLike, today: dt.date | None = None, sort: str = "name") -> ReadinessReport:
     """Per school: deployed, share in service, in repair, loaners out, and the active devices not
-    ready for online testing by each ``ReadinessFlag`` (and by any of them); one aggregate query
-    after one for the district's newest Chrome OS milestone.
+    ready for online testing by each ``ReadinessFlag`` (and by any of them): one aggregate query
+    over the device tally, whatever the number of devices.
 
     Active devices are all but retired, e-waste and lost or stolen. ``readiness_conditions`` says
-    what each flag means. ``sort="share"`` puts the least ready schools first.
+    what each flag means; Google's flags (and "any") are those counted at the tally's last
+    rebuild, nightly and after every import or sync, which the page shows. ``sort="share"`` puts
+    the least ready schools first.
     """
     today = today or timezone.localdate()
     active = Q(device_tallies__status__in=ACTIVE_STATUSES)
@@ -172,27 +184,10 @@ def readiness_report(*, user: UserLike, today: dt.date | None = None, sort: str 
     def devices(condition: Q) -> Coalesce:
         return Coalesce(Sum("device_tallies__devices", filter=condition), 0)
 
-    milestones = district_milestones()
-    flags = readiness_conditions(today=today, milestones=milestones, prefix="devices__")
-    any_flag = Q()
-    for condition in flags.values():
-        any_flag |= condition
-    live_active = Q(devices__status__in=ACTIVE_STATUSES)
-    # Google's flags read the devices themselves (last sync, OS version and boot mode change with
-    # every sync), in one aggregate per school; the other figures come from the tally.
-    google = {
-        values[0]: values[1:]
-        for values in Location.objects.visible_to(user)
-        .filter(kind__in=SCHOOL_KINDS, is_active=True)
-        .annotate(
-            not_synced_count=Count("devices", filter=live_active & flags[ReadinessFlag.NOT_SYNCED]),
-            os_behind_count=Count("devices", filter=live_active & flags[ReadinessFlag.OS_BEHIND]),
-            dev_mode_count=Count("devices", filter=live_active & flags[ReadinessFlag.DEV_MODE]),
-            flagged_count=Count("devices", filter=live_active & any_flag),
-        )
-        .order_by()
-        .values_list("pk", "not_synced_count", "os_behind_count", "dev_mode_count", "flagged_count")
-    }
+    def flagged(column: str) -> Coalesce:
+        return Coalesce(Sum(f"device_tallies__{column}", filter=active), 0)
+
+    milestones = tally_milestones()
     schools = (
         Location.objects.visible_to(user)
         .filter(kind__in=SCHOOL_KINDS, is_active=True)
@@ -203,6 +198,11 @@ def readiness_report(*, user: UserLike, today: dt.date | None = None, sort: str 
             in_repair_count=devices(Q(device_tallies__status__in=IN_REPAIR_STATUSES)),
             past_aue_count=devices(active & past_aue),
             loaners_out_count=devices(Q(device_tallies__status=DeviceStatus.LOANED_OUT)),
+            # Google's flags, counted at the tally's rebuild (see DeviceTally).
+            not_synced_count=flagged("not_synced"),
+            os_behind_count=flagged("os_behind"),
+            dev_mode_count=flagged("dev_mode"),
+            flagged_count=flagged("flagged"),
         )
         .order_by("name")
         .values_list(
@@ -215,9 +215,13 @@ def readiness_report(*, user: UserLike, today: dt.date | None = None, sort: str 
             "in_repair_count",
             "past_aue_count",
             "loaners_out_count",
+            "not_synced_count",
+            "os_behind_count",
+            "dev_mode_count",
+            "flagged_count",
         )
     )
-    rows = [ReadinessRow(*values, *google.get(values[0], (0, 0, 0, 0))) for values in schools]
+    rows = [ReadinessRow(*values) for values in schools]
     if sort == "share":
         rows.sort(key=lambda row: (row.share_in_service is None, row.share_in_service or 0, row.name))
     figures = [f.name for f in dataclasses.fields(ReadinessRow) if f.type == "int"]

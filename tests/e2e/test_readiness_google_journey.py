@@ -12,6 +12,7 @@ from django.urls import reverse
 from playwright.sync_api import Page, expect
 
 from accounts.models import User
+from fleet.services.summaries import device_tally_refresh
 from tests.e2e.helpers import sign_in
 from tests.e2e.test_import_mapping_phone_journey import PHONE, fits_the_phone
 from tests.fleet.readiness_support import readiness_district
@@ -22,6 +23,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, seria
 def test_technician_finds_the_devices_behind_a_readiness_count_on_a_phone(page: Page, technician: User):
     with time_machine.travel(dt.datetime(2026, 3, 15, 12, 0), tick=True):
         readiness_district()
+        device_tally_refresh()  # as after every import or sync, and nightly
         page.set_viewport_size(PHONE)
         sign_in(page, technician.username)
 

@@ -31,7 +31,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from core.exceptions import DomainError
-from fleet.choices import DeviceStatus
+from fleet.choices import BootMode, DeviceStatus
 from fleet.domain import lifecycle
 from fleet.models import DEVICE_TALLY, CustodyEvent, Device, DeviceTally, Location, SummaryRefresh
 from fleet.selectors.reports import GONE_FOR_GOOD, school_year_of
@@ -125,6 +125,15 @@ class World:
         writer.writerows([GAM_HEADER, *rows])
         importing.devices_import(data=out.getvalue().encode(), actor=None, source="random.csv")
 
+    def sync(self) -> None:
+        """What a Google sync writes on a device: its last sync, OS version and boot mode."""
+        device = self.rng.choice(self.devices())
+        Device.objects.filter(pk=device.pk).update(
+            last_sync=timezone.now() - dt.timedelta(days=self.rng.choice([0, 12, 29, 31, 400])),
+            os_version=self.rng.choice(["", "120.0.6099.235", "128.0.6613.133", "131.0.6778.191", "beta"]),
+            boot_mode=self.rng.choice(["", BootMode.VERIFIED, BootMode.DEV]),
+        )
+
     def move(self) -> None:
         device = self.rng.choice(self.devices())
         to = self.rng.choice(list(Location.objects.exclude(pk=device.location_id)))
@@ -178,6 +187,7 @@ class World:
     def step(self) -> None:
         writes: dict[str, Callable[[], None]] = {
             "import": self.import_devices,
+            "sync": self.sync,
             "move": self.move,
             "status": self.change_status,
             "ticket": self.open_ticket,
@@ -185,7 +195,7 @@ class World:
             "return": self.give_back,
             "beyond repair": self.beyond_repair,
         }
-        name = self.rng.choice([*writes, "issue", "issue", "status", "ticket"])
+        name = self.rng.choice([*writes, "issue", "issue", "status", "ticket", "sync"])
         with time_machine.travel(self.tick(), tick=False):
             try:
                 writes[name]()
@@ -204,6 +214,36 @@ def devices_recomputed() -> Counter[tuple[Any, ...]]:
     for device in Device.objects.all():
         counts[(device.location_id, device.model_id, device.status, device.aue_override)] += 1
     return counts
+
+
+def flags_recomputed(today: dt.date) -> Counter[tuple[Any, ...]]:
+    """Per tally group: (not synced, OS behind, developer mode, any flag), from the rules as the
+    readiness report states them, in Python."""
+    majors = {
+        device.os_version: int(device.os_version.split(".")[0])
+        for device in Device.objects.exclude(status__in=GONE_FOR_GOOD)
+        if device.os_version.split(".")[0].isdigit()
+    }
+    newest = max(majors.values(), default=None)
+    stale_before = timezone.make_aware(dt.datetime.combine(today - dt.timedelta(days=30), dt.time.min))
+    counts: Counter[tuple[Any, ...]] = Counter()
+    for device in Device.objects.select_related("model"):
+        group = (device.location_id, device.model_id, device.status, device.aue_override)
+        not_synced = device.last_sync is not None and device.last_sync < stale_before
+        behind = newest is not None and device.os_version in majors and majors[device.os_version] < newest - 2
+        dev_mode = device.boot_mode == BootMode.DEV
+        month = device.model.aue_month
+        aue = device.aue_override or (_last_day(month) if month else None)
+        past_aue = aue is not None and aue < today
+        for position, flag in enumerate(
+            (not_synced, behind, dev_mode, not_synced or behind or dev_mode or past_aue)
+        ):
+            counts[(*group, position)] += int(flag)
+    return +counts  # groups without the flag drop out, as zero columns do below
+
+
+def _last_day(month: dt.date) -> dt.date:
+    return (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
 
 
 def usage_recomputed() -> dict[tuple[Any, ...], tuple[int, Decimal]]:
@@ -288,6 +328,17 @@ def test_summary_tables_equal_a_full_recomputation_after_random_writes(
     )
     assert tallied_devices == devices_recomputed()
     assert sum(tallied_devices.values()) == Device.objects.count()
+    tallied_flags = +Counter(
+        {
+            (t.location_id, t.model_id, t.status, t.aue_override, position): count
+            for t in DeviceTally.objects.all()
+            for position, count in enumerate((t.not_synced, t.os_behind, t.dev_mode, t.flagged))
+        }
+    )
+    assert tallied_flags == flags_recomputed(timezone.localdate())
+    assert world.applied["sync"] and any(
+        count for (*_, position), count in tallied_flags.items() if position < 3
+    )
 
     tallied_usage = {
         (timezone.localtime(t.month), t.model, t.school): (t.parts, t.cost)
