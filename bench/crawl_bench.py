@@ -93,6 +93,7 @@ class Measure:
     status: int
     times_ms: list[float] = field(default_factory=list)
     queries: list[int] = field(default_factory=list)
+    size: int = 0  # bytes of the response: what a page renders, beside its time
 
     @property
     def median(self) -> float:
@@ -262,6 +263,7 @@ def measure(client: Client, target: Target, repeat: int) -> Measure:
         result.times_ms.append(elapsed * 1000)
         result.queries.append(len(captured))
         result.status = response.status_code
+        result.size = len(response.content) if not response.streaming else 0
     return result
 
 
@@ -285,14 +287,14 @@ def crawl(roles: Sequence[str], repeat: int, only: str = "") -> tuple[Measure, l
             result = measure(client, target, repeat)
             if not (target.optional and result.status in (403, 404)):
                 measures.append(result)
-    floor = Measure(Target("all", FLOOR, "floor"), 200, floor_times, floor_queries)
+    floor = Measure(Target("all", FLOOR, "floor"), 200, floor_times, floor_queries, floor.size)
     return floor, measures
 
 
 def table(floor: Measure, measures: list[Measure]) -> list[str]:
     header = (
         f"{'path':<58} {'role':<12} {'HTTP':>4} {'median ms':>9} {'p95 ms':>8} {'queries':>7}"
-        f" {'x floor':>7} {'goal':>5}  verdict"
+        f" {'KiB':>6} {'x floor':>7} {'goal':>5}  verdict"
     )
     lines = [header, "-" * len(header)]
     base = floor.median or 1.0
@@ -303,7 +305,7 @@ def table(floor: Measure, measures: list[Measure]) -> list[str]:
         verdict = "floor" if m.target.kind == "floor" else ("OVER" if over else "OK")
         lines.append(
             f"{m.target.path[:58]:<58} {m.target.role:<12} {m.status:>4} {m.median:>9.1f} {m.p95:>8.1f}"
-            f" {m.max_queries:>7} {ratio:>7.1f} {goal:>4.0f}x  {verdict}"
+            f" {m.max_queries:>7} {m.size / 1024:>6.1f} {ratio:>7.1f} {goal:>4.0f}x  {verdict}"
         )
     return lines
 
