@@ -158,6 +158,30 @@ def test_roster_job_poll_shows_live_students_and_the_cancel_form_until_it_ends(l
     assert 'data-count="created">118<' in ended
 
 
+def test_roster_job_page_says_why_a_job_failed_and_shows_no_counts_once_cancelled(login, supervisor):
+    failed, cancelled = (
+        RosterImportJob.objects.create(
+            requested_by=supervisor,
+            file_name="x.zip",
+            storage_name=f"roster-imports/{status}.zip",
+            status=status,
+        )
+        for status in (ImportJobStatus.FAILED, ImportJobStatus.CANCELLED)
+    )
+    RosterImportJob.objects.filter(pk=failed.pk).update(
+        error_message="The export has no users.csv.", rows_refused=3
+    )
+    client = login(supervisor)
+
+    failed_html = client.get(reverse("students:roster_job_detail", args=[failed.pk])).content.decode()
+    cancelled_html = client.get(reverse("students:roster_job_detail", args=[cancelled.pk])).content.decode()
+
+    assert "Nothing was imported. The export has no users.csv." in failed_html
+    assert 'data-count="refused">3<' in failed_html and "Import finished" not in failed_html
+    assert "Cancelled: nothing was written." in cancelled_html
+    assert "data-count=" not in cancelled_html and "Nothing was imported" not in cancelled_html
+
+
 def test_roster_history_query_count_is_pinned(login, supervisor, django_assert_num_queries):
     for n in range(5):
         RosterImportJob.objects.create(requested_by=supervisor, file_name="x.zip", storage_name=f"r/{n}.zip")
