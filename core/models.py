@@ -1,10 +1,14 @@
 """Shared model primitives."""
 
+from __future__ import annotations
+
 from collections.abc import Callable, Sequence
-from typing import TypeVar
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 import pghistory
 from django.db import models
+
+from core.choices import ACTIVE_JOB_STATUSES, JobStatus
 
 ModelT = TypeVar("ModelT", bound=type[models.Model])
 
@@ -62,6 +66,53 @@ class TimeStampedModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+JobT = TypeVar("JobT", bound="BackgroundJob")
+
+
+class BackgroundJobQuerySet(models.QuerySet[JobT]):
+    def active(self) -> Self:
+        """Jobs still pending or running: their kept files must stay."""
+        return self.filter(status__in=ACTIVE_JOB_STATUSES)
+
+
+class BackgroundJob(TimeStampedModel):
+    """A file import run in the background (``core.services.jobs``): the kept file, its options,
+    the last progress figures, how it ended and the first row problems.
+
+    While the job runs its live figures and cancel flag are in the cache; these fields hold the
+    figures once it ends. Each concrete job adds ``requested_by`` (with its own related name),
+    its counts and its constraints.
+    """
+
+    ROW_ERRORS_KEPT = 10_000
+
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    file_name = models.CharField(max_length=255)
+    valid_only = models.BooleanField(default=False)
+    status = models.CharField(max_length=20, choices=JobStatus.choices, default=JobStatus.PENDING)
+    phase = models.CharField(max_length=20, blank=True)
+    rows_done = models.PositiveIntegerField(default=0)
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_refused = models.PositiveIntegerField(default=0)
+    error_message = models.TextField(blank=True)
+    cancel_requested = models.BooleanField(default=False)
+    storage_name = models.CharField(max_length=255, help_text="The kept file; deleted when the job ends.")
+    row_errors = models.JSONField(default=list, blank=True)
+
+    if TYPE_CHECKING:  # a foreign key to the user on each concrete job; core imports no app
+        requested_by: Any
+        requested_by_id: int
+
+    class Meta:
+        abstract = True
+        ordering = ["-created_at", "-pk"]
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_JOB_STATUSES
 
 
 # The largest primary key a filter accepts: larger numbers cannot name a row, and some databases

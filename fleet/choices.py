@@ -1,5 +1,7 @@
 from django.db import models
 
+from core.choices import JobStatus
+
 
 class DeviceType(models.TextChoices):
     CHROMEBOOK = "chromebook", "Chromebook"
@@ -105,9 +107,5 @@ class ReadinessFlag(models.TextChoices):
     PAST_AUE = "past_aue", "Past AUE"
 
 
-class ImportJobStatus(models.TextChoices):
-    PENDING = "pending", "Waiting to start"
-    RUNNING = "running", "Running"
-    SUCCEEDED = "succeeded", "Finished"
-    FAILED = "failed", "Failed"
-    CANCELLED = "cancelled", "Cancelled"
+# Device and roster imports share one job lifecycle (core.services.jobs), and so its statuses.
+ImportJobStatus = JobStatus

@@ -12,7 +12,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db import models
 from django.db.models import Q
 
-from core.models import TimeStampedModel, track_history
+from core.models import BackgroundJob, BackgroundJobQuerySet, TimeStampedModel, track_history
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -27,7 +27,6 @@ from fleet.choices import (
     FormFactor,
     GoogleSyncStatus,
     GoogleSyncTrigger,
-    ImportJobStatus,
     ImportMappingKind,
     LocationKind,
 )
@@ -285,7 +284,7 @@ class ImportMapping(TimeStampedModel):
         return " ".join(text.casefold().split())
 
 
-class ImportJobQuerySet(models.QuerySet["ImportJob"]):
+class ImportJobQuerySet(BackgroundJobQuerySet["ImportJob"]):
     def visible_to(self, user: User | AnonymousUser) -> ImportJobQuerySet:
         """Everyone who may import sees the district's whole import history (an administrator can
         follow or cancel a supervisor's import); nobody else sees any."""
@@ -293,56 +292,35 @@ class ImportJobQuerySet(models.QuerySet["ImportJob"]):
 
         return self if permissions.can_import_devices(user) else self.none()
 
-    def active(self) -> ImportJobQuerySet:
-        return self.filter(status__in=(ImportJobStatus.PENDING, ImportJobStatus.RUNNING))
 
-
-class ImportJob(TimeStampedModel):
+class ImportJob(BackgroundJob):
     """One confirmed device import, run in the background: its file, options, progress and outcome.
 
     Written only by ``fleet.services.importing.jobs``. While it runs, the live figures are in
     the cache (the import's transaction hides rows written inside it); these fields hold the
     last figures once it ends. ``row_errors`` keeps the first ROW_ERRORS_KEPT row problems.
+    The status, progress, file and outcome fields and ``is_active`` are every job's
+    (``core.models.BackgroundJob``).
     """
-
-    ROW_ERRORS_KEPT = 10_000
 
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="import_jobs"
     )
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    file_name = models.CharField(max_length=255)
     file_format = models.CharField(max_length=20)
-    valid_only = models.BooleanField(default=False)
     default_location = models.CharField(max_length=40, blank=True)
-    status = models.CharField(max_length=20, choices=ImportJobStatus.choices, default=ImportJobStatus.PENDING)
-    phase = models.CharField(max_length=20, blank=True)
-    rows_done = models.PositiveIntegerField(default=0)
-    rows_total = models.PositiveIntegerField(default=0)
     devices_created = models.PositiveIntegerField(default=0)
     devices_updated = models.PositiveIntegerField(default=0)
     devices_unchanged = models.PositiveIntegerField(default=0)
-    rows_refused = models.PositiveIntegerField(default=0)
-    error_message = models.TextField(blank=True)
-    cancel_requested = models.BooleanField(default=False)
-    storage_name = models.CharField(max_length=255, help_text="The kept file; deleted when the job ends.")
-    row_errors = models.JSONField(default=list, blank=True)
 
     objects = ImportJobQuerySet.as_manager()
 
-    class Meta:
-        ordering = ["-created_at", "-pk"]
+    class Meta(BackgroundJob.Meta):
         constraints = [
             models.UniqueConstraint(fields=["storage_name"], name="importjob_one_job_per_file"),
         ]
 
     def __str__(self) -> str:
         return f"Import {self.pk} of {self.file_name} ({self.status})"
-
-    @property
-    def is_active(self) -> bool:
-        return self.status in (ImportJobStatus.PENDING, ImportJobStatus.RUNNING)
 
 
 @track_history(bulk=True, ledger=True)

@@ -16,8 +16,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db import models
 from django.db.models import Q
 
-from core.models import TimeStampedModel, track_history
-from fleet.choices import ImportJobStatus
+from core.models import BackgroundJob, BackgroundJobQuerySet, TimeStampedModel, track_history
 from fleet.models import Location
 from repairs.choices import DamageCause
 from students.choices import AccessoryKind, ChargeStatus, Condition, PaymentMethod, SignedBy
@@ -377,55 +376,33 @@ class RosterSchoolMapping(TimeStampedModel):
         return f"{self.org_key} → {self.location_id}"
 
 
-class RosterImportJobQuerySet(models.QuerySet["RosterImportJob"]):
+class RosterImportJobQuerySet(BackgroundJobQuerySet["RosterImportJob"]):
     def visible_to(self, user: User | AnonymousUser) -> RosterImportJobQuerySet:
         """Everyone who may import rosters sees the whole roster import history; nobody else any."""
         from students import permissions
 
         return self if permissions.can_import_rosters(user) else self.none()
 
-    def active(self) -> RosterImportJobQuerySet:
-        return self.filter(status__in=(ImportJobStatus.PENDING, ImportJobStatus.RUNNING))
 
-
-class RosterImportJob(TimeStampedModel):
+class RosterImportJob(BackgroundJob):
     """One confirmed OneRoster import, run in the background like a device import (same statuses,
     progress in the cache while it runs). Written only by ``students.services.roster_jobs``."""
-
-    ROW_ERRORS_KEPT = 10_000
 
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="roster_import_jobs"
     )
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    file_name = models.CharField(max_length=255)
-    valid_only = models.BooleanField(default=False)
-    status = models.CharField(max_length=20, choices=ImportJobStatus.choices, default=ImportJobStatus.PENDING)
-    phase = models.CharField(max_length=20, blank=True)
-    rows_done = models.PositiveIntegerField(default=0)
-    rows_total = models.PositiveIntegerField(default=0)
     students_created = models.PositiveIntegerField(default=0)
     students_updated = models.PositiveIntegerField(default=0)
     students_unchanged = models.PositiveIntegerField(default=0)
     staff_skipped = models.PositiveIntegerField(default=0, help_text="Staff rows read and not kept.")
-    rows_refused = models.PositiveIntegerField(default=0)
-    error_message = models.TextField(blank=True)
-    cancel_requested = models.BooleanField(default=False)
     storage_name = models.CharField(max_length=255, help_text="The kept export; deleted when the job ends.")
-    row_errors = models.JSONField(default=list, blank=True)
 
     objects = RosterImportJobQuerySet.as_manager()
 
-    class Meta:
-        ordering = ["-created_at", "-pk"]
+    class Meta(BackgroundJob.Meta):
         constraints = [
             models.UniqueConstraint(fields=["storage_name"], name="rosterimportjob_one_job_per_file"),
         ]
 
     def __str__(self) -> str:
         return f"Roster import {self.pk} of {self.file_name} ({self.status})"
-
-    @property
-    def is_active(self) -> bool:
-        return self.status in (ImportJobStatus.PENDING, ImportJobStatus.RUNNING)

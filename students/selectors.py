@@ -6,20 +6,19 @@ import datetime as dt
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 from django.contrib.auth.models import AnonymousUser
-from django.core.cache import cache
 from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
+from core import jobs as core_jobs
 from core.models import MAX_ID
 from fleet.choices import DeviceStatus
 from fleet.models import Device, District, Location
 from fleet.selectors import devices as fleet_selectors
-from fleet.selectors.imports import JobFigures
 from repairs.models import Loan, Ticket
 from students import permissions
 from students.choices import AccessoryKind
@@ -171,14 +170,25 @@ def student_history(*, user: User | AnonymousUser, student: Student) -> StudentH
 # Roster imports -------------------------------------------------------------------------------
 
 
-# A running job's live figures and its cancel flag, in the cache (written by
+# Where a job's live figures and cancel flag live in the cache (written by
 # students.services.roster_jobs: the import's transaction hides what it writes).
+ROSTER_JOB_CACHE_PREFIX = "students:roster-job"
+
+
 def progress_key(job_id: int) -> str:
-    return f"students:roster-job:{job_id}:progress"
+    return core_jobs.progress_key(ROSTER_JOB_CACHE_PREFIX, job_id)
 
 
 def cancel_key(job_id: int) -> str:
-    return f"students:roster-job:{job_id}:cancel"
+    return core_jobs.cancel_key(ROSTER_JOB_CACHE_PREFIX, job_id)
+
+
+@dataclass(frozen=True)
+class RosterJobFigures(core_jobs.JobFigures):
+    """Rows done of total in a roster import's current (or last) phase, named for its page."""
+
+    LABELS: ClassVar[dict[str, str]] = {core_jobs.WRITING: "students written"}
+    OTHER_LABEL: ClassVar[str] = "students checked"
 
 
 def roster_job_list(*, user: User | AnonymousUser) -> QuerySet[RosterImportJob]:
@@ -195,13 +205,9 @@ def roster_job_get(*, user: User | AnonymousUser, job_id: int) -> RosterImportJo
         raise Http404("No such import.") from exc
 
 
-def roster_job_progress(*, job: RosterImportJob) -> JobFigures:
+def roster_job_progress(*, job: RosterImportJob) -> RosterJobFigures:
     """Rows done of total: live from the cache while the job runs, else as the job ended."""
-    if job.is_active:
-        live = cache.get(progress_key(job.pk))
-        if isinstance(live, dict):
-            return JobFigures(**live)
-    return JobFigures(phase=job.phase, done=job.rows_done, total=job.rows_total)
+    return core_jobs.job_figures(job=job, prefix=ROSTER_JOB_CACHE_PREFIX, figures=RosterJobFigures)
 
 
 def roster_job_error_rows(*, job: RosterImportJob) -> Iterator[list[object]]:

@@ -4,47 +4,40 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import ClassVar
 
 from django.contrib.auth.models import AnonymousUser
-from django.core.cache import cache
 from django.db.models import QuerySet
 from django.http import Http404
 
 from accounts.models import User
+from core import jobs as core_jobs
 from core.models import MAX_ID
 from fleet.models import ImportJob
 
 UserLike = User | AnonymousUser
 ROW_ERROR_COLUMNS = ("row", "asset_tag", "serial", "reason", "detail")
-# The phases fleet.services.importing.progress names, as the job page says them.
-PHASE_LABELS = {"checking": "rows checked", "writing": "devices written"}
-
-
-# A running job's live figures and its cancel flag, in the cache (written by
+# Where a job's live figures and cancel flag live in the cache (written by
 # fleet.services.importing.jobs: the import's transaction hides what it writes to the database).
+CACHE_PREFIX = "fleet:import-job"
+
+
 def progress_key(job_id: int) -> str:
-    return f"fleet:import-job:{job_id}:progress"
+    return core_jobs.progress_key(CACHE_PREFIX, job_id)
 
 
 def cancel_key(job_id: int) -> str:
-    return f"fleet:import-job:{job_id}:cancel"
+    return core_jobs.cancel_key(CACHE_PREFIX, job_id)
 
 
 @dataclass(frozen=True)
-class JobFigures:
-    """Rows done of total in the job's current (or last) phase."""
+class JobFigures(core_jobs.JobFigures):
+    """Rows done of total in a device import's current (or last) phase, named for its page."""
 
-    phase: str
-    done: int
-    total: int
-
-    @property
-    def percent(self) -> int:
-        return min(100, self.done * 100 // self.total) if self.total else 0
-
-    @property
-    def label(self) -> str:
-        return PHASE_LABELS.get(self.phase, "rows")
+    LABELS: ClassVar[dict[str, str]] = {
+        core_jobs.CHECKING: "rows checked",
+        core_jobs.WRITING: "devices written",
+    }
 
 
 def import_job_list(*, user: UserLike) -> QuerySet[ImportJob]:
@@ -64,11 +57,7 @@ def import_job_get(*, user: UserLike, job_id: int) -> ImportJob:
 
 def import_job_progress(*, job: ImportJob) -> JobFigures:
     """Rows done of total: live from the cache while the job runs, else as the job ended."""
-    if job.is_active:
-        live = cache.get(progress_key(job.pk))
-        if isinstance(live, dict):
-            return JobFigures(**live)
-    return JobFigures(phase=job.phase, done=job.rows_done, total=job.rows_total)
+    return core_jobs.job_figures(job=job, prefix=CACHE_PREFIX, figures=JobFigures)
 
 
 def import_job_error_rows(*, job: ImportJob) -> Iterator[list[object]]:

@@ -5,8 +5,7 @@ from __future__ import annotations
 from django.urls import reverse
 from rest_framework import serializers
 
-from fleet.choices import ImportJobStatus
-from fleet.selectors.imports import JobFigures
+from core.choices import JobStatus
 from students import selectors
 from students.models import Charge, Payment, RosterImportJob
 
@@ -25,7 +24,7 @@ class RosterImportJobOutputSerializer(serializers.Serializer):
 
     id = serializers.IntegerField()
     url = serializers.SerializerMethodField()
-    status = serializers.ChoiceField(choices=ImportJobStatus.choices)
+    status = serializers.ChoiceField(choices=JobStatus.choices)
     phase = serializers.SerializerMethodField()
     rows_done = serializers.SerializerMethodField()
     rows_total = serializers.SerializerMethodField()
@@ -41,7 +40,7 @@ class RosterImportJobOutputSerializer(serializers.Serializer):
     error_rows = serializers.IntegerField(source="rows_refused")
     error_message = serializers.CharField()
 
-    def _figures(self, job: RosterImportJob) -> JobFigures:
+    def _figures(self, job: RosterImportJob) -> selectors.RosterJobFigures:
         return selectors.roster_job_progress(job=job)
 
     def get_url(self, job: RosterImportJob) -> str:

@@ -27,8 +27,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from core.exceptions import DomainError
+from core.jobs import CHECKING, NO_PROGRESS, WRITING, JobRejected, Progress
 from fleet.models import District, Location
-from fleet.services.importing.progress import CHECKING, NO_PROGRESS, WRITING, Progress
 from students import permissions
 from students.domain import oneroster
 from students.domain.oneroster import Org, RosterFileError, RowIssue, StudentRow
@@ -72,7 +72,7 @@ class RosterReport:
         return self.created + self.updated
 
 
-class RosterRejected(DomainError):
+class RosterRejected(JobRejected):
     """Rows were bad and only valid rows were not asked for: nothing was written."""
 
     def __init__(self, report: RosterReport) -> None:
@@ -274,7 +274,7 @@ def roster_import(
     """Import the export (a zip as ``roster_bundle`` makes): create and update its students.
 
     All or nothing: raises RosterRejected (with the report) when rows are bad and ``valid_only``
-    is off, RosterFileError when the export cannot be read, ImportCancelled from ``progress``;
+    is off, RosterFileError when the export cannot be read, JobCancelled from ``progress``;
     nothing is written then. Raises PermissionDenied for a user who may not import rosters
     (``actor`` None is the command line).
     """

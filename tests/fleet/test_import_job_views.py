@@ -121,6 +121,22 @@ def test_htmx_poll_returns_the_status_panel_only(login, supervisor):
     assert "HX-Request" in response["Vary"]
 
 
+def test_htmx_poll_of_a_running_job_keeps_its_cancel_form_and_history_link(login, supervisor):
+    job = job_of(supervisor, status=ImportJobStatus.RUNNING)
+    cache.set(selectors.progress_key(job.pk), {"phase": "writing", "done": 5, "total": 10})
+
+    html = login(supervisor).get(detail_url(job), headers=HTMX).content.decode()
+
+    assert "Step 2 of 2, writing: 5 of 10 devices written." in html
+    assert 'id="import-job-progress"' in html and 'aria-valuenow="50"' in html
+    assert re.search(
+        rf'id="import-job-cancel" method="post" action="{cancel_url(job)}"\s+hx-post="{cancel_url(job)}"'
+        r' hx-target="#import-job-status" hx-swap="outerHTML"',
+        html,
+    )
+    assert f'<a href="{LIST_URL}">import history</a>' in html
+
+
 def test_a_finished_job_page_stops_polling_and_shows_counts_and_row_errors(login, supervisor):
     job = job_of(
         supervisor,

@@ -10,7 +10,9 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
+from core import tasks as core_tasks
 from core.exceptions import DomainError, ServiceUnavailable
+from core.services import jobs as core_jobs
 from fleet.choices import ImportJobStatus
 from fleet.models import CustodyEvent, Device, ImportJob
 from fleet.selectors import imports as selectors
@@ -103,7 +105,7 @@ def test_job_progress_writes_at_most_every_half_second_and_the_end_of_each_phase
         requested_by=supervisor, file_name="a.csv", file_format="auto", storage_name="a"
     )
     now = [100.0]
-    progress = jobs.JobProgress(job.pk, clock=lambda: now[0])
+    progress = core_jobs.JobProgress(jobs.IMPORT_JOBS, job.pk, clock=lambda: now[0])
 
     progress.update(phase=CHECKING, done=1000, total=250_000)
     written = cache.get(selectors.progress_key(job.pk))
@@ -126,7 +128,7 @@ def test_job_progress_raises_once_cancel_is_requested_on_the_row(ref, supervisor
     job = ImportJob.objects.create(
         requested_by=supervisor, file_name="a.csv", file_format="auto", storage_name="a", status="running"
     )
-    progress = jobs.JobProgress(job.pk)
+    progress = core_jobs.JobProgress(jobs.IMPORT_JOBS, job.pk)
     progress.update(phase=CHECKING, done=1, total=10)
     ImportJob.objects.filter(pk=job.pk).update(cancel_requested=True)
 
@@ -137,7 +139,7 @@ def test_job_progress_raises_once_cancel_is_requested_on_the_row(ref, supervisor
 def test_cancel_mid_import_writes_nothing_and_ends_cancelled(
     ref, supervisor, admin_user, django_capture_on_commit_callbacks, monkeypatch, tmp_path
 ):
-    update = jobs.JobProgress.update
+    update = core_jobs.JobProgress.update
 
     def cancel_while_writing(self, *, phase: str, done: int, total: int) -> None:
         if phase == WRITING and done:  # devices are being written when the cancel comes
@@ -145,7 +147,7 @@ def test_cancel_mid_import_writes_nothing_and_ends_cancelled(
             jobs.import_job_cancel(job=ImportJob.objects.get(pk=self.job_id), actor=admin_user)
         update(self, phase=phase, done=done, total=total)
 
-    monkeypatch.setattr(jobs.JobProgress, "update", cancel_while_writing)
+    monkeypatch.setattr(core_jobs.JobProgress, "update", cancel_while_writing)
 
     job = start(supervisor, django_capture_on_commit_callbacks)
 
@@ -176,6 +178,22 @@ def test_cancel_of_an_ended_job_raises(ref, supervisor, django_capture_on_commit
         jobs.import_job_cancel(job=job, actor=supervisor)
     job.refresh_from_db()
     assert not job.cancel_requested
+
+
+def test_cancel_with_a_stale_copy_of_an_ended_job_raises_and_leaves_no_cancel_flag(
+    ref, supervisor, django_capture_on_commit_callbacks
+):
+    stale = start(supervisor, django_capture_on_commit_callbacks, run=False)
+    jobs.import_job_run(job_id=stale.pk)  # ends while the caller still holds it as pending
+
+    with pytest.raises(DomainError, match="already ended"):
+        jobs.import_job_cancel(job=stale, actor=supervisor)
+
+    # A flag left behind would stop the next job that gets this id (ids repeat on SQLite).
+    assert cache.get(selectors.cancel_key(stale.pk)) is None
+    assert not core_jobs.JobProgress(jobs.IMPORT_JOBS, stale.pk).cancelled()
+    stale.refresh_from_db()
+    assert stale.status == ImportJobStatus.SUCCEEDED and not stale.cancel_requested
 
 
 def test_rows_with_problems_end_the_job_failed_with_its_row_errors(
@@ -231,14 +249,14 @@ def test_a_queue_outage_fails_the_job_deletes_the_file_and_raises(
     def queue_down(name: str, *args: object) -> None:
         raise ServiceUnavailable("down")
 
-    monkeypatch.setattr(jobs.core_tasks, "enqueue", queue_down)
+    monkeypatch.setattr(core_tasks, "enqueue", queue_down)
     token = preview_token(supervisor)
 
     with pytest.raises(ServiceUnavailable), django_capture_on_commit_callbacks(execute=True):
         jobs.import_job_start(actor=supervisor, token=token)
 
     job = ImportJob.objects.get()
-    assert job.status == ImportJobStatus.FAILED and job.error_message == jobs.NOT_QUEUED_MESSAGE
+    assert job.status == ImportJobStatus.FAILED and job.error_message == core_jobs.NOT_QUEUED_MESSAGE
     assert not kept_files(tmp_path)
 
 
@@ -278,7 +296,7 @@ def test_sweep_fails_lost_jobs_and_deletes_abandoned_previews_only(
     removed = jobs.import_uploads_sweep()
 
     lost.refresh_from_db()
-    assert lost.status == ImportJobStatus.FAILED and lost.error_message == jobs.WORKER_LOST
+    assert lost.status == ImportJobStatus.FAILED and lost.error_message == core_jobs.WORKER_LOST
     assert removed == 1  # the abandoned preview; the lost job's file went with the job
     assert [f"{uploads.UPLOAD_DIR}/{path.name}" for path in kept_files(tmp_path)] == [waiting.storage_name]
     assert ImportJob.objects.get(pk=waiting.pk).status == ImportJobStatus.PENDING

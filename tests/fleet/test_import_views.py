@@ -223,13 +223,13 @@ def test_confirming_the_same_preview_twice_starts_one_job(
 def test_confirm_with_the_task_queue_down_is_503_and_leaves_nothing_pending(
     login, admin_user, ref, monkeypatch
 ):
+    from core import tasks as core_tasks
     from core.exceptions import ServiceUnavailable
-    from fleet.services.importing import jobs
 
     def queue_down(name: str, *args: object) -> None:
         raise ServiceUnavailable("down")
 
-    monkeypatch.setattr(jobs.core_tasks, "enqueue", queue_down)
+    monkeypatch.setattr(core_tasks, "enqueue", queue_down)
     client = login(admin_user)
     token = token_in(upload(client, ref).content.decode())
 

@@ -9,7 +9,9 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
+from core import tasks as core_tasks
 from core.exceptions import DomainError, ServiceUnavailable
+from core.services import jobs as core_jobs
 from fleet.choices import ImportJobStatus
 from fleet.services.importing.progress import WRITING
 from students.models import RosterImportJob, Student
@@ -73,7 +75,7 @@ def test_bad_rows_without_valid_only_fail_the_job_and_write_nothing(
 def test_cancel_while_writing_writes_nothing(
     supervisor, admin_user, django_capture_on_commit_callbacks, monkeypatch
 ):
-    update = roster_jobs.JobProgress.update
+    update = core_jobs.JobProgress.update
 
     def cancel_while_writing(self, *, phase: str, done: int, total: int) -> None:
         if phase == WRITING and done:
@@ -81,7 +83,7 @@ def test_cancel_while_writing_writes_nothing(
             roster_jobs.roster_job_cancel(job=RosterImportJob.objects.get(pk=self.job_id), actor=admin_user)
         update(self, phase=phase, done=done, total=total)
 
-    monkeypatch.setattr(roster_jobs.JobProgress, "update", cancel_while_writing)
+    monkeypatch.setattr(core_jobs.JobProgress, "update", cancel_while_writing)
     job = start(supervisor, django_capture_on_commit_callbacks)
     assert job.status == ImportJobStatus.CANCELLED and "nothing was written" in job.error_message
     assert not Student.objects.exists()
@@ -110,12 +112,12 @@ def test_a_queue_outage_fails_the_job_and_raises(
     def queue_down(name: str, *args: object) -> None:
         raise ServiceUnavailable("down")
 
-    monkeypatch.setattr(roster_jobs.core_tasks, "enqueue", queue_down)
+    monkeypatch.setattr(core_tasks, "enqueue", queue_down)
     token = token_for(supervisor)
     with pytest.raises(ServiceUnavailable), django_capture_on_commit_callbacks(execute=True):
         roster_jobs.roster_job_start(actor=supervisor, token=token)
     job = RosterImportJob.objects.get()
-    assert job.status == ImportJobStatus.FAILED and job.error_message == roster_jobs.NOT_QUEUED_MESSAGE
+    assert job.status == ImportJobStatus.FAILED and job.error_message == core_jobs.NOT_QUEUED_MESSAGE
     assert not kept(media)
 
 
@@ -145,5 +147,5 @@ def test_sweep_fails_lost_jobs_and_deletes_abandoned_exports(
     time_machine.move_to(timezone.now() + roster_jobs.MAX_AGE + dt.timedelta(minutes=1))
     assert roster_uploads_sweep_task.delay().get() == 1
     lost.refresh_from_db()
-    assert lost.status == ImportJobStatus.FAILED and lost.error_message == roster_jobs.WORKER_LOST
+    assert lost.status == ImportJobStatus.FAILED and lost.error_message == core_jobs.WORKER_LOST
     assert not kept(media)

@@ -6,11 +6,13 @@ from __future__ import annotations
 import io
 
 import pytest
+from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from fleet.choices import ImportJobStatus
+from students import selectors
 from students.models import RosterImportJob, RosterSchoolMapping, Student
 from tests.fleet.factories import LocationFactory
 from tests.students.roster_support import V11, V11_STUDENTS, V12, sample_files, sample_zip, schools
@@ -127,6 +129,57 @@ def test_roster_job_cancel_of_an_ended_job_says_so(login, supervisor):
     )
     response = login(supervisor).post(reverse("students:roster_job_cancel", args=[job.pk]), headers=HTMX)
     assert response.status_code == 400 and "already ended" in response.content.decode()
+
+
+def test_roster_job_poll_shows_live_students_and_the_cancel_form_until_it_ends(login, supervisor):
+    job = RosterImportJob.objects.create(
+        requested_by=supervisor, file_name="x.zip", storage_name="roster-imports/y.zip", status="running"
+    )
+    cache.set(selectors.progress_key(job.pk), {"phase": "checking", "done": 30, "total": 120})
+    client = login(supervisor)
+    detail, cancel = (reverse(f"students:roster_job_{name}", args=[job.pk]) for name in ("detail", "cancel"))
+
+    html = client.get(detail, headers=HTMX).content.decode()
+
+    assert html.lstrip().startswith('<section id="roster-job-status"') and "<html" not in html
+    assert 'hx-trigger="every 1s"' in html
+    assert "Step 1 of 2, checking: 30 of 120 students checked." in html
+    assert 'id="roster-job-progress"' in html and 'aria-valuenow="25"' in html
+    assert f'action="{cancel}"' in html and f'hx-post="{cancel}" hx-target="#roster-job-status"' in html
+    assert f'<a href="{IMPORT_URL}">import history</a>' in html
+
+    RosterImportJob.objects.filter(pk=job.pk).update(
+        status=ImportJobStatus.SUCCEEDED, phase="writing", rows_done=120, rows_total=120, students_created=118
+    )
+    ended = client.get(detail, headers=HTMX).content.decode()
+
+    assert "every 1s" not in ended and 'id="roster-job-cancel"' not in ended
+    assert "120 of 120 students written." in ended and "Step" not in ended
+    assert 'data-count="created">118<' in ended
+
+
+def test_roster_job_page_says_why_a_job_failed_and_shows_no_counts_once_cancelled(login, supervisor):
+    failed, cancelled = (
+        RosterImportJob.objects.create(
+            requested_by=supervisor,
+            file_name="x.zip",
+            storage_name=f"roster-imports/{status}.zip",
+            status=status,
+        )
+        for status in (ImportJobStatus.FAILED, ImportJobStatus.CANCELLED)
+    )
+    RosterImportJob.objects.filter(pk=failed.pk).update(
+        error_message="The export has no users.csv.", rows_refused=3
+    )
+    client = login(supervisor)
+
+    failed_html = client.get(reverse("students:roster_job_detail", args=[failed.pk])).content.decode()
+    cancelled_html = client.get(reverse("students:roster_job_detail", args=[cancelled.pk])).content.decode()
+
+    assert "Nothing was imported. The export has no users.csv." in failed_html
+    assert 'data-count="refused">3<' in failed_html and "Import finished" not in failed_html
+    assert "Cancelled: nothing was written." in cancelled_html
+    assert "data-count=" not in cancelled_html and "Nothing was imported" not in cancelled_html
 
 
 def test_roster_history_query_count_is_pinned(login, supervisor, django_assert_num_queries):

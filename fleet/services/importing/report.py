@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from django.db import models
 
 from core.exceptions import DomainError
+from core.jobs import JobRejected
 
 
 class ImportFormat(models.TextChoices):
@@ -146,7 +147,7 @@ class ImportFileError(DomainError):
     """The file as a whole cannot be read: encoding, not CSV, empty, required columns missing."""
 
 
-class ImportRejected(DomainError):
+class ImportRejected(JobRejected):
     """Some rows are bad and the caller asked for all or nothing: nothing was written."""
 
     def __init__(self, report: ImportReport) -> None:
