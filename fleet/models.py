@@ -145,7 +145,7 @@ class DeviceQuerySet(models.QuerySet["Device"]):
         return self.exclude(status__in=[DeviceStatus.RETIRED, DeviceStatus.E_WASTE, DeviceStatus.LOST_STOLEN])
 
 
-@track_history(bulk=True, ledger=True)
+@track_history(bulk=True, lean=True)
 class Device(TimeStampedModel):
     """One physical device. A person it is assigned to appears only as a student or staff ID."""
 

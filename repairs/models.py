@@ -45,7 +45,7 @@ class TicketQuerySet(models.QuerySet["Ticket"]):
         return self.filter(location__in=Location.objects.visible_to(user).values("pk"))
 
 
-@track_history(ledger=True)
+@track_history(lean=True)
 class Ticket(TimeStampedModel):
     """A repair of one device from report to return. Status changes only through services."""
 

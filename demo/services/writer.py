@@ -40,11 +40,14 @@ def next_id(model: type[models.Model]) -> int:
 
 
 def _history_models(model: type[models.Model]) -> list[type[models.Model]]:
-    """The django-pghistory event models that record ``model``'s changes (``<Model>History``)."""
+    """The django-pghistory event models that record ``model``'s inserts (``<Model>History``);
+    none for a ledger, whose history keeps only updates and deletes (core.models.track_history)."""
     return [
         event
         for event in apps.get_models()
-        if issubclass(event, pghistory.models.Event) and event.pgh_tracked_model is model
+        if issubclass(event, pghistory.models.Event)
+        and event.pgh_tracked_model is model
+        and any(isinstance(tracker, pghistory.InsertEvent) for tracker in event.pgh_trackers)
     ]
 
 
