@@ -142,6 +142,7 @@ class CollectForm(MarksInvalid, forms.Form):
         super().__init__(*args, **kwargs)
         self.handout = handout
         self.accessory_fields = []
+        out: list[tuple[str, str, int | None]]
         if handout is not None:
             out = [(item.kind, item.get_kind_display(), item.quantity) for item in handout.accessories.all()]
         else:
