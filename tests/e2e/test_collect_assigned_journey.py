@@ -73,6 +73,7 @@ def test_technician_collects_two_devices_assigned_by_import_on_a_phone(page: Pag
     code.press_sequentially("S1000201", delay=5)
     code.press("Enter")
     expect(page.get_by_text("Student S1000201 has 2 devices out")).to_be_visible()
+    expect(page.get_by_role("button", name="CB-600201")).to_be_focused()
     _check(page, "02-pick")
     page.get_by_role("button", name="CB-600201").click()
     expect(page.locator("[data-assigned]")).to_contain_text("not handed out in the app")
