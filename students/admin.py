@@ -47,10 +47,18 @@ class AgreementAdmin(AuditedModelAdmin):
 
 @admin.register(Handout)
 class HandoutAdmin(BigTableAdminMixin, AuditedModelAdmin):
-    list_display = ["device", "student", "handed_out_at", "collected_at", "condition_out", "condition_in"]
+    list_display = [
+        "device",
+        "student",
+        "origin",
+        "handed_out_at",
+        "collected_at",
+        "condition_out",
+        "condition_in",
+    ]
     list_select_related = ["device", "student"]
     raw_id_fields = ["device", "student", "handout_event", "collection_event", "ticket", "agreement"]
-    readonly_fields = ["handed_out_at", "collected_at"]
+    readonly_fields = ["origin", "handed_out_at", "collected_at"]
 
 
 @admin.register(FeeRule)

@@ -17,6 +17,15 @@ class Condition(models.TextChoices):
     MISSING = "missing", "Missing"
 
 
+class HandoutOrigin(models.TextChoices):
+    """How a hand-out came to be recorded."""
+
+    SCAN = "scan", "Handed out by scan"
+    # The device was assigned to the student outside the hand-out screen (a Google Admin import,
+    # the device page): the hand-out is recorded when it is collected, with nothing signed.
+    ASSIGNMENT = "assignment", "Recorded from the device's assignment"
+
+
 class SignedBy(models.TextChoices):
     STUDENT = "student", "Student"
     PARENT = "parent", "Parent or guardian"

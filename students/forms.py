@@ -136,25 +136,31 @@ class CollectForm(MarksInvalid, forms.Form):
     )
     notes = forms.CharField(max_length=400, required=False, label="Notes")
 
-    def __init__(self, *args: Any, handout: Handout, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, handout: Handout | None, **kwargs: Any) -> None:
+        """``handout`` None: a device assigned without a hand-out, nothing recorded out: every
+        accessory kind is asked, none back by default."""
         super().__init__(*args, **kwargs)
         self.handout = handout
         self.accessory_fields = []
-        for item in handout.accessories.all():
-            label = item.get_kind_display()
+        out: list[tuple[str, str, int | None]]
+        if handout is not None:
+            out = [(item.kind, item.get_kind_display(), item.quantity) for item in handout.accessories.all()]
+        else:
+            out = [(kind, AccessoryKind(kind).label, None) for kind in AccessoryKind.values]
+        for kind, label, quantity in out:
             returned = forms.IntegerField(
                 min_value=0,
-                max_value=item.quantity,
-                initial=item.quantity,
-                label=f"{label}s back (of {item.quantity})",
+                max_value=quantity if quantity is not None else ACCESSORY_MAX,
+                initial=quantity if quantity is not None else 0,
+                label=f"{label}s back (of {quantity})" if quantity is not None else f"{label}s back",
             )
             returned.widget.attrs |= {"inputmode": "numeric"}
             condition = forms.ChoiceField(
                 choices=RETURN_CONDITIONS, initial=Condition.GOOD, required=False, label=f"{label} condition"
             )
-            self.fields[f"{item.kind}_returned"] = returned
-            self.fields[f"{item.kind}_condition"] = condition
-            self.accessory_fields.append((f"{item.kind}_returned", f"{item.kind}_condition"))
+            self.fields[f"{kind}_returned"] = returned
+            self.fields[f"{kind}_condition"] = condition
+            self.accessory_fields.append((f"{kind}_returned", f"{kind}_condition"))
         for field in self.fields.values():
             css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
             field.widget.attrs["class"] = css

@@ -19,7 +19,14 @@ from django.db.models import Q
 from core.models import BackgroundJob, BackgroundJobQuerySet, TimeStampedModel, track_history
 from fleet.models import Location
 from repairs.choices import DamageCause
-from students.choices import AccessoryKind, ChargeStatus, Condition, PaymentMethod, SignedBy
+from students.choices import (
+    AccessoryKind,
+    ChargeStatus,
+    Condition,
+    HandoutOrigin,
+    PaymentMethod,
+    SignedBy,
+)
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -119,18 +126,35 @@ class Handout(TimeStampedModel):
 
     The custody events are the device's own history (``fleet``); this row adds what the student
     side needs: the condition each way, the agreement signed, and who did it.
+
+    A device assigned to the student outside the hand-out screen (``origin`` *assignment*: a
+    Google Admin import, the device page) gets its row when it is collected: handed out by nobody
+    in the app, at the time of the custody event that assigned it, condition out unknown, no
+    agreement signed.
     """
 
     student = models.ForeignKey(Student, on_delete=models.PROTECT, related_name="handouts")
     device = models.ForeignKey("fleet.Device", on_delete=models.PROTECT, related_name="handouts")
+    origin = models.CharField(max_length=20, choices=HandoutOrigin.choices, default=HandoutOrigin.SCAN)
     handed_out_at = models.DateTimeField()
     handed_out_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="handouts_given"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="handouts_given",
+        null=True,
+        blank=True,
+        help_text="Empty when the device was assigned outside the app's hand-out.",
     )
     handout_event = models.ForeignKey(
         "fleet.CustodyEvent", on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
-    condition_out = models.CharField(max_length=20, choices=Condition.choices, default=Condition.GOOD)
+    condition_out = models.CharField(
+        max_length=20,
+        choices=Condition.choices,
+        default=Condition.GOOD,
+        blank=True,
+        help_text="Empty when not known: the device was assigned outside the app's hand-out.",
+    )
     agreement = models.ForeignKey(
         Agreement, on_delete=models.PROTECT, related_name="handouts", null=True, blank=True
     )
@@ -168,6 +192,12 @@ class Handout(TimeStampedModel):
             models.UniqueConstraint(
                 fields=["device"], condition=Q(collected_at__isnull=True), name="handout_one_open_per_device"
             ),
+            # Only a hand-out recorded from an assignment lacks who handed it out and its condition.
+            models.CheckConstraint(
+                condition=Q(origin=HandoutOrigin.ASSIGNMENT)
+                | (Q(handed_out_by__isnull=False) & ~Q(condition_out="")),
+                name="handout_scan_has_giver_and_condition",
+            ),
         ]
         indexes = [
             models.Index(fields=["student", "handed_out_at"], name="handout_student_time_idx"),
@@ -180,6 +210,10 @@ class Handout(TimeStampedModel):
     @property
     def is_open(self) -> bool:
         return self.collected_at is None
+
+    @property
+    def from_assignment(self) -> bool:
+        return self.origin == HandoutOrigin.ASSIGNMENT
 
 
 @track_history()

@@ -9,14 +9,14 @@ from decimal import Decimal
 from typing import Any, ClassVar
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
 from core import jobs as core_jobs
 from core.models import MAX_ID
-from fleet.choices import DeviceStatus
+from fleet.choices import AssigneeKind, DeviceStatus
 from fleet.models import Device, District, Location
 from fleet.selectors import devices as fleet_selectors
 from repairs.models import Loan, Ticket
@@ -124,7 +124,7 @@ def student_history(*, user: User | AnonymousUser, student: Student) -> StudentH
     first. Five queries whatever the number of rows."""
     handouts = list(
         student.handouts.select_related(
-            "device__model", "agreement", "ticket", "handed_out_by", "collected_by"
+            "device__model", "agreement", "ticket", "handed_out_by", "collected_by", "handout_event"
         )
     )
     now = timezone.now()
@@ -301,7 +301,12 @@ def handout_get(*, user: User | AnonymousUser, handout_id: int) -> Handout:
     if not 0 < handout_id <= MAX_ID:
         raise Http404
     try:
-        return handout_list(user=user).prefetch_related("accessories").get(pk=handout_id)
+        return (
+            handout_list(user=user)
+            .select_related("handout_event__actor")
+            .prefetch_related("accessories")
+            .get(pk=handout_id)
+        )
     except Handout.DoesNotExist as exc:
         raise Http404 from exc
 
@@ -315,31 +320,127 @@ def handout_open_list(*, user: User | AnonymousUser, student: Student) -> list[H
     )
 
 
-def handout_find_open(*, user: User | AnonymousUser, code: str) -> tuple[list[Handout], str]:
-    """The open hand-outs a scan at collection names: the device's one, or the student's.
+@dataclass(frozen=True)
+class Collectable:
+    """One device a collection scan found in a student's hands: by its open hand-out, or (no
+    hand-out: ``handout`` None) by the device's assignment to the student's ID, as a Google Admin
+    import or the device page leaves it."""
 
-    Returns them with an empty message, or none and why (naming the code).
+    student: Student
+    device: Device
+    handout: Handout | None = None
+
+
+def device_assignment_refusal(*, device: Device, student: Student | None = None) -> str | None:
+    """Why ``device`` cannot be collected by its assignment (from ``student``, when given), or
+    None: it is handed out in the app (collect that hand-out), not assigned to a student, or
+    assigned to another one (named by ID only)."""
+    open_handout = (
+        Handout.objects.filter(device=device, collected_at__isnull=True).select_related("student").first()
+    )
+    if open_handout is not None:
+        return (
+            f"{device.asset_tag} is handed out to student {open_handout.student.identifier} in the app: "
+            "scan it to collect that hand-out."
+        )
+    return _assignee_refusal(device=device, student=student)
+
+
+def _assignee_refusal(*, device: Device, student: Student | None) -> str | None:
+    if device.assignee_kind != AssigneeKind.STUDENT or not device.assignee_id:
+        return f"{device.asset_tag} is not handed out to a student, nor assigned to one: nothing to collect."
+    if student is not None and device.assignee_id.upper() != student.identifier.upper():
+        return (
+            f"{device.asset_tag} is assigned to student {device.assignee_id}, "
+            f"not to student {student.identifier}."
+        )
+    return None
+
+
+def assigned_device_list(*, user: User | AnonymousUser, student: Student) -> list[Device]:
+    """Devices the user sees assigned to the student's ID with no open hand-out (an import's
+    assignment), by asset tag."""
+    open_handouts = Handout.objects.filter(device=OuterRef("pk"), collected_at__isnull=True)
+    return list(
+        Device.objects.visible_to(user)
+        .filter(assignee_kind=AssigneeKind.STUDENT, assignee_id__iexact=student.identifier)
+        .exclude(Exists(open_handouts))
+        .select_related("model")
+        .order_by("asset_tag")
+    )
+
+
+def _device_collectable(*, user: User | AnonymousUser, device: Device) -> tuple[list[Collectable], str]:
+    found = list(
+        handout_list(user=user)
+        .filter(device=device, collected_at__isnull=True)
+        .prefetch_related("accessories")
+    )
+    if found:
+        return [Collectable(h.student, h.device, h) for h in found], ""
+    held_by = (
+        Handout.objects.filter(device=device, collected_at__isnull=True)
+        .values_list("student__identifier", flat=True)
+        .first()
+    )
+    if held_by is not None:  # handed out to a student the user does not see
+        return (
+            [],
+            f"{device.asset_tag} is handed out to student {held_by}, at a school you do not collect for.",
+        )
+    refusal = _assignee_refusal(device=device, student=None)
+    if refusal:
+        return [], refusal
+    student = student_find(user=user, identifier=device.assignee_id)
+    if student is None:
+        if Student.objects.filter(identifier__iexact=device.assignee_id).exists():
+            return [], (
+                f"{device.asset_tag} is assigned to student {device.assignee_id}, "
+                "at a school you do not collect for."
+            )
+        return [], (
+            f"{device.asset_tag} is assigned to student {device.assignee_id}, who is not on the roster: "
+            "import the roster, then collect it."
+        )
+    return [Collectable(student, device)], ""
+
+
+def collectable_find(*, user: User | AnonymousUser, code: str) -> tuple[list[Collectable], str]:
+    """What a scan at collection names: the device's open hand-out, or the device as assigned to
+    a student; or every device the student holds (open hand-outs first, then devices assigned
+    without one).
+
+    Returns them with an empty message, or none and why (naming the code): nothing to collect,
+    a student or device of a school the user does not work with, a student not on the roster.
     """
     code = code.strip()
     if not code:
         return [], "Scan a device, or type a student's ID."
     device = fleet_selectors.device_find_exact(user=user, identifier=code)
     if device is not None:
-        found = list(
-            handout_list(user=user)
-            .filter(device=device, collected_at__isnull=True)
-            .prefetch_related("accessories")
-        )
-        if not found:
-            return [], f"{device.asset_tag} is not handed out to a student: nothing to collect."
-        return found, ""
+        return _device_collectable(user=user, device=device)
     student = student_find(user=user, identifier=code)
     if student is None:
+        if Student.objects.filter(identifier__iexact=code).exists():
+            return [], f"Student {code} is at a school you do not collect for."
         return [], f"No device or student you can see has “{code}”."
-    found = handout_open_list(user=user, student=student)
+    found = [Collectable(student, h.device, h) for h in handout_open_list(user=user, student=student)]
+    found += [Collectable(student, device) for device in assigned_device_list(user=user, student=student)]
     if not found:
-        return [], f"Student {student.identifier} has no device out."
+        return [], f"Student {student.identifier} has no device out or assigned."
     return found, ""
+
+
+def collectable_assigned_get(*, user: User | AnonymousUser, student_id: int, device_id: int) -> Collectable:
+    """The student and the device (assigned to them, the service checks) a collection names by
+    id. Raises Http404 for a student or device the user may not see."""
+    student = student_get(user=user, student_id=student_id)
+    if not 0 < device_id <= MAX_ID:
+        raise Http404
+    device = Device.objects.visible_to(user).select_related("model").filter(pk=device_id).first()
+    if device is None:
+        raise Http404
+    return Collectable(student, device)
 
 
 def agreement_list() -> QuerySet[Agreement]:

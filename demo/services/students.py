@@ -95,11 +95,17 @@ DEMO_AGREEMENT = (
 )
 
 
+# One student device in this many is left assigned by import only, without a hand-out.
+IMPORT_ONLY_EVERY = 10
+
+
 def build_one_to_one_policy(ctx: DemoContext) -> int:
     """The agreement (version 1), the fee schedule and hold, accessories on hand at every school,
     the year-end collection window, and an open hand-out (signed on paper at the start of the
-    school year) for every device lent to a demo student, so collection has something to take
-    back. Returns the number of hand-outs."""
+    school year) for every device lent to a demo student but one in ``IMPORT_ONLY_EVERY``, so
+    collection has something to take back. Those are left as a real district's are: assigned
+    by the Google Admin import, never handed out in the app (collection records the hand-out).
+    Returns the number of hand-outs."""
     admin = User.objects.with_role(Role.ADMIN).order_by("pk").first()
     technician = User.objects.with_role(Role.TECHNICIAN).order_by("pk").first()
     if admin is None or technician is None:
@@ -130,6 +136,8 @@ def build_one_to_one_policy(ctx: DemoContext) -> int:
         .values_list("pk", "assignee_id")
     )
     pairs = [(device, students[identifier]) for device, identifier in devices if identifier in students]
+    # One in IMPORT_ONLY_EVERY keeps only its assignment, as a Google import leaves it.
+    pairs = [pair for n, pair in enumerate(pairs) if n % IMPORT_ONLY_EVERY != IMPORT_ONLY_EVERY - 1]
     count = len(pairs)
     if not count:
         return 0

@@ -3,7 +3,8 @@
 Each is one transaction: the device's custody through ``fleet.services.devices`` (an *assigned*
 event at hand-out, *returned by a person* or *lost* at collection), the accessory counters of
 the school, and the ``Handout`` row with the agreement signed. Nothing is half-written: any
-refusal rolls everything back.
+refusal rolls everything back. A device assigned to a student outside the app (a Google Admin
+import) is collected too: its hand-out is recorded from the assignment and closed at once.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from repairs.choices import DamageCause, Symptom
 from repairs.models import Ticket
 from repairs.services import tickets as ticket_services
 from students import permissions, selectors
-from students.choices import AccessoryKind, Condition, SignedBy
+from students.choices import AccessoryKind, Condition, HandoutOrigin, SignedBy
 from students.models import AccessoryStock, Handout, HandoutAccessory, Student
 from students.services import agreements, holds
 from students.services import charges as charge_services
@@ -329,6 +330,101 @@ def handout_collect(
             handout=locked,
         )
     return locked
+
+
+@transaction.atomic
+def handout_collect_assigned(
+    *,
+    student: Student,
+    device: Device,
+    actor: User,
+    condition_in: str,
+    accessories: Sequence[AccessoryReturn] = (),
+    damage_cause: str = "",
+    symptom: str = Symptom.OTHER,
+    notes: str = "",
+) -> Handout:
+    """Collect a device assigned to ``student`` outside the hand-out screen (a Google Admin import,
+    the device page): there is no open hand-out to close.
+
+    Records the hand-out the app never saw (origin *assignment*: handed out by nobody in the app,
+    at the custody event that assigned the device to the student's ID, condition out unknown,
+    nothing signed; the accessories that came back are what it records as out) and closes it
+    with ``handout_collect`` in the same transaction: the same custody events, restocking, repair
+    ticket, lost status and proposed charge as any collection.
+
+    Raises PermissionDenied for roles that do not collect; DomainError naming ``student`` for a
+    student of a school the actor does not work with, ``device`` for a device not at one of the
+    actor's schools, handed out in the app (collect that hand-out), not assigned to a student or
+    assigned to another one, ``<kind>_returned`` / ``<kind>_condition`` for an accessory answer
+    out of range, and whatever ``handout_collect`` raises. Nothing is written on any refusal.
+    """
+    if not permissions.can_hand_out_devices(actor):
+        raise PermissionDenied
+    if not Student.objects.visible_to(actor).filter(pk=student.pk).exists():
+        raise DomainError(
+            f"Student {student.identifier} is at a school you do not collect for.", field="student"
+        )
+    if not fleet_permissions.can_hand_over_device(actor, device):
+        raise DomainError(f"{device.asset_tag} is not at one of your schools.", field="device")
+    # The device's lock serialises two people collecting it at once: the second finds it
+    # unassigned once the first commits.
+    locked = Device.objects.select_for_update().get(pk=device.pk)
+    refusal = selectors.device_assignment_refusal(device=locked, student=student)
+    if refusal:
+        raise DomainError(refusal, field="device")
+    returned = _clean_assigned_returns(accessories)
+    event = (
+        CustodyEvent.objects.filter(device=locked, to_assignee_id__iexact=locked.assignee_id)
+        .exclude(from_assignee_id__iexact=locked.assignee_id)
+        .order_by("-pk")
+        .first()
+    )
+    handout = Handout(
+        student=student,
+        device=locked,
+        origin=HandoutOrigin.ASSIGNMENT,
+        # When the assignment was recorded; a device with no such event (assigned before the
+        # app kept custody) is recorded as handed out now.
+        handed_out_at=event.occurred_at if event else timezone.now(),
+        handed_out_by=None,
+        handout_event=event,
+        condition_out="",
+    )
+    handout.full_clean(exclude=["signature_png"], validate_constraints=False)
+    handout.save()
+    HandoutAccessory.objects.bulk_create(
+        HandoutAccessory(handout=handout, kind=item.kind, quantity=item.returned_quantity)
+        for item in returned
+    )
+    return handout_collect(
+        handout=handout,
+        actor=actor,
+        condition_in=condition_in,
+        accessories=returned,
+        damage_cause=damage_cause,
+        symptom=symptom,
+        notes=notes,
+    )
+
+
+def _clean_assigned_returns(accessories: Sequence[AccessoryReturn]) -> list[AccessoryReturn]:
+    """The accessories that came back with an assigned device (none were recorded out): up to
+    ``ACCESSORY_MAX`` of each kind, each in a stated condition; kinds with none back dropped."""
+    returned = []
+    kinds = [item.kind for item in accessories]
+    for item in sorted(accessories, key=lambda answer: answer.kind):
+        if item.kind not in AccessoryKind.values or kinds.count(item.kind) > 1:
+            raise DomainError(f"Unknown or repeated accessory “{item.kind}”.", field="accessories")
+        label = AccessoryKind(item.kind).label.lower()
+        if not 0 <= item.returned_quantity <= ACCESSORY_MAX:
+            raise DomainError(f"Give between 0 and {ACCESSORY_MAX}.", field=f"{item.kind}_returned")
+        if not item.returned_quantity:
+            continue
+        if item.condition not in Condition.values or item.condition == Condition.MISSING:
+            raise DomainError(f"Choose the state of the returned {label}.", field=f"{item.kind}_condition")
+        returned.append(item)
+    return returned
 
 
 def _clean_returns(

@@ -1,5 +1,9 @@
 """The collection scan screen: scan a device (or type a student's ID and pick the device), say
-what came back and in what state, and the hand-out closes; the empty scan box returns."""
+what came back and in what state, and the hand-out closes; the empty scan box returns.
+
+A device assigned to the student without a hand-out in the app (a Google Admin import) is found
+the same way and collected by ``handouts.handout_collect_assigned``: the form then carries the
+student and device instead of a hand-out."""
 
 from __future__ import annotations
 
@@ -21,6 +25,8 @@ from students.models import Handout
 from students.services import handouts
 
 PAGE = "students/collect_scan.html"
+# A refusal naming these sends the person back to the scan box, the error beside it.
+SCAN_FIELDS = frozenset({"student", "device"})
 
 
 def _require(request: HtmxHttpRequest) -> None:
@@ -35,9 +41,26 @@ def _render(request: HtmxHttpRequest, context: dict[str, Any], status: int = 200
     return response
 
 
-def _handout(request: HtmxHttpRequest) -> Handout:
-    value = request.POST.get("handout", "")
-    return selectors.handout_get(user=request.user, handout_id=int(value) if value.isdigit() else 0)
+def _int(value: str) -> int:
+    return int(value) if value.isdigit() else 0
+
+
+def _item(request: HtmxHttpRequest) -> selectors.Collectable:
+    """The hand-out the form names, or the student and device assigned to them."""
+    if "device" in request.POST:
+        return selectors.collectable_assigned_get(
+            user=request.user,
+            student_id=_int(request.POST.get("student", "")),
+            device_id=_int(request.POST.get("device", "")),
+        )
+    handout: Handout = selectors.handout_get(
+        user=request.user, handout_id=_int(request.POST.get("handout", ""))
+    )
+    return selectors.Collectable(handout.student, handout.device, handout)
+
+
+def _collect_form(item: selectors.Collectable, data: Any = None) -> CollectForm:
+    return CollectForm(data, handout=item.handout)
 
 
 @require_http_methods(["GET", "POST"])
@@ -51,41 +74,49 @@ def collect_scan(request: HtmxHttpRequest) -> HttpResponse:
         scan_form = CollectScanForm(request.POST)
         if not scan_form.is_valid():
             return _render(request, {"step": "scan", "scan_form": scan_form})
-        found, error = selectors.handout_find_open(user=request.user, code=scan_form.cleaned_data["code"])
+        found, error = selectors.collectable_find(user=request.user, code=scan_form.cleaned_data["code"])
         if error:
             scan_form.add_error("code", error)
             return _render(request, {"step": "scan", "scan_form": scan_form})
         if len(found) > 1:
-            return _render(request, {"step": "pick", "handouts": found, "student": found[0].student})
-        handout = found[0]
-        return _render(request, {"step": "collect", "handout": handout, "form": CollectForm(handout=handout)})
-    handout = _handout(request)
+            return _render(request, {"step": "pick", "items": found, "student": found[0].student})
+        return _render(request, {"step": "collect", "item": found[0], "form": _collect_form(found[0])})
+    item = _item(request)
     if step == "pick":
-        return _render(request, {"step": "collect", "handout": handout, "form": CollectForm(handout=handout)})
-    form = CollectForm(request.POST, handout=handout)
+        return _render(request, {"step": "collect", "item": item, "form": _collect_form(item)})
+    form = _collect_form(item, request.POST)
     status = 200
     if form.is_valid():
         data = form.cleaned_data
         returns = [
             handouts.AccessoryReturn(
-                kind=item.kind,
-                returned_quantity=data[f"{item.kind}_returned"],
-                condition=data.get(f"{item.kind}_condition") or "",
+                kind=returned.removesuffix("_returned"),
+                returned_quantity=data[returned],
+                condition=data.get(condition) or "",
             )
-            for item in handout.accessories.all()
+            for returned, condition in form.accessory_fields
         ]
+        outcome = {
+            "actor": request.user,
+            "condition_in": data["condition_in"],
+            "accessories": returns,
+            "damage_cause": data.get("damage_cause") or "",
+            "symptom": data.get("symptom") or "other",
+            "notes": data.get("notes") or "",
+        }
         try:
-            closed = handouts.handout_collect(
-                handout=handout,
-                actor=request.user,
-                condition_in=data["condition_in"],
-                accessories=returns,
-                damage_cause=data.get("damage_cause") or "",
-                symptom=data.get("symptom") or "other",
-                notes=data.get("notes") or "",
-            )
+            if item.handout is not None:
+                closed = handouts.handout_collect(handout=item.handout, **outcome)
+            else:
+                closed = handouts.handout_collect_assigned(
+                    student=item.student, device=item.device, **outcome
+                )
         except DomainError as exc:
+            if exc.field in SCAN_FIELDS:
+                scan_form = CollectScanForm({"code": item.device.asset_tag})
+                status = domain_error_status(exc, scan_form, field="code")
+                return _render(request, {"step": "scan", "scan_form": scan_form}, status=status)
             status = domain_error_status(exc, form)
         else:
             return _render(request, {"step": "scan", "scan_form": CollectScanForm(), "done": closed})
-    return _render(request, {"step": "collect", "handout": handout, "form": form}, status=status)
+    return _render(request, {"step": "collect", "item": item, "form": form}, status=status)

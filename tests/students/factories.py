@@ -9,6 +9,8 @@ import factory
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
+from fleet.choices import AssigneeKind, CustodyEventKind, DeviceStatus
+from fleet.models import Device
 from repairs.choices import DamageCause
 from students.choices import AccessoryKind, ChargeStatus, Condition, PaymentMethod
 from students.models import (
@@ -24,7 +26,7 @@ from students.models import (
     Student,
 )
 from tests.accounts.factories import UserFactory
-from tests.fleet.factories import DeviceFactory, DeviceModelFactory, LocationFactory
+from tests.fleet.factories import CustodyEventFactory, DeviceFactory, DeviceModelFactory, LocationFactory
 
 
 class StudentFactory(DjangoModelFactory[Student]):
@@ -126,3 +128,23 @@ class CollectionWindowFactory(DjangoModelFactory[CollectionWindow]):
     school = factory.SubFactory(LocationFactory)
     starts_on = dt.date(2027, 6, 1)
     ends_on = dt.date(2027, 6, 12)
+
+
+def assigned_by_import(student: Student, **device_kwargs: object) -> Device:
+    """A device at the student's school assigned to their ID by a Google Admin import, with the
+    import's custody event and no hand-out in the app."""
+    device_kwargs.setdefault("location", student.school)
+    device = DeviceFactory.create(
+        status=DeviceStatus.DEPLOYED,
+        assignee_kind=AssigneeKind.STUDENT,
+        assignee_id=student.identifier,
+        **device_kwargs,
+    )
+    CustodyEventFactory.create(
+        device=device,
+        kind=CustodyEventKind.IMPORTED,
+        occurred_at=timezone.now() - dt.timedelta(days=200),
+        to_assignee_id=student.identifier,
+        reason="Google Admin import",
+    )
+    return device

@@ -14,7 +14,7 @@ from fleet.models import CustodyEvent, Device
 from repairs.choices import DamageCause, Symptom, TicketStatus
 from repairs.models import Ticket
 from repairs.services import tickets
-from students.choices import AccessoryKind, ChargeStatus, Condition, SignedBy
+from students.choices import AccessoryKind, ChargeStatus, Condition, HandoutOrigin, SignedBy
 from students.models import AccessoryStock, Charge, Handout, HandoutAccessory
 from students.services import handouts
 from students.services.handouts import AccessoryReturn
@@ -28,6 +28,7 @@ from tests.students.factories import (
     HandoutAccessoryFactory,
     HandoutFactory,
     StudentFactory,
+    assigned_by_import,
 )
 from tests.students.handout_support import signature_png
 
@@ -549,3 +550,274 @@ def test_handout_collect_in_good_order_proposes_no_charge(technician: User):
     handouts.handout_collect(handout=handout, actor=technician, condition_in=Condition.GOOD)
 
     assert not Charge.objects.exists()
+
+
+# Collection of a device assigned by import, never handed out in the app -------------------------
+
+
+def _imported(**student_kwargs):
+    school, student, _ = _ready(**student_kwargs)
+    return school, student, assigned_by_import(student)
+
+
+def _nothing_written(device: Device, student_identifier: str, school=None) -> None:
+    device.refresh_from_db()
+    assert not Handout.objects.exists() and not HandoutAccessory.objects.exists()
+    assert (device.status, device.assignee_kind, device.assignee_id) == (
+        DeviceStatus.DEPLOYED,
+        AssigneeKind.STUDENT,
+        student_identifier,
+    )
+    assert list(CustodyEvent.objects.filter(device=device).values_list("kind", flat=True)) == [
+        CustodyEventKind.IMPORTED
+    ]
+    assert not Ticket.objects.exists() and not Charge.objects.exists()
+    if school is not None:
+        assert _on_hand(school) == 5
+
+
+def test_handout_collect_assigned_records_the_assignment_and_closes_it_with_the_return(technician: User):
+    school, student, device = _imported()
+    imported = CustodyEvent.objects.get(device=device)
+
+    closed = handouts.handout_collect_assigned(
+        student=student,
+        device=device,
+        actor=technician,
+        condition_in=Condition.GOOD,
+        accessories=[AccessoryReturn("charger", 1, Condition.GOOD), AccessoryReturn("case", 0, "")],
+    )
+
+    assert (
+        closed.origin,
+        closed.handed_out_by,
+        closed.condition_out,
+        closed.agreement,
+        closed.signed_by,
+    ) == (
+        HandoutOrigin.ASSIGNMENT,
+        None,
+        "",
+        None,
+        "",
+    )
+    assert (closed.handed_out_at, closed.handout_event) == (imported.occurred_at, imported)
+    assert (closed.condition_in, closed.collected_by, closed.is_open) == (Condition.GOOD, technician, False)
+    assert closed.collection_event and closed.collection_event.kind == CustodyEventKind.UNASSIGNED
+    assert list(closed.accessories.values_list("kind", "quantity", "returned_quantity")) == [
+        ("charger", 1, 1)
+    ]
+    assert _on_hand(school) == 6
+    device.refresh_from_db()
+    assert (device.status, device.assignee_id, device.location) == (DeviceStatus.IN_STOCK, "", school)
+    kinds = list(CustodyEvent.objects.filter(device=device).order_by("pk").values_list("kind", flat=True))
+    assert kinds == [CustodyEventKind.IMPORTED, CustodyEventKind.UNASSIGNED]
+
+
+def test_handout_collect_assigned_damaged_opens_a_ticket_and_proposes_the_charge(technician: User):
+    _, student, device = _imported()
+    FeeRuleFactory.create(damage_cause=DamageCause.ACCIDENTAL, device_model=None, amount=Decimal("40.00"))
+
+    closed = handouts.handout_collect_assigned(
+        student=student,
+        device=device,
+        actor=technician,
+        condition_in=Condition.DAMAGED,
+        damage_cause=DamageCause.ACCIDENTAL,
+        symptom=Symptom.SCREEN,
+        notes="Cracked screen",
+    )
+
+    ticket = Ticket.objects.get()
+    charge = Charge.objects.get()
+    assert (closed.ticket, ticket.device_id, ticket.damage_cause) == (
+        ticket,
+        device.pk,
+        DamageCause.ACCIDENTAL,
+    )
+    assert (charge.student, charge.ticket, charge.handout, charge.amount, charge.status) == (
+        student,
+        ticket,
+        closed,
+        Decimal("40.00"),
+        ChargeStatus.PROPOSED,
+    )
+
+
+def test_handout_collect_assigned_missing_marks_the_device_lost(technician: User):
+    _, student, device = _imported()
+
+    closed = handouts.handout_collect_assigned(
+        student=student,
+        device=device,
+        actor=technician,
+        condition_in=Condition.MISSING,
+        damage_cause=DamageCause.LOST,
+    )
+
+    device.refresh_from_db()
+    assert device.status == DeviceStatus.LOST_STOLEN and closed.ticket is None
+    assert closed.collection_event and closed.collection_event.kind == CustodyEventKind.STATUS_CHANGED
+
+
+def test_handout_collect_assigned_by_school_admin_at_own_school(school_admin: User):
+    school = school_admin.profile.locations.get()
+    student = StudentFactory.create(school=school)
+    device = assigned_by_import(student)
+
+    closed = handouts.handout_collect_assigned(
+        student=student, device=device, actor=school_admin, condition_in=Condition.FAIR
+    )
+
+    assert (closed.origin, closed.collected_by, closed.condition_in) == (
+        HandoutOrigin.ASSIGNMENT,
+        school_admin,
+        Condition.FAIR,
+    )
+
+
+def test_handout_collect_assigned_by_procurement_is_denied_and_writes_nothing(procurement: User):
+    school, student, device = _imported()
+
+    with pytest.raises(PermissionDenied):
+        handouts.handout_collect_assigned(
+            student=student, device=device, actor=procurement, condition_in=Condition.GOOD
+        )
+    _nothing_written(device, student.identifier, school)
+
+
+def test_handout_collect_assigned_of_another_schools_student_by_school_admin_raises_naming_student(
+    school_admin: User,
+):
+    student = StudentFactory.create(school=LocationFactory.create())
+    device = assigned_by_import(student, location=school_admin.profile.locations.get())
+
+    with pytest.raises(DomainError, match="school you do not collect for") as caught:
+        handouts.handout_collect_assigned(
+            student=student, device=device, actor=school_admin, condition_in=Condition.GOOD
+        )
+    assert caught.value.field == "student"
+    _nothing_written(device, student.identifier)
+
+
+def test_handout_collect_assigned_of_a_device_at_another_school_by_school_admin_raises_naming_device(
+    school_admin: User,
+):
+    student = StudentFactory.create(school=school_admin.profile.locations.get())
+    device = assigned_by_import(student, location=LocationFactory.create())
+
+    with pytest.raises(DomainError, match="not at one of your schools") as caught:
+        handouts.handout_collect_assigned(
+            student=student, device=device, actor=school_admin, condition_in=Condition.GOOD
+        )
+    assert caught.value.field == "device"
+    _nothing_written(device, student.identifier)
+
+
+def test_handout_collect_assigned_of_a_device_assigned_to_another_student_raises_naming_both(
+    technician: User,
+):
+    school, student, device = _imported()
+    other = StudentFactory.create(school=school)
+
+    with pytest.raises(DomainError) as caught:
+        handouts.handout_collect_assigned(student=other, device=device, actor=technician, condition_in="good")
+    assert caught.value.field == "device"
+    assert str(caught.value) == (
+        f"{device.asset_tag} is assigned to student {student.identifier}, not to student {other.identifier}."
+    )
+    _nothing_written(device, student.identifier, school)
+
+
+def test_handout_collect_assigned_of_a_device_not_assigned_raises_naming_device(technician: User):
+    school, student, device = _ready()
+
+    with pytest.raises(DomainError, match="nor assigned to one") as caught:
+        handouts.handout_collect_assigned(
+            student=student, device=device, actor=technician, condition_in=Condition.GOOD
+        )
+    assert caught.value.field == "device" and not Handout.objects.exists()
+    assert not CustodyEvent.objects.filter(device=device).exists() and _on_hand(school) == 5
+
+
+def test_handout_collect_assigned_of_a_device_handed_out_in_the_app_raises_naming_device(technician: User):
+    _, student, device = _ready()
+    handout = handouts.handout_create(student=student, device=device, actor=technician)
+
+    with pytest.raises(DomainError, match="in the app: scan it to collect that hand-out") as caught:
+        handouts.handout_collect_assigned(
+            student=student, device=device, actor=technician, condition_in=Condition.GOOD
+        )
+    assert caught.value.field == "device"
+    assert list(Handout.objects.all()) == [handout] and handout.is_open
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"condition_in": "broken"}, "condition_in"),
+        ({"condition_in": Condition.DAMAGED}, "damage_cause"),
+        ({"condition_in": Condition.GOOD, "damage_cause": DamageCause.ACCIDENTAL}, "damage_cause"),
+        (
+            {"condition_in": Condition.GOOD, "accessories": [AccessoryReturn("charger", 4, Condition.GOOD)]},
+            "charger_returned",
+        ),
+        (
+            {
+                "condition_in": Condition.GOOD,
+                "accessories": [AccessoryReturn("charger", 1, Condition.MISSING)],
+            },
+            "charger_condition",
+        ),
+        (
+            {"condition_in": Condition.GOOD, "accessories": [AccessoryReturn("laptop", 1, "good")]},
+            "accessories",
+        ),
+    ],
+)
+def test_handout_collect_assigned_with_bad_answers_raises_naming_the_field_and_writes_nothing(
+    technician: User, kwargs, field
+):
+    school, student, device = _imported()
+
+    with pytest.raises(DomainError) as caught:
+        handouts.handout_collect_assigned(student=student, device=device, actor=technician, **kwargs)
+    assert caught.value.field == field
+    _nothing_written(device, student.identifier, school)
+
+
+def test_handout_collect_assigned_missing_by_school_admin_raises_and_writes_nothing(school_admin: User):
+    student = StudentFactory.create(school=school_admin.profile.locations.get())
+    device = assigned_by_import(student)
+
+    with pytest.raises(DomainError, match="Only IT staff") as caught:
+        handouts.handout_collect_assigned(
+            student=student,
+            device=device,
+            actor=school_admin,
+            condition_in=Condition.MISSING,
+            damage_cause=DamageCause.LOST,
+        )
+    assert caught.value.field == "condition_in"
+    _nothing_written(device, student.identifier)
+
+
+def test_handout_collect_assigned_twice_raises_the_second_time(technician: User):
+    _, student, device = _imported()
+    handouts.handout_collect_assigned(student=student, device=device, actor=technician, condition_in="good")
+
+    with pytest.raises(DomainError, match="nor assigned to one"):
+        handouts.handout_collect_assigned(
+            student=student, device=device, actor=technician, condition_in="good"
+        )
+    assert Handout.objects.count() == 1
+
+
+def test_handout_collect_assigned_then_handout_again_keeps_both_in_the_history(technician: User):
+    _, student, device = _imported()
+    handouts.handout_collect_assigned(student=student, device=device, actor=technician, condition_in="good")
+
+    again = handouts.handout_create(student=student, device=device, actor=technician)
+
+    assert again.origin == HandoutOrigin.SCAN and again.is_open
+    assert list(Handout.objects.order_by("pk").values_list("origin", flat=True)) == ["assignment", "scan"]

@@ -12,8 +12,9 @@ from django.urls import reverse
 from accounts.models import User
 from fleet.choices import AssigneeKind, DeviceStatus
 from fleet.models import Device
-from students.choices import AccessoryKind, SignedBy
+from students.choices import AccessoryKind, Condition, SignedBy
 from students.models import AccessoryStock, Agreement, Handout
+from students.services import handouts
 from tests.fleet.factories import DeviceFactory, LocationFactory
 from tests.students.factories import (
     AccessoryStockFactory,
@@ -21,6 +22,7 @@ from tests.students.factories import (
     ChargeFactory,
     HandoutFactory,
     StudentFactory,
+    assigned_by_import,
 )
 from tests.students.handout_support import signature_data_url, signature_png
 
@@ -331,6 +333,30 @@ def test_handout_signature_for_procurement_is_denied_and_paper_has_none(
         "Signed on paper"
         in client.get(reverse("students:handout_agreement", args=[paper.pk])).content.decode()
     )
+
+
+def test_handout_agreement_page_of_a_device_assigned_by_import_says_it_was_not_signed(
+    login, technician: User, django_assert_num_queries
+):
+    student = StudentFactory.create(identifier="S6100001")
+    device = assigned_by_import(student, asset_tag="CB-950001")
+    handout = handouts.handout_collect_assigned(
+        student=student,
+        device=device,
+        actor=technician,
+        condition_in=Condition.GOOD,
+        accessories=[handouts.AccessoryReturn("charger", 1, Condition.GOOD)],
+    )
+    client = login(technician)
+
+    with django_assert_num_queries(5):
+        response = client.get(reverse("students:handout_agreement", args=[handout.pk]))
+
+    html = response.content.decode()
+    assert response.status_code == 200 and "Device assignment" in html
+    assert "Not signed in the app: the device was assigned to the student by import" in html
+    assert "Not recorded out; back at collection: 1 charger" in html and "S6100001" in html
+    assert "handout_signature" not in html and "Signed on paper" not in html
 
 
 # Agreement versions ---------------------------------------------------------------------------

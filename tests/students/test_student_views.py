@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from fleet.models import District
 from students.choices import ChargeStatus, Condition
+from students.services import handouts
 from tests.fleet.factories import DeviceFactory, LoanFactory
 from tests.repairs.factories import TicketFactory
 from tests.students.factories import (
@@ -20,6 +21,7 @@ from tests.students.factories import (
     HandoutFactory,
     PaymentFactory,
     StudentFactory,
+    assigned_by_import,
 )
 
 pytestmark = pytest.mark.django_db
@@ -96,6 +98,26 @@ def test_student_page_query_count_does_not_grow_with_the_timeline(
         held_history(student, days_ago=days)
     with django_assert_num_queries(len(one.captured_queries)):
         assert client.get(detail_url(student)).status_code == 200
+
+
+def test_student_page_says_a_device_assigned_by_import_was_not_signed_in_the_app(
+    login, technician, django_assert_num_queries
+):
+    student = StudentFactory.create()
+    held_history(student)
+    client = login(technician)
+    client.get(detail_url(student))
+    with django_assert_num_queries(10) as one:
+        client.get(detail_url(student))
+    device = assigned_by_import(student, asset_tag="CB-940001")
+    handouts.handout_collect_assigned(student=student, device=device, actor=technician, condition_in="fair")
+
+    with django_assert_num_queries(len(one.captured_queries)):
+        body = client.get(detail_url(student)).content.decode()
+
+    assert "<strong>Assigned</strong>" in body and "by import, condition not recorded" in body
+    assert "Not signed in the app: assigned outside the hand-out screen." in body
+    assert "Collected</strong>" in body and "condition fair: worn, works" in body
 
 
 def test_student_page_is_404_for_other_schools_and_roles_without_students(login, school_admin, procurement):
