@@ -11,6 +11,27 @@ from django.utils.safestring import SafeString, mark_safe
 
 SELECT = "django/forms/widgets/select.html"
 OPTION = "django/forms/widgets/select_option.html"
+INPUT = "django/forms/widgets/input.html"
+# Django's widget templates that are only ``{% include "django/forms/widgets/input.html" %}``.
+INPUT_WRAPPERS = frozenset(
+    f"django/forms/widgets/{name}.html"
+    for name in (
+        "checkbox",
+        "color",
+        "date",
+        "datetime",
+        "email",
+        "file",
+        "hidden",
+        "number",
+        "password",
+        "search",
+        "tel",
+        "text",
+        "time",
+        "url",
+    )
+)
 
 
 def _attrs(attrs: Mapping[str, Any]) -> str:
@@ -47,12 +68,27 @@ def render_select(widget: Mapping[str, Any]) -> SafeString | None:
     return mark_safe("".join(html))
 
 
+def render_input(widget: Mapping[str, Any]) -> SafeString:
+    """``django/forms/widgets/input.html`` in Python: the same bytes (renderers strip the
+    templates' last newline)."""
+    value = widget["value"]
+    shown = "" if value is None else f' value="{conditional_escape(str(value))}"'
+    return mark_safe(
+        f'<input type="{conditional_escape(widget["type"])}" name="{conditional_escape(widget["name"])}"'
+        f"{shown}{_attrs(widget['attrs'])}>"
+    )
+
+
 class FormRenderer(DjangoTemplates):
-    """Django's default renderer, but a ``<select>`` is built in Python (``render_select``)."""
+    """Django's default renderer, but a ``<select>`` and an ``<input>`` are built in Python
+    (``render_select``, ``render_input``): a purchase order's page of 97 lines had 194 inputs,
+    0.8 ms each by template."""
 
     def render(self, template_name: str, context: dict[str, Any], request: Any = None) -> str:
         if template_name == SELECT:
             html = render_select(context["widget"])
             if html is not None:
                 return html
+        elif template_name == INPUT or template_name in INPUT_WRAPPERS:
+            return render_input(context["widget"])
         return super().render(template_name, context, request)

@@ -294,18 +294,21 @@ def on_order_by_part() -> dict[int, int]:
     return {row["part_id"]: row["outstanding"] for row in rows if row["outstanding"]}
 
 
-def purchase_order_list(*, filters: Mapping[str, Any] | None = None) -> QuerySet[PurchaseOrder]:
+def purchase_order_list(
+    *, filters: Mapping[str, Any] | None = None, with_lines: bool = False
+) -> QuerySet[PurchaseOrder]:
     """Orders newest first with line counts and totals, filtered by PurchaseOrderFilterSet.
 
     Each order carries ``line_count``, ``units_ordered``, ``units_received`` and ``total_cost``
-    (ordered quantity times unit cost), summed in the same query.
+    (ordered quantity times unit cost), summed in the same query. ``with_lines`` also fetches
+    every line and its part (the API and the order's page show them; the list does not: a page
+    of 50 district orders has about 4,500 lines).
     """
     from repairs.filters.stock import PurchaseOrderFilterSet
 
     money = DecimalField(max_digits=14, decimal_places=2)
     orders = (
         PurchaseOrder.objects.select_related("vendor", "ship_to", "created_by")
-        .prefetch_related("lines__part")
         .annotate(
             line_count=Count("lines"),
             units_ordered=Coalesce(Sum("lines__quantity_ordered"), 0),
@@ -318,12 +321,14 @@ def purchase_order_list(*, filters: Mapping[str, Any] | None = None) -> QuerySet
         )
         .order_by("-created_at", "-pk")
     )
+    if with_lines:
+        orders = orders.prefetch_related("lines__part")
     return PurchaseOrderFilterSet(filters or {}, queryset=orders).qs
 
 
 def purchase_order_get(*, order_id: int) -> PurchaseOrder:
     """One order with its lines; Http404 when it does not exist."""
-    order = purchase_order_list().filter(pk=order_id).first()
+    order = purchase_order_list(with_lines=True).filter(pk=order_id).first()
     if order is None:
         raise Http404("No such purchase order.")
     return order

@@ -171,7 +171,7 @@ class PurchaseOrderListApi(ListAPIView):
         lines = LineSerializer(many=True, allow_empty=False)
 
     def get_queryset(self) -> QuerySet[PurchaseOrder]:
-        return selectors.purchase_order_list()
+        return selectors.purchase_order_list(with_lines=True)
 
     @extend_schema(request=InputSerializer, responses={201: PurchaseOrderOutputSerializer})
     def post(self, request: Request) -> Response:

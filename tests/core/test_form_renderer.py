@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -47,6 +49,39 @@ def test_select_renders_the_same_bytes_as_django_templates(widget, name, value, 
     expected = widget.render(name, value, attrs=attrs, renderer=STOCK)
     assert widget.render(name, value, attrs=attrs, renderer=FAST) == expected
     assert "<option" in expected
+
+
+INPUTS = [
+    (
+        forms.TextInput(),
+        "q",
+        'A & "B" <c>',
+        {"id": "id_q", "placeholder": "Tag or serial", "autofocus": True},
+    ),
+    (forms.TextInput(), "q", None, {"required": False, "maxlength": 60}),
+    (forms.TextInput(), "q", "", None),
+    (forms.NumberInput(), "quantity", 3, {"min": 0, "step": "any", "class": "form-control"}),
+    (forms.NumberInput(), "cost", Decimal("12.50"), {"class": "form-control is-invalid"}),
+    (forms.EmailInput(), "email", "a@b.example", {"id": "id_email"}),
+    (forms.PasswordInput(), "password", "secret", None),
+    (forms.HiddenInput(), "version", 7, {"id": "id_version"}),
+    (forms.DateInput(), "day", dt.date(2026, 12, 4), {"type": "date"}),
+    (forms.DateTimeInput(), "at", dt.datetime(2026, 12, 4, 9, 30), None),
+    (forms.TimeInput(), "time", dt.time(9, 30), None),
+    (forms.URLInput(), "url", "https://example.org/?a=1&b=2", None),
+    (forms.CheckboxInput(), "done", True, {"id": "id_done"}),
+    (forms.CheckboxInput(), "done", False, None),
+    (forms.ClearableFileInput(), "file", None, None),
+    (forms.FileInput(), "file", None, {"accept": ".csv"}),
+    (forms.Textarea(), "notes", "Line <1>\nLine 2", {"rows": 3}),
+]
+
+
+@pytest.mark.parametrize(("widget", "name", "value", "attrs"), INPUTS)
+def test_inputs_render_the_same_bytes_as_django_templates(widget, name, value, attrs):
+    expected = widget.render(name, value, attrs=attrs, renderer=STOCK)
+    assert widget.render(name, value, attrs=attrs, renderer=FAST) == expected
+    assert expected.startswith(("<input", "<textarea"))
 
 
 def test_a_model_choice_field_renders_the_same(db):
