@@ -201,6 +201,8 @@ class Handout(TimeStampedModel):
         ]
         indexes = [
             models.Index(fields=["student", "handed_out_at"], name="handout_student_time_idx"),
+            # The default ordering (the admin's changelist): its first page from the index.
+            models.Index(fields=["-handed_out_at", "-id"], name="handout_time_id_idx"),
             models.Index(fields=["collected_at"], name="handout_collected_idx"),
         ]
 

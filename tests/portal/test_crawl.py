@@ -76,7 +76,7 @@ PINNED: dict[str, int] = {
     "repairs:purchase_order_list": 9,
     "repairs:stock_adjust": 5,
     "repairs:stock_list": 7,
-    "repairs:stock_low": 5,
+    "repairs:stock_low": 6,  # paged: its count
     "repairs:stock_movement_list": 7,
     "repairs:stock_transfer": 6,
     "repairs:stock_usage": 6,

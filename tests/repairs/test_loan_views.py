@@ -263,7 +263,7 @@ def _schools_with_loans(n: int) -> list[Location]:
     return schools
 
 
-@pytest.mark.parametrize(("url", "queries"), [(POOLS_URL, 5), (DUE_URL, 4)])
+@pytest.mark.parametrize(("url", "queries"), [(POOLS_URL, 5), (DUE_URL, 5)])
 def test_loaner_lists_query_count_does_not_grow_with_schools(
     technician: User,
     login: Callable[[User], Client],
@@ -297,3 +297,16 @@ def test_loaner_pool_query_count_does_not_grow_with_loans(
     with django_assert_num_queries(6):
         response = client.get(url)
     assert "Out (5, 4 due back)" in _html(response)
+
+
+def test_loan_due_list_is_paged_fifty_loans_at_a_time(technician: User, login: Callable[[User], Client]):
+    loans = [LoanFactory.create(ticket__status=TicketStatus.REPAIRED) for _ in range(51)]
+    client = login(technician)
+
+    first = _html(client.get(DUE_URL))
+    second = _html(client.get(DUE_URL, {"page": 2}))
+
+    assert first.count('id="due-row-') == 50 and second.count('id="due-row-') == 1
+    assert "Page 1 of 2" in first and "Page 2 of 2" in second
+    shown = {loan.pk for loan in loans if f'id="due-row-{loan.pk}"' in first + second}
+    assert shown == {loan.pk for loan in loans}  # every due loan on one page or the other

@@ -254,3 +254,17 @@ def test_navigation_shows_parts_and_purchasing_by_role(request, actor, parts, pu
 
     assert ("Parts" in labels) is parts
     assert ("Purchasing" in labels) is purchasing
+
+
+def test_stock_low_is_paged_fifty_levels_at_a_time(login, technician):
+    for _ in range(51):
+        StockLevelFactory.create(on_hand=0, reorder_point=1)
+    client = login(technician)
+
+    first = client.get(reverse("repairs:stock_low")).content.decode()
+    second = client.get(reverse("repairs:stock_low"), {"page": 2}).content.decode()
+
+    assert first.count('data-label="Reorder point"') == 50
+    assert second.count('data-label="Reorder point"') == 1
+    assert "Page 1 of 2" in first and 'rel="next"' in first
+    assert "Page 2 of 2" in second and 'rel="prev"' in second
