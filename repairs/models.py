@@ -42,7 +42,11 @@ class TicketQuerySet(models.QuerySet["Ticket"]):
 
         if has_any_role(user, Role.TECHNICIAN, Role.SUPERVISOR, Role.PROCUREMENT, Role.ADMIN):
             return self
-        return self.filter(location__in=Location.objects.visible_to(user).values("pk"))
+        # The school ids as a list (one small query), not a subquery: knowing them, PostgreSQL
+        # filters tickets by school before joining devices and people; with a subquery of
+        # unknown size it joined the district's 10,000 newest tickets first (67 ms, now 14).
+        schools = list(Location.objects.visible_to(user).values_list("pk", flat=True))
+        return self.filter(location_id__in=schools)
 
 
 @track_history(lean=True)

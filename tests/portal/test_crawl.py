@@ -41,7 +41,7 @@ PINNED: dict[str, int] = {
     "api:reorder-suggestion-list": 6,
     "api:stock-level-list": 5,
     "api:stock-movement-list": 5,
-    "api:ticket-list": 5,
+    "api:ticket-list": 6,  # a school administrator: their school ids first (repairs.models)
     "api:time-entry-list": 5,
     "api:timesheet-list": 5,
     "fleet:aue_plan": 8,
@@ -82,7 +82,7 @@ PINNED: dict[str, int] = {
     "repairs:stock_usage": 6,
     "repairs:ticket_detail": 15,
     "repairs:ticket_intake": 4,
-    "repairs:ticket_list": 7,
+    "repairs:ticket_list": 8,  # a school administrator: their school ids first
     "repairs:ticket_open": 3,
     "repairs:ticket_queue_mine": 6,
     "staff:overtime_mine": 12,
@@ -100,7 +100,7 @@ PINNED: dict[str, int] = {
     "students:charge_list": 5,
     "students:fee_schedule": 6,
     "students:roster_import": 4,
-    "students:student_detail": 9,  # 8 on PostgreSQL, 9 on SQLite: the extra query not yet traced
+    "students:student_detail": 10,  # with the school ids of a school administrator first
     "students:student_list": 5,
     "/admin/accounts/staffgrade/": 5,
     "/admin/accounts/staffprofile/": 6,
