@@ -14,8 +14,8 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
-from core import jobs as core_jobs
 from core.models import MAX_ID
+from core.services import job_progress as core_jobs
 from fleet.choices import AssigneeKind, DeviceStatus
 from fleet.models import Device, District, Location
 from fleet.selectors import devices as fleet_selectors

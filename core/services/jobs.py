@@ -28,7 +28,8 @@ from django.utils import timezone
 
 from core.choices import ACTIVE_JOB_STATUSES, JobStatus
 from core.exceptions import ConflictError, DomainError, ServiceUnavailable
-from core.jobs import (
+from core.models import JobT
+from core.services.job_progress import (
     CHECKING,
     WRITING,
     JobCancelled,
@@ -38,7 +39,6 @@ from core.jobs import (
     cancel_key,
     progress_key,
 )
-from core.models import JobT
 
 logger = logging.getLogger(__name__)
 

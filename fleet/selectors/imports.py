@@ -11,8 +11,8 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from accounts.models import User
-from core import jobs as core_jobs
 from core.models import MAX_ID
+from core.services import job_progress as core_jobs
 from fleet.models import ImportJob
 
 UserLike = User | AnonymousUser

@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from core.exceptions import DomainError
-from core.jobs import CHECKING, NO_PROGRESS, WRITING, JobRejected, Progress
+from core.services.job_progress import CHECKING, NO_PROGRESS, WRITING, JobRejected, Progress
 from fleet.models import District, Location
 from students import permissions
 from students.domain import oneroster

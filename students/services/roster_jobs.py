@@ -23,8 +23,8 @@ from django.utils import timezone
 from accounts.models import User
 from core import tasks as core_tasks
 from core.exceptions import DomainError
-from core.jobs import Progress
 from core.services import jobs as core_jobs
+from core.services.job_progress import Progress
 from students import permissions
 from students.models import RosterImportJob
 from students.selectors import ROSTER_JOB_CACHE_PREFIX

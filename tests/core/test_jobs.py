@@ -21,9 +21,9 @@ from django.utils import timezone
 from core import tasks as core_tasks
 from core.choices import JobStatus
 from core.exceptions import DomainError, ServiceUnavailable
-from core.jobs import CHECKING, WRITING, JobCancelled, Progress
 from core.models import BackgroundJob
 from core.services import jobs as core_jobs
+from core.services.job_progress import CHECKING, WRITING, JobCancelled, Progress
 from fleet.models import ImportJob
 from fleet.selectors import imports as import_selectors
 from fleet.services.importing.jobs import IMPORT_JOBS

@@ -19,8 +19,8 @@ from django.utils import timezone
 from accounts.models import User
 from core import tasks as core_tasks
 from core.exceptions import DomainError
-from core.jobs import Progress
 from core.services import jobs as core_jobs
+from core.services.job_progress import Progress
 from fleet import permissions
 from fleet.models import ImportJob
 from fleet.selectors.imports import CACHE_PREFIX

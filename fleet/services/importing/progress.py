@@ -1,5 +1,5 @@
 """How a long import reports rows done of total, and how it learns it should stop: the phases
-and progress every background job shares (``core.jobs``), under the names the importer uses.
+and progress every background job shares (``core.services.job_progress``), under the names the importer uses.
 
 The planning and writing loops call ``progress.update(phase=..., done=..., total=...)`` after each
 batch. A background job's progress writes the figures where the job page polls them and raises
@@ -9,7 +9,7 @@ the import's transaction rolls everything back, so a cancelled import writes not
 
 from __future__ import annotations
 
-from core.jobs import CHECKING, NO_PROGRESS, WRITING, Progress
-from core.jobs import JobCancelled as ImportCancelled
+from core.services.job_progress import CHECKING, NO_PROGRESS, WRITING, Progress
+from core.services.job_progress import JobCancelled as ImportCancelled
 
 __all__ = ["CHECKING", "NO_PROGRESS", "WRITING", "ImportCancelled", "Progress"]

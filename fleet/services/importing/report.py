@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from django.db import models
 
 from core.exceptions import DomainError
-from core.jobs import JobRejected
+from core.services.job_progress import JobRejected
 
 
 class ImportFormat(models.TextChoices):
