@@ -231,7 +231,13 @@ class RowWriter:
             return [None if v is None else str(v) for v in as_list] if self.is_postgres else as_list
         as_list = values.tolist() if isinstance(values, np.ndarray) else list(values)
         if self.is_postgres:
-            return [None if v is None else str(v).translate(_PG_ESCAPES) for v in as_list]
+            texts = [None if v is None else str(v) for v in as_list]
+            # COPY's escapes, only where a value needs one: one scan of the column in C rather
+            # than a translate() per value (47 million of them in the district's load).
+            joined = "".join(text for text in texts if text)
+            if "\\" in joined or "\t" in joined or "\n" in joined or "\r" in joined:
+                texts = [None if text is None else text.translate(_PG_ESCAPES) for text in texts]
+            return texts
         return as_list
 
     def _scalar(self, field: models.Field, value: Any) -> Any:
