@@ -94,6 +94,12 @@ class Measure:
     times_ms: list[float] = field(default_factory=list)
     queries: list[int] = field(default_factory=list)
     size: int = 0  # bytes of the response: what a page renders, beside its time
+    sql_ms: list[float] = field(default_factory=list)  # the database's share of each request
+    slowest: tuple[float, str] = (0.0, "")  # the slowest statement seen, ms and SQL
+
+    @property
+    def sql_median(self) -> float:
+        return statistics.median(self.sql_ms) if self.sql_ms else 0.0
 
     @property
     def median(self) -> float:
@@ -262,6 +268,9 @@ def measure(client: Client, target: Target, repeat: int) -> Measure:
             elapsed = time.perf_counter() - started
         result.times_ms.append(elapsed * 1000)
         result.queries.append(len(captured))
+        timed = [(float(query["time"]) * 1000, query["sql"]) for query in captured.captured_queries]
+        result.sql_ms.append(sum(ms for ms, _ in timed))
+        result.slowest = max([result.slowest, *timed], key=lambda pair: pair[0])
         result.status = response.status_code
         result.size = len(response.content) if not response.streaming else 0
     return result
@@ -294,7 +303,7 @@ def crawl(roles: Sequence[str], repeat: int, only: str = "") -> tuple[Measure, l
 def table(floor: Measure, measures: list[Measure]) -> list[str]:
     header = (
         f"{'path':<58} {'role':<12} {'HTTP':>4} {'median ms':>9} {'p95 ms':>8} {'queries':>7}"
-        f" {'KiB':>6} {'x floor':>7} {'goal':>5}  verdict"
+        f" {'SQL ms':>6} {'KiB':>6} {'x floor':>7} {'goal':>5}  verdict"
     )
     lines = [header, "-" * len(header)]
     base = floor.median or 1.0
@@ -305,7 +314,27 @@ def table(floor: Measure, measures: list[Measure]) -> list[str]:
         verdict = "floor" if m.target.kind == "floor" else ("OVER" if over else "OK")
         lines.append(
             f"{m.target.path[:58]:<58} {m.target.role:<12} {m.status:>4} {m.median:>9.1f} {m.p95:>8.1f}"
-            f" {m.max_queries:>7} {m.size / 1024:>6.1f} {ratio:>7.1f} {goal:>4.0f}x  {verdict}"
+            f" {m.max_queries:>7} {m.sql_median:>6.1f} {m.size / 1024:>6.1f} {ratio:>7.1f}"
+            f" {goal:>4.0f}x  {verdict}"
+        )
+    return lines
+
+
+def accounts(floor: Measure, measures: list[Measure]) -> list[str]:
+    """For each row over its goal: where its time goes (the database's share, the rest spent
+    rendering so many KiB) and its slowest statement, the row's account for the note."""
+    base = floor.median or 1.0
+    lines = []
+    for m in sorted(measures, key=lambda m: m.median, reverse=True):
+        goal = GOALS[m.target.kind]
+        if m.status == 200 and m.median / base <= goal and m.p95 / base <= goal:
+            continue
+        render = max(m.median - m.sql_median, 0.0)
+        ms, sql = m.slowest
+        lines.append(
+            f"{m.target.path} ({m.target.role}): {m.median:.1f} ms = SQL {m.sql_median:.1f} ms in"
+            f" {m.max_queries} queries + {render:.1f} ms rendering {m.size / 1024:.0f} KiB;"
+            f" slowest {ms:.1f} ms: {' '.join(sql.split())[:220]}"
         )
     return lines
 
@@ -317,6 +346,9 @@ def main() -> None:
     parser.add_argument("--roles", default=",".join(DEFAULT_ROLES), help=f"demo logins, any of {ALL_ROLES}")
     parser.add_argument("--repeat", type=int, default=5, help="timed requests per page (default 5)")
     parser.add_argument("--only", default="", help="only paths containing this text")
+    parser.add_argument(
+        "--why", action="store_true", help="then each row over goal: SQL, rendering, slowest query"
+    )
     args = parser.parse_args()
     roles = [role.strip() for role in args.roles.split(",") if role.strip()]
     started = time.perf_counter()
@@ -331,6 +363,9 @@ def main() -> None:
         f" {time.perf_counter() - started:.0f}s; {over} over goal."
     )
     print("\n".join(lines))
+    if args.why:
+        print("\nRows over goal, where the time goes:")
+        print("\n".join(accounts(floor, measures)))
 
 
 if __name__ == "__main__":
