@@ -4,6 +4,7 @@ import re
 
 from django.urls import reverse
 from playwright.sync_api import Page
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.accounts.factories import DEFAULT_PASSWORD
 
@@ -39,7 +40,19 @@ def go_to(page: Page, label: str) -> None:
 
 
 def sign_out(page: Page) -> None:
-    """Sign out from the account menu."""
+    """Sign out from the account menu.
+
+    The menu is opened again if its button did not show: on a phone the main menu unfolds with
+    a transition, and a click that lands while it moves can miss the account toggle (CI saw the
+    sign-out button never appear once, on SQLite, after a receipt page).
+    """
     open_menu(page)
-    page.locator("#account-menu").click()
-    page.get_by_role("button", name="Sign out").click()
+    button = page.get_by_role("button", name="Sign out")
+    for _ in range(3):
+        page.locator("#account-menu").click()
+        try:
+            button.wait_for(state="visible", timeout=3000)
+            break
+        except PlaywrightTimeoutError:
+            continue
+    button.click()
