@@ -700,7 +700,7 @@ def loans_due(*, user: User | AnonymousUser) -> QuerySet[Loan]:
     )
 
 
-def _count_at_location(rows: QuerySet[Any], location_field: str) -> Coalesce:
+def count_at_location(rows: QuerySet[Any], location_field: str) -> Coalesce:
     """A correlated count of ``rows`` at the outer location (0 when there are none)."""
     counted = (
         rows.filter(**{location_field: OuterRef("pk")})
@@ -732,8 +732,8 @@ def loaner_pool_list(*, user: User | AnonymousUser) -> list[LoanerPoolSummary]:
         Location.objects.visible_to(user)
         .filter(kind__in=SCHOOL_KINDS, is_active=True)
         .annotate(
-            available=_count_at_location(loaners.filter(status=DeviceStatus.LOANER_POOL), "location"),
-            out=_count_at_location(loaners.filter(status=DeviceStatus.LOANED_OUT), "location"),
+            available=count_at_location(loaners.filter(status=DeviceStatus.LOANER_POOL), "location"),
+            out=count_at_location(loaners.filter(status=DeviceStatus.LOANED_OUT), "location"),
         )
         .order_by("name")
     )
