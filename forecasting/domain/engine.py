@@ -24,9 +24,12 @@ How it forecasts (method ``pooled_glm``)
 4. Distribution: the total over a window is negative binomial with variance
    ``a·μ + (c + b·spread)·μ²`` fitted to the rolling-origin errors (``c`` is level uncertainty,
    ``spread`` a part's own burstiness beyond Poisson, scale-free);
-   a period's demand is negative binomial with the part's own recent dispersion. Quantile levels
-   are mapped so that, over the rolling origins, ordering each part's τ-quantile fills τ of
-   demand (calibration).
+   a period's demand is negative binomial with variance μ·(1 + k·d), ``d`` the part's own
+   dispersion per unit of demand over its history and ``k`` the scale that scored the lowest
+   quantile loss on the latest rolling origins (``_fit_period_dispersion``: bursty parts get
+   wide periods, smooth ones Poisson, as each data set shows). Quantile levels of the total are
+   mapped so that, over the rolling origins, ordering each part's τ-quantile fills τ of demand
+   (calibration, read between the levels of a fine grid rather than rounded up to one).
 5. Calendar: with ``covariates`` (for example the share of school days in a week), a pooled
    calendar effect is fitted on all parts' total demand; history is divided by it before the
    features are read (a quiet summer does not look like a part dying) and each forecast period
@@ -160,6 +163,8 @@ class PooledModel:
     #: (one per ``level_map`` pair); a part's levels are read between the classes around its total.
     level_sizes: tuple[float, ...] = ()
     level_maps: tuple[tuple[float, ...], ...] = ()
+    #: Scale of a part's own dispersion in a single period's distribution (chosen on backtests).
+    period_dispersion: float = 1.0
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -176,6 +181,7 @@ class PooledModel:
             "seasonal": list(self.seasonal),
             "level_sizes": list(self.level_sizes),
             "level_maps": [list(row) for row in self.level_maps],
+            "period_dispersion": self.period_dispersion,
         }
 
     @classmethod
@@ -198,6 +204,7 @@ class PooledModel:
             seasonal=tuple(float(v) for v in data.get("seasonal", ())),
             level_sizes=tuple(float(v) for v in data.get("level_sizes", ())),
             level_maps=tuple(tuple(float(v) for v in row) for row in data.get("level_maps", ())),
+            period_dispersion=float(data.get("period_dispersion", 1.0)),
         )
 
 
@@ -274,7 +281,8 @@ def fit(
     data = _prepare(y, horizon, season_length, exposure, covariates, calendar, seasonal)
     b, unit = data.buckets, data.unit
     horizon_buckets = max(1, math.ceil(horizon / unit))
-    fitted = _fit_pooled(b, horizon_buckets, horizon / unit)
+    year = max(12, round(season_length / unit))  # 13 four-week buckets of weekly data
+    fitted = _fit_pooled(b, horizon_buckets, horizon / unit, year)
     if fitted is not None:
         model = PooledModel(
             method="pooled_glm",
@@ -284,6 +292,9 @@ def fit(
             level_map=fitted.level_map,
             level_sizes=fitted.level_sizes,
             level_maps=fitted.level_maps,
+            period_dispersion=_fit_period_dispersion(
+                _tame(y) / data.effect[None, : y.shape[-1]], b, fitted, unit, horizon / unit
+            ),
             trend=1.0,
             prior_rate=0.0,
             horizon=horizon,
@@ -306,7 +317,6 @@ def fit(
             seasonal=seasonal,
         )
     totals = _point_totals(data, model)
-    year = max(12, round(season_length / unit))  # 13 four-week buckets of weekly data
     return dataclasses.replace(model, trend=_aggregate_trend(b, horizon / unit, totals, year))
 
 
@@ -357,9 +367,11 @@ def forecast(
     a, b, c = model.variance
     # A period: the part's own spread of (calendar-adjusted) periods around its level, plus the
     # model's level uncertainty.
-    spread = _period_spread(_tame(data.y) / data.effect[None, :t], data.unit)
-    period_variance = mean + spread[:, None] * mean**2
-    per_period = nbinom_quantiles(mean.ravel(), (period_variance + c * mean**2).ravel(), np.asarray(levels))
+    # A period: negative binomial whose variance is the mean times the part's own dispersion over
+    # its whole (calendar-adjusted) history, scaled by what backtests found to fit best.
+    dispersion = _period_dispersion(_tame(data.y) / data.effect[None, :t])
+    period_variance = mean * (1 + model.period_dispersion * dispersion[:, None])
+    per_period = nbinom_quantiles(mean.ravel(), period_variance.ravel(), np.asarray(levels))
     return ForecastResult(
         mean=mean,
         quantiles=per_period.reshape(n, horizon, len(levels)),
@@ -418,7 +430,7 @@ def _features(b: FloatArray, origin: int, age_cap: int) -> FloatArray:
             2 * np.log1p(recent_rate(12)),
             np.log1p(recent_rate(3) / 4),
             np.log1p(recent_rate(6) / 2),
-            np.log1p(np.minimum(since, 24)),
+            np.log1p(np.minimum(since, min(24, age_cap))),
             2 * np.log1p(np.minimum(age, age_cap)),
             np.log1p(z.sum(axis=1) * 12 / observed),
             demand[:, origin - last12 : origin].sum(axis=1) / seen12 * 3,
@@ -497,9 +509,8 @@ class Fitted:
 
 #: Cap on a part's own relative spread, so one freak bucket cannot blow its distribution up.
 MAX_SPREAD = 4.0
-#: Buckets a part's own spread is read over, for window totals and for single periods.
+#: Buckets a part's own spread is read over, for window totals.
 SPREAD_WINDOW = 24
-PERIOD_SPREAD_WINDOW = 24
 
 
 def _spread(b: FloatArray, origin: int) -> FloatArray:
@@ -548,7 +559,9 @@ def _filled(y: FloatArray) -> FloatArray:
     return np.where(seen, y, local)
 
 
-def _fit_pooled(b: FloatArray, horizon_buckets: int, horizon_in_buckets: float) -> Fitted | None:
+def _fit_pooled(
+    b: FloatArray, horizon_buckets: int, horizon_in_buckets: float, year: int = 12
+) -> Fitted | None:
     """Fit the pooled regression on rolling origins; None when the history is too short.
 
     A short history (too short for three origins with MIN_HISTORY_BUCKETS behind them and a whole
@@ -559,12 +572,13 @@ def _fit_pooled(b: FloatArray, horizon_buckets: int, horizon_in_buckets: float) 
     last_origin = b.shape[1] - horizon_buckets
     first_origin = max(MIN_HISTORY_BUCKETS, last_origin - MAX_ORIGINS + 1)
     if last_origin - first_origin + 1 >= 3:
-        return _fit_origins(b, range(first_origin, last_origin + 1), horizon_buckets, horizon_in_buckets)
+        origins = range(first_origin, last_origin + 1)
+        return _fit_origins(b, origins, horizon_buckets, horizon_in_buckets, year)
     window = min(horizon_buckets, b.shape[1] - MIN_SHORT_HISTORY - 2)
     if window < MIN_SHORT_WINDOW:
         return None
     last_origin = b.shape[1] - window
-    return _fit_origins(b, range(MIN_SHORT_HISTORY, last_origin + 1), window, horizon_in_buckets)
+    return _fit_origins(b, range(MIN_SHORT_HISTORY, last_origin + 1), window, horizon_in_buckets, year)
 
 
 #: A short history trains on origins with at least this many buckets behind them...
@@ -574,12 +588,17 @@ MIN_SHORT_WINDOW = 6
 
 
 def _fit_origins(
-    b: FloatArray, origins: range, horizon_buckets: int, horizon_in_buckets: float
+    b: FloatArray, origins: range, horizon_buckets: int, horizon_in_buckets: float, year: int = 12
 ) -> Fitted | None:
     """The pooled regression on the given origins, each followed by ``horizon_buckets`` buckets
-    whose total is scaled to ``horizon_in_buckets``."""
+    whose total is scaled to ``horizon_in_buckets``.
+
+    Spreads and fill levels are then read off what the engine would have forecast at each origin:
+    the regression times the district-wide trend read off the history before that origin
+    (``_aggregate_trend``), so the trend's own misses widen the intervals the forecast is given.
+    """
     last_origin = origins[-1]
-    xs, ys, ws, lumps, launched = [], [], [], [], []
+    xs, ys, ws, lumps, launched, at = [], [], [], [], [], []
     factor = horizon_in_buckets / horizon_buckets
     for origin in origins:
         target = b[:, origin : origin + horizon_buckets]
@@ -593,6 +612,7 @@ def _fit_origins(
         ys.append(np.nansum(target[ok], axis=1) / share * factor)
         ws.append(share * 0.5 ** ((last_origin - origin) / ORIGIN_HALF_LIFE))
         launched.append(np.nansum(b[ok, :origin], axis=1) > 0)
+        at.append(np.full(int(ok.sum()), origin))
     if len(xs) < 3:
         return None
     x, yy, w, lump = np.concatenate(xs), np.concatenate(ys), np.concatenate(ws), np.concatenate(lumps)
@@ -615,6 +635,20 @@ def _fit_origins(
     level_map = _calibrate_levels(window_mu, spread_variance, window_y, w)
     sizes, maps = _calibrate_by_size(window_mu, spread_variance, window_y, w, level_map)
     return Fitted(theta, last_origin, variance, level_map, tuple(v * factor for v in sizes), maps)
+
+
+def _backtest_trends(
+    b: FloatArray, origin_of: NDArray[np.int64], theta: FloatArray, horizon_in_buckets: float, year: int
+) -> FloatArray:
+    """Per training sample, the district-wide trend factor the engine would have applied at its origin."""
+    factors = np.ones(len(origin_of))
+    last_origin = int(origin_of.max())
+    for origin in np.unique(origin_of):
+        h = b[:, :origin]
+        live = ~np.isnan(h).all(axis=1)
+        totals = np.exp(np.clip(_design(_features(b, int(origin), last_origin)[live]) @ theta, -30, 12))
+        factors[origin_of == origin] = _aggregate_trend(h, horizon_in_buckets, totals, year)
+    return factors
 
 
 def _poisson_irls(x: FloatArray, y: FloatArray, w: FloatArray, iterations: int = 100) -> FloatArray:
@@ -648,11 +682,20 @@ def _variance_function(mu: FloatArray, spread: FloatArray, y: FloatArray, w: Flo
     return Variance(a=max(a, 1.0), b=max(b, 0.0), c=max(c, 0.005))
 
 
+#: Levels the fill is read at when calibrating: fine enough that the level a target needs is read
+#: between two neighbours, not rounded up to the next coarse step (which over-fills).
+CALIBRATION_GRID = np.concatenate([np.arange(0.01, 0.985, 0.01), [0.99, 0.995, 0.999]])
+
+
 def _calibrate_levels(
     mu: FloatArray, variance: FloatArray, y: FloatArray, w: FloatArray, shift: float = 0.0
 ) -> tuple[tuple[float, float], ...]:
-    """Map each nominal level to the level whose quantiles filled that share of demand in backtests."""
-    grid = np.concatenate([np.arange(0.05, 0.95, 0.05), [0.95, 0.975, 0.99, 0.995, 0.999]])
+    """Map each nominal level to the level whose quantiles filled that share of demand in backtests.
+
+    The fill is read at every level of CALIBRATION_GRID and the level for a target interpolated
+    between the two around it.
+    """
+    grid = CALIBRATION_GRID
     q = nbinom_quantiles(mu, variance, grid)
     demand = (w * y).sum()
     if demand <= 0:
@@ -661,8 +704,16 @@ def _calibrate_levels(
     fill = np.maximum.accumulate(fill)
     pairs = []
     for nominal in np.concatenate([np.arange(0.05, 0.96, 0.05), [0.975, 0.99]]):
-        index = int(np.searchsorted(fill, nominal + shift))
-        pairs.append((float(nominal), float(grid[min(index, len(grid) - 1)])))
+        target = nominal + shift
+        index = int(np.searchsorted(fill, target))
+        if index >= len(grid):
+            level = float(grid[-1])
+        elif index == 0 or fill[index] <= fill[index - 1]:
+            level = float(grid[index])
+        else:
+            between = (target - fill[index - 1]) / (fill[index] - fill[index - 1])
+            level = float(grid[index - 1] + between * (grid[index] - grid[index - 1]))
+        pairs.append((float(nominal), level))
     return tuple(pairs)
 
 
@@ -787,11 +838,53 @@ def _pooled_rate(b: FloatArray, prior: float) -> FloatArray:
     return (strength * prior + total) / (strength + seen)
 
 
-def _period_spread(adjusted: FloatArray, unit: int) -> FloatArray:
-    """Each part's (variance - mean) / mean² per period over the last two seasons (0 = Poisson)."""
-    mean, var = _observed_moments(adjusted[:, -PERIOD_SPREAD_WINDOW * unit :])
-    spread = np.divide(var - mean, mean**2, out=np.zeros(len(adjusted)), where=mean > 0)
-    return np.clip(spread, 0.0, 10 * MAX_SPREAD)
+def _period_dispersion(adjusted: FloatArray) -> FloatArray:
+    """Each part's (variance - mean) / mean per period over its observed history (0 = Poisson).
+
+    Per unit of demand, so it carries over to a forecast whose level differs from the history's
+    (batch sizes do not change when a part sells more often).
+    """
+    mean, var = _observed_moments(adjusted)
+    return np.clip(np.divide(var - mean, mean, out=np.zeros(len(adjusted)), where=mean > 0), 0.0, None)
+
+
+#: Scales of the parts' own dispersion a backtest tries for single periods (0: Poisson).
+DISPERSION_SCALES = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0)
+#: Origins (the latest ones) the scale is chosen on.
+DISPERSION_ORIGINS = 3
+
+
+def _fit_period_dispersion(
+    adjusted: FloatArray, b: FloatArray, fitted: Fitted, unit: int, horizon_in_buckets: float
+) -> float:
+    """The scale of ``_period_dispersion`` whose per-period quantiles scored the lowest pinball
+    loss over the latest training origins (the loss WQL averages), as the forecast would have
+    given them: each part's forecast total spread evenly over its periods.
+    """
+    n_buckets, t = b.shape[1], adjusted.shape[1]
+    last = fitted.age_cap
+    window = n_buckets - last  # the training windows end with the history
+    levels = np.array(DEFAULT_QUANTILES)
+    theta = np.array(fitted.theta)
+    loss = np.zeros(len(DISPERSION_SCALES))
+    for origin in range(max(1, last - DISPERSION_ORIGINS + 1), last + 1):
+        start = t - (n_buckets - origin) * unit
+        history, ahead = adjusted[:, :start], adjusted[:, start : start + window * unit]
+        live = (np.nansum(history, axis=1) > 0) & (~np.isnan(ahead)).any(axis=1)
+        if not live.any():
+            continue
+        features = _features(b, origin, last)[live]
+        total = np.exp(np.clip(_design(features) @ theta, -30, 12))
+        mean = total / (horizon_in_buckets * unit)
+        dispersion = _period_dispersion(history[live])
+        y = ahead[live][:, :, None]
+        for k, scale in enumerate(DISPERSION_SCALES):
+            q = nbinom_quantiles(mean, mean * (1 + scale * dispersion), levels)[:, None, :]
+            pinball = np.maximum(levels * (y - q), (levels - 1) * (y - q))
+            loss[k] += np.nansum(pinball)
+    if not loss.any():
+        return 1.0
+    return float(DISPERSION_SCALES[int(np.argmin(loss))])
 
 
 #: A period more than this many times a part's second largest (and at least this many units) is
