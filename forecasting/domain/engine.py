@@ -281,8 +281,7 @@ def fit(
     data = _prepare(y, horizon, season_length, exposure, covariates, calendar, seasonal)
     b, unit = data.buckets, data.unit
     horizon_buckets = max(1, math.ceil(horizon / unit))
-    year = max(12, round(season_length / unit))  # 13 four-week buckets of weekly data
-    fitted = _fit_pooled(b, horizon_buckets, horizon / unit, year)
+    fitted = _fit_pooled(b, horizon_buckets, horizon / unit)
     if fitted is not None:
         model = PooledModel(
             method="pooled_glm",
@@ -317,6 +316,7 @@ def fit(
             seasonal=seasonal,
         )
     totals = _point_totals(data, model)
+    year = max(12, round(season_length / unit))  # 13 four-week buckets of weekly data
     return dataclasses.replace(model, trend=_aggregate_trend(b, horizon / unit, totals, year))
 
 
@@ -559,9 +559,7 @@ def _filled(y: FloatArray) -> FloatArray:
     return np.where(seen, y, local)
 
 
-def _fit_pooled(
-    b: FloatArray, horizon_buckets: int, horizon_in_buckets: float, year: int = 12
-) -> Fitted | None:
+def _fit_pooled(b: FloatArray, horizon_buckets: int, horizon_in_buckets: float) -> Fitted | None:
     """Fit the pooled regression on rolling origins; None when the history is too short.
 
     A short history (too short for three origins with MIN_HISTORY_BUCKETS behind them and a whole
@@ -572,13 +570,12 @@ def _fit_pooled(
     last_origin = b.shape[1] - horizon_buckets
     first_origin = max(MIN_HISTORY_BUCKETS, last_origin - MAX_ORIGINS + 1)
     if last_origin - first_origin + 1 >= 3:
-        origins = range(first_origin, last_origin + 1)
-        return _fit_origins(b, origins, horizon_buckets, horizon_in_buckets, year)
+        return _fit_origins(b, range(first_origin, last_origin + 1), horizon_buckets, horizon_in_buckets)
     window = min(horizon_buckets, b.shape[1] - MIN_SHORT_HISTORY - 2)
     if window < MIN_SHORT_WINDOW:
         return None
     last_origin = b.shape[1] - window
-    return _fit_origins(b, range(MIN_SHORT_HISTORY, last_origin + 1), window, horizon_in_buckets, year)
+    return _fit_origins(b, range(MIN_SHORT_HISTORY, last_origin + 1), window, horizon_in_buckets)
 
 
 #: A short history trains on origins with at least this many buckets behind them...
@@ -588,17 +585,12 @@ MIN_SHORT_WINDOW = 6
 
 
 def _fit_origins(
-    b: FloatArray, origins: range, horizon_buckets: int, horizon_in_buckets: float, year: int = 12
+    b: FloatArray, origins: range, horizon_buckets: int, horizon_in_buckets: float
 ) -> Fitted | None:
     """The pooled regression on the given origins, each followed by ``horizon_buckets`` buckets
-    whose total is scaled to ``horizon_in_buckets``.
-
-    Spreads and fill levels are then read off what the engine would have forecast at each origin:
-    the regression times the district-wide trend read off the history before that origin
-    (``_aggregate_trend``), so the trend's own misses widen the intervals the forecast is given.
-    """
+    whose total is scaled to ``horizon_in_buckets``."""
     last_origin = origins[-1]
-    xs, ys, ws, lumps, launched, at = [], [], [], [], [], []
+    xs, ys, ws, lumps, launched = [], [], [], [], []
     factor = horizon_in_buckets / horizon_buckets
     for origin in origins:
         target = b[:, origin : origin + horizon_buckets]
@@ -612,7 +604,6 @@ def _fit_origins(
         ys.append(np.nansum(target[ok], axis=1) / share * factor)
         ws.append(share * 0.5 ** ((last_origin - origin) / ORIGIN_HALF_LIFE))
         launched.append(np.nansum(b[ok, :origin], axis=1) > 0)
-        at.append(np.full(int(ok.sum()), origin))
     if len(xs) < 3:
         return None
     x, yy, w, lump = np.concatenate(xs), np.concatenate(ys), np.concatenate(ws), np.concatenate(lumps)
@@ -635,20 +626,6 @@ def _fit_origins(
     level_map = _calibrate_levels(window_mu, spread_variance, window_y, w)
     sizes, maps = _calibrate_by_size(window_mu, spread_variance, window_y, w, level_map)
     return Fitted(theta, last_origin, variance, level_map, tuple(v * factor for v in sizes), maps)
-
-
-def _backtest_trends(
-    b: FloatArray, origin_of: NDArray[np.int64], theta: FloatArray, horizon_in_buckets: float, year: int
-) -> FloatArray:
-    """Per training sample, the district-wide trend factor the engine would have applied at its origin."""
-    factors = np.ones(len(origin_of))
-    last_origin = int(origin_of.max())
-    for origin in np.unique(origin_of):
-        h = b[:, :origin]
-        live = ~np.isnan(h).all(axis=1)
-        totals = np.exp(np.clip(_design(_features(b, int(origin), last_origin)[live]) @ theta, -30, 12))
-        factors[origin_of == origin] = _aggregate_trend(h, horizon_in_buckets, totals, year)
-    return factors
 
 
 def _poisson_irls(x: FloatArray, y: FloatArray, w: FloatArray, iterations: int = 100) -> FloatArray:
