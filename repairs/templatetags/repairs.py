@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django import template
+from django import forms, template
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 
 from fleet.models import Device
 from repairs import permissions, selectors
-from repairs.choices import OPEN_TICKET_STATUSES
+from repairs.choices import OPEN_TICKET_STATUSES, PartCategory
 from repairs.services.tickets import NOT_REPAIRABLE
 
 register = template.Library()
@@ -54,3 +56,39 @@ def device_repair_actions(context: template.Context, device: Device) -> dict[str
             and selectors.ticket_open_loan(ticket=shown) is None
         ),
     }
+
+
+@register.simple_tag
+def part_issue_options(form: forms.Form) -> SafeString:
+    """The ticket page's part select: every active part, fitting ones first, each with its total on
+    hand. Built here rather than by a template loop: a district's ~400 parts cost about 15 ms a
+    ticket page that way, most of it looking up five values per part; the HTML is the same."""
+    field = form.fields["part"]
+    assert isinstance(field, forms.ModelChoiceField)
+    chosen = str(form["part"].value())
+    labels = dict(PartCategory.choices)
+    rows = field.queryset.values_list(  # type: ignore[union-attr]
+        "pk", "part_number", "description", "category", "total_on_hand", "fits"
+    )
+    options = [
+        f'<option value="{pk}"{" selected" if chosen == str(pk) else ""}>{escape(number)} · '
+        f"{escape(description or labels.get(category, category))} · {int(on_hand):,} on hand"
+        f"{'' if fits else ' · does not fit: give an override reason'}</option>"
+        for pk, number, description, category, on_hand, fits in rows
+    ]
+    # Every value is escaped above.
+    return mark_safe("".join(options) or '<option value="">No active part in the catalogue</option>')
+
+
+@register.simple_tag
+def stock_location_options(form: forms.Form) -> SafeString:
+    """The ticket page's "From" select, built like ``part_issue_options``."""
+    field = form.fields["stock_location"]
+    assert isinstance(field, forms.ModelChoiceField)
+    chosen = str(form["stock_location"].value())
+    return mark_safe(  # every value escaped
+        "".join(
+            f'<option value="{pk}"{" selected" if chosen == str(pk) else ""}>{escape(name)}</option>'
+            for pk, name in field.queryset.values_list("pk", "name")  # type: ignore[union-attr]
+        )
+    )

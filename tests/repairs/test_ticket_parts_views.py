@@ -157,3 +157,76 @@ def test_ticket_issue_part_by_roles_that_do_not_repair_is_refused(
 
     assert response.status_code in (403, 404)
     assert StockLevel.objects.get(part_id=part_id, stock_location_id=depot_id).on_hand == 3
+
+
+#: The ticket page's two selects as the template wrote them before ``part_issue_options`` and
+#: ``stock_location_options`` built them in Python; the tags must give the same bytes.
+OLD_LOOPS = (
+    '{% load ui %}{% with chosen=part_form.part.value|stringformat:"s" '
+    'where=part_form.stock_location.value|stringformat:"s" %}'
+    '{% for part in part_form.fields.part.queryset %}<option value="{{ part.pk }}"'
+    '{% if chosen == part.pk|stringformat:"s" %} selected{% endif %}>{{ part.part_number }} · '
+    "{{ part.description|default:part.get_category_display }} · {{ part.total_on_hand|count }} on hand"
+    "{% if not part.fits %} · does not fit: give an override reason{% endif %}</option>"
+    '{% empty %}<option value="">No active part in the catalogue</option>{% endfor %}|'
+    "{% for place in part_form.fields.stock_location.queryset %}"
+    '<option value="{{ place.pk }}"{% if where == place.pk|stringformat:"s" %} selected{% endif %}>'
+    "{{ place.name }}</option>{% endfor %}{% endwith %}"
+)
+NEW_TAGS = "{% load repairs %}{% part_issue_options part_form %}|{% stock_location_options part_form %}"
+
+
+@pytest.mark.parametrize("posted", [False, True], ids=["initial", "posted"])
+def test_part_select_options_are_the_template_loops_bytes(technician: User, posted: bool):
+    from django.http import QueryDict
+    from django.template import Context, Template
+
+    from repairs import selectors
+    from repairs.forms.tickets import TicketPartIssueForm
+
+    device = DeviceFactory.create()
+    ticket = TicketFactory.create(device=device, status=TicketStatus.IN_PROGRESS)
+    fitting = PartFactory.create(category=PartCategory.LCD_PANEL, description='11.6" <HD> & "matte"')
+    fitting.compatible_models.add(device.model)
+    PartFactory.create(category=PartCategory.BATTERY, description="")  # label from its category
+    PartFactory.create(category=PartCategory.KEYBOARD, part_number="KB&'1")
+    PartFactory.create(is_active=False)  # never offered
+    depot = StockLocationFactory.create(name="Depot <north> & 'annex'")
+    StockLocationFactory.create(name="Van 2")
+    stock.stock_receive(
+        part=fitting, stock_location=depot, quantity=1234, actor=technician, unit_cost=Decimal("48")
+    )
+    data = QueryDict(f"part={fitting.pk}&stock_location={depot.pk}&quantity=1") if posted else None
+    form = TicketPartIssueForm(
+        data,
+        parts=selectors.ticket_part_choices(ticket=ticket),
+        stock_locations=selectors.stock_location_list(),
+        user=technician,
+        symptom=ticket.symptom,
+    )
+    context = Context({"part_form": form})
+
+    new = Template(NEW_TAGS).render(context)
+
+    assert new == Template(OLD_LOOPS).render(context)
+    assert "1,234 on hand" in new and "&lt;HD&gt; &amp; &quot;matte&quot;" in new and "KB&amp;&#x27;1" in new
+    assert new.count("does not fit") == 2 and " selected" in new
+
+
+def test_part_select_says_so_when_the_catalogue_has_no_active_part(technician: User):
+    from django.template import Context, Template
+
+    from repairs import selectors
+    from repairs.forms.tickets import TicketPartIssueForm
+
+    ticket = TicketFactory.create(status=TicketStatus.IN_PROGRESS)
+    Part.objects.update(is_active=False)
+    form = TicketPartIssueForm(
+        parts=selectors.ticket_part_choices(ticket=ticket),
+        stock_locations=selectors.stock_location_list(),
+        user=technician,
+    )
+
+    html = Template(NEW_TAGS).render(Context({"part_form": form}))
+
+    assert html.startswith('<option value="">No active part in the catalogue</option>|')
