@@ -198,7 +198,7 @@ def ceiling_row(train: np.ndarray, test: np.ndarray) -> dict[str, float]:
     spread = e._spread(train, train.shape[1])
     variance = e._variance_function(point, spread, total, np.ones(len(total)))
     mean = np.repeat(point[:, None] / HORIZON, HORIZON, axis=1)
-    per_month_variance = mean * (1 + e._period_dispersion(train)[:, None])
+    per_month_variance = mean * (1 + e._period_dispersion(train, np.ones(train.shape[1]))[:, None])
     per_month = nbinom_quantiles(mean.ravel(), per_month_variance.ravel(), LEVELS).reshape((*mean.shape, -1))
 
     def total_quantiles(taus: Any) -> np.ndarray:

@@ -24,10 +24,12 @@ How it forecasts (method ``pooled_glm``)
 4. Distribution: the total over a window is negative binomial with variance
    ``a·μ + (c + b·spread)·μ²`` fitted to the rolling-origin errors (``c`` is level uncertainty,
    ``spread`` a part's own burstiness beyond Poisson, scale-free);
-   a period's demand is negative binomial with variance μ·(1 + k·d), ``d`` the part's own
-   dispersion per unit of demand over its history and ``k`` the scale that scored the lowest
-   quantile loss on the latest rolling origins (``_fit_period_dispersion``: bursty parts get
-   wide periods, smooth ones Poisson, as each data set shows). Quantile levels of the total are
+   a period's demand is negative binomial with variance μ·(1 + k·d) + (c + j·s)·μ², ``d`` the
+   part's own dispersion per unit of demand over its history (batch sizes, read around the
+   calendar's shape), ``s`` its spread per unit squared over the last two seasons (a level that
+   moves), and ``k``, ``j`` the scales that scored the lowest quantile loss on three training
+   origins (``_fit_period_shape``: bursty parts get wide periods, smooth ones Poisson, as each
+   data set shows). Quantile levels of the total are
    mapped so that, over the rolling origins, ordering each part's τ-quantile fills τ of demand
    (calibration, read between the levels of a fine grid rather than rounded up to one).
 5. Calendar: with ``covariates`` (for example the share of school days in a week), a pooled
@@ -163,8 +165,10 @@ class PooledModel:
     #: (one per ``level_map`` pair); a part's levels are read between the classes around its total.
     level_sizes: tuple[float, ...] = ()
     level_maps: tuple[tuple[float, ...], ...] = ()
-    #: Scale of a part's own dispersion in a single period's distribution (chosen on backtests).
-    period_dispersion: float = 1.0
+    #: Scales of a part's own dispersion (per unit of demand) and spread (per unit squared) in a
+    #: single period's distribution, chosen on backtests. A model stored before them has (0, 1).
+    period_dispersion: float = 0.0
+    period_spread: float = 1.0
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -182,6 +186,7 @@ class PooledModel:
             "level_sizes": list(self.level_sizes),
             "level_maps": [list(row) for row in self.level_maps],
             "period_dispersion": self.period_dispersion,
+            "period_spread": self.period_spread,
         }
 
     @classmethod
@@ -204,7 +209,8 @@ class PooledModel:
             seasonal=tuple(float(v) for v in data.get("seasonal", ())),
             level_sizes=tuple(float(v) for v in data.get("level_sizes", ())),
             level_maps=tuple(tuple(float(v) for v in row) for row in data.get("level_maps", ())),
-            period_dispersion=float(data.get("period_dispersion", 1.0)),
+            period_dispersion=float(data.get("period_dispersion", 0.0)),
+            period_spread=float(data.get("period_spread", 1.0)),
         )
 
 
@@ -291,9 +297,6 @@ def fit(
             level_map=fitted.level_map,
             level_sizes=fitted.level_sizes,
             level_maps=fitted.level_maps,
-            period_dispersion=_fit_period_dispersion(
-                _tame(y) / data.effect[None, : y.shape[-1]], b, fitted, unit, horizon / unit
-            ),
             trend=1.0,
             prior_rate=0.0,
             horizon=horizon,
@@ -315,6 +318,9 @@ def fit(
             calendar=calendar,
             seasonal=seasonal,
         )
+    if fitted is not None:
+        shape = _fit_period_shape(_tame(y), data.effect[: y.shape[-1]], b, fitted, unit, horizon / unit)
+        model = dataclasses.replace(model, period_dispersion=shape[0], period_spread=shape[1])
     totals = _point_totals(data, model)
     year = max(12, round(season_length / unit))  # 13 four-week buckets of weekly data
     return dataclasses.replace(model, trend=_aggregate_trend(b, horizon / unit, totals, year))
@@ -369,9 +375,13 @@ def forecast(
     # model's level uncertainty.
     # A period: negative binomial whose variance is the mean times the part's own dispersion over
     # its whole (calendar-adjusted) history, scaled by what backtests found to fit best.
-    dispersion = _period_dispersion(_tame(data.y) / data.effect[None, :t])
-    period_variance = mean * (1 + model.period_dispersion * dispersion[:, None])
-    per_period = nbinom_quantiles(mean.ravel(), period_variance.ravel(), np.asarray(levels))
+    tamed = _tame(data.y)
+    dispersion = _period_dispersion(tamed, data.effect[:t])
+    spread = _period_spread(tamed / data.effect[None, :t], data.unit)
+    period_variance = mean * (1 + model.period_dispersion * dispersion[:, None]) + (
+        model.period_spread * spread[:, None] * mean**2
+    )
+    per_period = nbinom_quantiles(mean.ravel(), (period_variance + c * mean**2).ravel(), np.asarray(levels))
     return ForecastResult(
         mean=mean,
         quantiles=per_period.reshape(n, horizon, len(levels)),
@@ -815,53 +825,87 @@ def _pooled_rate(b: FloatArray, prior: float) -> FloatArray:
     return (strength * prior + total) / (strength + seen)
 
 
-def _period_dispersion(adjusted: FloatArray) -> FloatArray:
-    """Each part's (variance - mean) / mean per period over its observed history (0 = Poisson).
+def _period_dispersion(y: FloatArray, effect: FloatArray) -> FloatArray:
+    """Each part's variance beyond Poisson per unit of demand in one period, over its observed
+    history (0 = Poisson): Σ((y - m)² - m) / Σm, ``m`` the part's level times each period's
+    calendar and seasonal ``effect``, so a quiet summer does not read as a burst.
 
     Per unit of demand, so it carries over to a forecast whose level differs from the history's
     (batch sizes do not change when a part sells more often).
     """
-    mean, var = _observed_moments(adjusted)
-    return np.clip(np.divide(var - mean, mean, out=np.zeros(len(adjusted)), where=mean > 0), 0.0, None)
+    seen = ~np.isnan(y)
+    z = np.where(seen, y, 0.0)
+    e = np.where(seen, effect[None, :], 0.0)
+    exposure = e.sum(axis=1)
+    level = np.divide(z.sum(axis=1), exposure, out=np.zeros(len(y)), where=exposure > 0)
+    m = level[:, None] * e
+    excess = np.where(seen, (z - m) ** 2 - m, 0.0).sum(axis=1)
+    expected = m.sum(axis=1)
+    return np.clip(np.divide(excess, expected, out=np.zeros(len(y)), where=expected > 0), 0.0, None)
 
 
-#: Scales of the parts' own dispersion a backtest tries for single periods (0: Poisson).
-DISPERSION_SCALES = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0)
-#: Origins (the latest ones) the scale is chosen on.
-DISPERSION_ORIGINS = 3
+#: Scales of a part's own dispersion and spread a backtest tries for single periods ((0, 0): Poisson).
+DISPERSION_SCALES = (0.0, 0.25, 0.5, 1.0, 2.0)
+SPREAD_SCALES = (0.0, 0.5, 1.0)
+#: At most this many parts (evenly spread) choose the scales, on three training origins (the
+#: first, the middle and the last).
+DISPERSION_PARTS = 2000
+#: Buckets a part's spread per period is read over.
+PERIOD_SPREAD_WINDOW = 24
 
 
-def _fit_period_dispersion(
-    adjusted: FloatArray, b: FloatArray, fitted: Fitted, unit: int, horizon_in_buckets: float
-) -> float:
-    """The scale of ``_period_dispersion`` whose per-period quantiles scored the lowest pinball
-    loss over the latest training origins (the loss WQL averages), as the forecast would have
-    given them: each part's forecast total spread evenly over its periods.
+def _period_spread(adjusted: FloatArray, unit: int) -> FloatArray:
+    """Each part's (variance - mean) / mean² per period over the last two seasons (0 = Poisson)."""
+    mean, var = _observed_moments(adjusted[:, -PERIOD_SPREAD_WINDOW * unit :])
+    spread = np.divide(var - mean, mean**2, out=np.zeros(len(adjusted)), where=mean > 0)
+    return np.clip(spread, 0.0, 10 * MAX_SPREAD)
+
+
+def _fit_period_shape(
+    y: FloatArray, effect: FloatArray, b: FloatArray, fitted: Fitted, unit: int, horizon_in_buckets: float
+) -> tuple[float, float]:
+    """The scales of ``_period_dispersion`` (variance per unit of demand: batch sizes) and of
+    ``_period_spread`` (per unit squared: the level moving from period to period) whose
+    per-period quantiles scored the lowest pinball loss over three training origins (the loss WQL
+    averages), as the forecast would have given them: each part's forecast total spread
+    over its periods by their effect, with the model's level uncertainty.
+
+    ``y``: the history in counts (outliers tamed); ``effect``: each history period's calendar and
+    seasonal effect.
     """
-    n_buckets, t = b.shape[1], adjusted.shape[1]
+    n_buckets, t = b.shape[1], y.shape[1]
     last = fitted.age_cap
     window = n_buckets - last  # the training windows end with the history
     levels = np.array(DEFAULT_QUANTILES)
     theta = np.array(fitted.theta)
-    loss = np.zeros(len(DISPERSION_SCALES))
-    for origin in range(max(1, last - DISPERSION_ORIGINS + 1), last + 1):
+    rows = np.unique(np.linspace(0, len(y) - 1, min(len(y), DISPERSION_PARTS)).astype(np.int64))
+    pairs = [(d, s) for d in DISPERSION_SCALES for s in SPREAD_SCALES]
+    loss = np.zeros(len(pairs))
+    origins = range(max(1, last - MAX_ORIGINS + 1), last + 1)
+    for origin in sorted({origins[0], origins[len(origins) // 2], origins[-1]}):
         start = t - (n_buckets - origin) * unit
-        history, ahead = adjusted[:, :start], adjusted[:, start : start + window * unit]
+        stop = start + window * unit
+        history, ahead = y[rows, :start], y[rows, start:stop]
         live = (np.nansum(history, axis=1) > 0) & (~np.isnan(ahead)).any(axis=1)
         if not live.any():
             continue
-        features = _features(b, origin, last)[live]
-        total = np.exp(np.clip(_design(features) @ theta, -30, 12))
-        mean = total / (horizon_in_buckets * unit)
-        dispersion = _period_dispersion(history[live])
-        y = ahead[live][:, :, None]
-        for k, scale in enumerate(DISPERSION_SCALES):
-            q = nbinom_quantiles(mean, mean * (1 + scale * dispersion), levels)[:, None, :]
-            pinball = np.maximum(levels * (y - q), (levels - 1) * (y - q))
-            loss[k] += np.nansum(pinball)
+        total = np.exp(np.clip(_design(_features(b, origin, last)[rows][live]) @ theta, -30, 12))
+        # Periods whose effects lie within 10% of one another share one distribution, so a
+        # weekly window costs a table per effect level rather than per week.
+        step = np.round(np.log(np.maximum(effect[start:stop], 1e-3)) / 0.1)
+        steps, period_step = np.unique(step, return_inverse=True)
+        mean = total[:, None] / (horizon_in_buckets * unit) * np.exp(steps * 0.1)[None, :]
+        dispersion = _period_dispersion(history[live], effect[:start])[:, None]
+        spread = _period_spread(history[live] / effect[None, :start], unit)[:, None]
+        observed = ahead[live][:, :, None]
+        for k, (d_scale, s_scale) in enumerate(pairs):
+            variance = mean * (1 + d_scale * dispersion) + (fitted.variance.c + s_scale * spread) * mean**2
+            q = nbinom_quantiles(mean.ravel(), variance.ravel(), levels).reshape(*mean.shape, len(levels))
+            q = q[:, period_step, :]
+            loss[k] += np.nansum(np.maximum(levels * (observed - q), (levels - 1) * (observed - q)))
     if not loss.any():
-        return 1.0
-    return float(DISPERSION_SCALES[int(np.argmin(loss))])
+        return 0.0, 1.0
+    return pairs[int(np.argmin(loss))]
 
 
 #: A period more than this many times a part's second largest (and at least this many units) is

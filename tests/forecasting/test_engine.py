@@ -240,3 +240,57 @@ def test_any_shape_of_history_gives_finite_non_negative_forecasts() -> None:
         assert np.isfinite(result.mean).all() and (result.mean >= 0).all()
         assert np.isfinite(result.quantiles).all()
         assert np.isfinite(result.total_quantiles([0.5, 0.95])).all()
+
+
+class TestPeriodShape:
+    """A period's distribution: the part's dispersion and spread, scaled by what backtests score."""
+
+    def test_poisson_parts_get_poisson_periods_and_batchy_parts_wide_ones(self) -> None:
+        rng = np.random.default_rng(8)
+        poisson, _ = _poisson_parts(rng, 600, 48)
+        smooth = engine.fit(poisson, horizon=12, season_length=12)
+        # Orders of 1-12 units arriving by Poisson: the variance per unit of demand is the batch size.
+        orders = rng.poisson(rng.gamma(0.7, 0.3, size=(600, 1)), size=(600, 48))
+        batchy = orders * rng.integers(1, 13, size=(600, 48))
+        lumpy = engine.fit(batchy.astype(float), horizon=12, season_length=12)
+
+        assert smooth.period_dispersion <= 0.25
+        assert lumpy.period_dispersion >= 0.5
+        # The chosen scale tracks the demand: batchy periods are forecast wider than Poisson ones.
+        wide = forecast(batchy.astype(float), horizon=12, season_length=12, model=lumpy)
+        narrow = forecast(batchy.astype(float), horizon=12, season_length=12, model=smooth)
+        assert wide.quantiles[..., -1].sum() > narrow.quantiles[..., -1].sum()
+
+    def test_dispersion_reads_a_quiet_season_as_quiet_not_as_a_burst(self) -> None:
+        rng = np.random.default_rng(9)
+        effect = np.tile(np.r_[np.full(40, 1.2), np.full(12, 0.2)], 3)  # school year, then summer
+        y = rng.poisson(5.0 * effect[None, :], size=(200, len(effect))).astype(float)
+
+        with_calendar = engine._period_dispersion(y, effect)
+        without = engine._period_dispersion(y, np.ones(len(effect)))
+
+        assert np.median(with_calendar) < 0.2  # Poisson around the calendar's shape
+        assert np.median(without) > 0.5  # the calendar's swing mistaken for bursts
+
+    def test_a_model_stored_before_the_period_scales_keeps_its_old_periods(self) -> None:
+        history, _ = _poisson_parts(np.random.default_rng(10), 30, 48)
+        stored = engine.fit(history, horizon=12, season_length=12).to_json()
+        del stored["period_dispersion"], stored["period_spread"]
+
+        model = engine.PooledModel.from_json(stored)
+
+        assert (model.period_dispersion, model.period_spread) == (0.0, 1.0)
+
+
+def test_fill_levels_are_read_between_grid_levels_not_rounded_up() -> None:
+    """Calibration interpolates: a target between two grid levels' fills maps between them."""
+    rng = np.random.default_rng(11)
+    mu = rng.uniform(5, 50, size=3000)
+    y = rng.poisson(mu).astype(float)
+    level = next(
+        b for a, b in engine._calibrate_levels(mu, mu.copy(), y, np.ones(len(mu))) if round(a, 3) == 0.9
+    )
+
+    assert not np.isclose(engine.CALIBRATION_GRID, level).any()  # between two grid levels
+    q = nbinom_quantiles(mu, mu, [level])[:, 0]
+    assert abs(np.minimum(y, q).sum() / y.sum() - 0.9) < 0.01
