@@ -463,10 +463,11 @@ def _check(cursor: Any) -> None:
         AND (r.status = '' OR r.status = ANY(%(new_statuses)s))
         AND (r.student = '' OR r.new_status = %(deployed)s)
     """
-    # drafts' _plan_update finding nothing: no change, no notice.
+    # drafts' _plan_update finding nothing: no change, no notice. Asset tags and device IDs are
+    # unique, so a row whose keys are its stored device's own needs no look-up of their owners.
     same = """
-        (r.asset_tag = '' OR r.asset_tag = d.asset_tag) AND (t.id IS NULL OR t.id = d.id)
-        AND (r.google_device_id = '' OR (g.id = d.id AND r.google_device_id = d.google_device_id))
+        (r.asset_tag = '' OR r.asset_tag = d.asset_tag)
+        AND (r.google_device_id = '' OR r.google_device_id = d.google_device_id)
         AND r.model_id = d.model_id AND d.variant_confirmed
         AND (r.org_unit_path = '' OR r.org_unit_path = d.org_unit_path)
         AND (r.os_version = '' OR r.os_version = d.os_version)
@@ -481,6 +482,12 @@ def _check(cursor: Any) -> None:
         AND (r.status = '' OR r.status = d.status)
     """
     devices = Device._meta.db_table
+
+    def new_key(column: str) -> str:
+        # Only a new device's keys are looked up: a NULL hash key never probes the owners' hash
+        # table, which a re-import of stored devices would otherwise probe for every row.
+        return f"(CASE WHEN d.id IS NULL AND r.{column} <> '' THEN r.{column} END)"
+
     cursor.execute(
         f"""
         CREATE TEMPORARY TABLE {CHECK} ON COMMIT DROP AS
@@ -490,8 +497,8 @@ def _check(cursor: Any) -> None:
                 WHEN {same} THEN 'same' END AS outcome
         FROM {ROWS} r
         LEFT JOIN {devices} d ON d.manufacturer_id = r.manufacturer_id AND d.serial = r.serial
-        LEFT JOIN {devices} t ON t.asset_tag = r.asset_tag AND r.asset_tag <> ''
-        LEFT JOIN {devices} g ON g.google_device_id = r.google_device_id AND r.google_device_id <> ''
+        LEFT JOIN {devices} t ON t.asset_tag = {new_key("asset_tag")}
+        LEFT JOIN {devices} g ON g.google_device_id = {new_key("google_device_id")}
         """,
         params,
     )
