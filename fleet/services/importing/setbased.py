@@ -22,6 +22,7 @@ SELECT`` (``stage_clean_new``); all of it runs in the import's transaction.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import operator
 import re
 import tempfile
@@ -80,7 +81,7 @@ BAD = object()
 # At most this many rows' cells are kept while staging for the row-by-row check (else the file is
 # read again): a district file's notices, not a file of changes.
 KEPT_ROWS = 20_000
-# Rows read together, column by column (a divisor of planning.CHUNK, where progress is reported):
+# Rows read together, column by column (or a divisor of planning.CHUNK, where progress is reported):
 # small enough that a batch's cells stay in the processor's cache and live through fewer of the
 # garbage collector's passes (reading and checking 250,000 GAM rows: 1.2 s by 250, 2.0 s by 2,000).
 BATCH = 250
@@ -413,6 +414,7 @@ def _stage(cursor: Any, table: Table, reader: _Reader, progress: Progress, total
     The number of rows, or None when PostgreSQL refuses the data."""
     count = 0
     chunk = planning.CHUNK
+    batch = math.gcd(BATCH, chunk)  # progress is reported after every chunk of rows
     cursor.execute(
         f"CREATE TEMPORARY TABLE {ROWS} ({', '.join(f'{n} {t}' for n, t in COLUMNS)}) ON COMMIT DROP"
     )
@@ -424,10 +426,10 @@ def _stage(cursor: Any, table: Table, reader: _Reader, progress: Progress, total
                 continue
             numbers.append(number)
             rows.append(cells)
-            if len(rows) == BATCH:
+            if len(rows) == batch:
                 spill.write(reader.lines(numbers, rows))
                 numbers, rows = [], []
-                count += BATCH
+                count += batch
                 if count % chunk == 0:
                     progress.update(phase=CHECKING, done=count, total=max(total, count))
         if rows:
