@@ -444,7 +444,9 @@ def _stage(cursor: Any, table: Table, reader: _Reader, progress: Progress, total
                 cursor.cursor.copy_expert(f"COPY {ROWS} FROM STDIN", spill, size=1024 * 1024)
         except (DataError, psycopg2.DataError):  # the driver's own, from its cursor
             return None
-    cursor.execute(f"ANALYZE {ROWS}")  # without it the joins with stored devices are planned blind
+    # Without statistics the joins are planned blind; those of the columns joined on are enough
+    # (the row count comes with them), at about half the time of all 21.
+    cursor.execute(f"ANALYZE {ROWS} (row, manufacturer_id, serial, asset_tag, google_device_id)")
     return count
 
 
