@@ -228,3 +228,15 @@ def test_a_value_postgresql_refuses_falls_back_to_row_by_row(ref, monkeypatch):
 
     assert calls == [False]
     assert report.rows == 601
+
+
+def test_a_field_the_file_lacks_reads_blank_whatever_the_columns_after_the_last_field_hold(ref, monkeypatch):
+    # GAM has no manufacturer, assignee or purchase columns: none of them may read "notes".
+    header = [*HEADER, "notes"]
+    notes = ["", "Lenovo", "s1234567", "2024-01-31", "staff", "  "]
+    data = csv_bytes(header, *([*clean(n), note] for n, note in enumerate(notes)))
+
+    report = assert_same(data, monkeypatch, valid_only=True)
+
+    assert report.created == len(notes)
+    assert_same(data, monkeypatch, dry_run=True)

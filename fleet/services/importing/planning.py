@@ -27,6 +27,7 @@ from array import array
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import compress
 from typing import IO, Any, TypeVar
 
 import numpy as np
@@ -323,6 +324,24 @@ class Keys:
             self.hashes[RowProblem.DUPLICATE_DEVICE_ID].append(hash(device_id))
             self.rows[RowProblem.DUPLICATE_DEVICE_ID].append(row)
 
+    def add_columns(
+        self,
+        rows: Sequence[int],
+        manufacturer_ids: Sequence[int | None],
+        serials: Sequence[str],
+        asset_tags: Sequence[str],
+        device_ids: Sequence[str],
+    ) -> None:
+        """``add_keys`` of many rows, given column by column: the same hashes in the same order."""
+        serial_keys = list(zip(manufacturer_ids, serials, strict=True))
+        for problem, keys, present in (
+            (RowProblem.DUPLICATE_SERIAL, serial_keys, list(map(all, serial_keys))),
+            (RowProblem.DUPLICATE_ASSET_TAG, asset_tags, asset_tags),
+            (RowProblem.DUPLICATE_DEVICE_ID, device_ids, device_ids),
+        ):
+            self.hashes[problem].extend(map(hash, compress(keys, present)))
+            self.rows[problem].extend(compress(rows, present))
+
     def repeated(self, problem: RowProblem) -> Iterator[list[int]]:
         """The rows of each key that more than one row has, in file order."""
         hashes = np.frombuffer(self.hashes[problem], dtype=np.int64)
@@ -382,16 +401,29 @@ def _compare(chunk: Sequence[Draft], catalogue: Catalogue, default_location_id: 
             *EXISTING_FIELDS
         )
         existing.update({(row[1], row[2]): Existing(*row) for row in rows})
-    tags = {draft.asset_tag for draft in chunk if draft.asset_tag}
+    found_devices = [
+        existing.get((draft.manufacturer_id, draft.serial)) if draft.manufacturer_id else None
+        for draft in chunk
+    ]
+    # Asset tags and device IDs are unique: one the row's own stored device has is nobody else's.
+    tags = {
+        draft.asset_tag
+        for draft, found in zip(chunk, found_devices, strict=True)
+        if draft.asset_tag and (found is None or found.asset_tag != draft.asset_tag)
+    }
     tag_owner = dict(Device.objects.filter(asset_tag__in=tags).values_list("asset_tag", "pk")) if tags else {}
-    ids = {draft.values["google_device_id"] for draft in chunk if "google_device_id" in draft.values}
+    ids = {
+        draft.values["google_device_id"]
+        for draft, found in zip(chunk, found_devices, strict=True)
+        if "google_device_id" in draft.values
+        and (found is None or found.google_device_id != draft.values["google_device_id"])
+    }
     id_owner = (
         dict(Device.objects.filter(google_device_id__in=ids).values_list("google_device_id", "pk"))
         if ids
         else {}
     )
-    for draft in chunk:
-        found = existing.get((draft.manufacturer_id, draft.serial)) if draft.manufacturer_id else None
+    for draft, found in zip(chunk, found_devices, strict=True):
         _settle_model(draft, found)
         own_pk = found.pk if found else None
         if draft.asset_tag and tag_owner.get(draft.asset_tag, own_pk) != own_pk:
