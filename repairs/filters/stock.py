@@ -6,6 +6,7 @@ import django_filters
 from django import forms
 from django.db.models import F, Q, QuerySet
 
+from core.filters import NameModelChoiceFilter
 from core.models import MAX_ID
 from core.widgets import MemoSelect
 from fleet.models import DeviceModel
@@ -27,8 +28,8 @@ def date_picker() -> forms.DateInput:
 class PartFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", label="Part number or description")
     category = django_filters.ChoiceFilter(choices=PartCategory.choices)
-    vendor = django_filters.ModelChoiceFilter(queryset=Vendor.objects.all())
-    compatible_model = django_filters.ModelChoiceFilter(
+    vendor = NameModelChoiceFilter(queryset=Vendor.objects.all())
+    compatible_model = NameModelChoiceFilter(
         field_name="compatible_models", queryset=DeviceModel.objects.all(), label="Fits model"
     )
     is_active = django_filters.BooleanFilter(label="Active", widget=yes_no_select())
@@ -47,7 +48,7 @@ class PartFilterSet(django_filters.FilterSet):
 
 class StockLevelFilterSet(django_filters.FilterSet):
     part = django_filters.ModelChoiceFilter(queryset=Part.objects.all(), widget=MemoSelect)
-    stock_location = django_filters.ModelChoiceFilter(queryset=StockLocation.objects.all(), widget=MemoSelect)
+    stock_location = NameModelChoiceFilter(queryset=StockLocation.objects.all(), widget=MemoSelect)
     category = django_filters.ChoiceFilter(field_name="part__category", choices=PartCategory.choices)
     low = django_filters.BooleanFilter(
         method="filter_low", label="At or below reorder point", widget=yes_no_select()
@@ -68,7 +69,7 @@ class StockLevelFilterSet(django_filters.FilterSet):
 
 class StockMovementFilterSet(django_filters.FilterSet):
     part = django_filters.ModelChoiceFilter(queryset=Part.objects.all(), widget=MemoSelect)
-    stock_location = django_filters.ModelChoiceFilter(queryset=StockLocation.objects.all(), widget=MemoSelect)
+    stock_location = NameModelChoiceFilter(queryset=StockLocation.objects.all(), widget=MemoSelect)
     kind = django_filters.MultipleChoiceFilter(choices=StockMovementKind.choices)
     ticket = django_filters.NumberFilter(
         field_name="ticket_id", min_value=1, max_value=MAX_ID, label="Ticket number"
@@ -87,8 +88,8 @@ class StockMovementFilterSet(django_filters.FilterSet):
 
 class PurchaseOrderFilterSet(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=PurchaseOrderStatus.choices)
-    vendor = django_filters.ModelChoiceFilter(queryset=Vendor.objects.all())
-    ship_to = django_filters.ModelChoiceFilter(queryset=StockLocation.objects.all(), widget=MemoSelect)
+    vendor = NameModelChoiceFilter(queryset=Vendor.objects.all())
+    ship_to = NameModelChoiceFilter(queryset=StockLocation.objects.all(), widget=MemoSelect)
 
     class Meta:
         model = PurchaseOrder

@@ -6,6 +6,7 @@ import django_filters
 from django.db.models import Q, QuerySet
 
 from accounts.models import User
+from core.filters import NameModelChoiceFilter
 from core.widgets import MemoSelect
 from fleet.filters import normalise_identifier
 from fleet.models import Location
@@ -28,7 +29,7 @@ class TicketFilterSet(django_filters.FilterSet):
     unassigned = django_filters.BooleanFilter(
         field_name="assignee", lookup_expr="isnull", label="Unassigned", widget=yes_no_select()
     )
-    location = django_filters.ModelChoiceFilter(queryset=Location.objects.all(), widget=MemoSelect)
+    location = NameModelChoiceFilter(queryset=Location.objects.all(), widget=MemoSelect)
     ordering = django_filters.OrderingFilter(
         fields=(
             ("opened_at", "opened_at"),
