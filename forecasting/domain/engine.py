@@ -29,9 +29,9 @@ How it forecasts (method ``pooled_glm``)
    calendar's shape), ``s`` its spread per unit squared over the last two seasons (a level that
    moves), and ``k``, ``j`` the scales that scored the lowest quantile loss on three training
    origins (``_fit_period_shape``: bursty parts get wide periods, smooth ones Poisson, as each
-   data set shows). Quantile levels of the total are
-   mapped so that, over the rolling origins, ordering each part's τ-quantile fills τ of demand
-   (calibration, read between the levels of a fine grid rather than rounded up to one).
+   data set shows). Quantile levels of the total are mapped so that, over the rolling origins,
+   ordering each part's τ-quantile fills τ of demand (calibration, read between the levels of a
+   fine grid rather than rounded up to one).
 5. Calendar: with ``covariates`` (for example the share of school days in a week), a pooled
    calendar effect is fitted on all parts' total demand; history is divided by it before the
    features are read (a quiet summer does not look like a part dying) and each forecast period
@@ -371,10 +371,8 @@ def forecast(
     ahead = data.effect[t:]
     mean = totals[:, None] / horizon * ahead[None, :]
     a, b, c = model.variance
-    # A period: the part's own spread of (calendar-adjusted) periods around its level, plus the
-    # model's level uncertainty.
-    # A period: negative binomial whose variance is the mean times the part's own dispersion over
-    # its whole (calendar-adjusted) history, scaled by what backtests found to fit best.
+    # A period: the part's dispersion per unit of demand and its spread per unit squared, scaled
+    # as backtests chose (``_fit_period_shape``), plus the model's level uncertainty.
     tamed = _tame(data.y)
     dispersion = _period_dispersion(tamed, data.effect[:t])
     spread = _period_spread(tamed / data.effect[None, :t], data.unit)
@@ -889,7 +887,7 @@ def _fit_period_shape(
         live = (np.nansum(history, axis=1) > 0) & (~np.isnan(ahead)).any(axis=1)
         if not live.any():
             continue
-        total = np.exp(np.clip(_design(_features(b, origin, last)[rows][live]) @ theta, -30, 12))
+        total = np.exp(np.clip(_design(_features(b[rows], origin, last)[live]) @ theta, -30, 12))
         # Periods whose effects lie within 10% of one another share one distribution, so a
         # weekly window costs a table per effect level rather than per week.
         step = np.round(np.log(np.maximum(effect[start:stop], 1e-3)) / 0.1)

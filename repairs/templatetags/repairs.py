@@ -8,6 +8,7 @@ from django import forms, template
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from core.templatetags.ui import count
 from fleet.models import Device
 from repairs import permissions, selectors
 from repairs.choices import OPEN_TICKET_STATUSES, PartCategory
@@ -58,6 +59,11 @@ def device_repair_actions(context: template.Context, device: Device) -> dict[str
     }
 
 
+def _option(value: int, chosen: str, label: str) -> str:
+    """One ``<option>``, selected when it is the form's value; ``label`` is already escaped."""
+    return f'<option value="{value}"{" selected" if chosen == str(value) else ""}>{label}</option>'
+
+
 @register.simple_tag
 def part_issue_options(form: forms.Form) -> SafeString:
     """The ticket page's part select: every active part, fitting ones first, each with its total on
@@ -71,12 +77,14 @@ def part_issue_options(form: forms.Form) -> SafeString:
         "pk", "part_number", "description", "category", "total_on_hand", "fits"
     )
     options = [
-        f'<option value="{pk}"{" selected" if chosen == str(pk) else ""}>{escape(number)} · '
-        f"{escape(description or labels.get(category, category))} · {int(on_hand):,} on hand"
-        f"{'' if fits else ' · does not fit: give an override reason'}</option>"
+        _option(
+            pk,
+            chosen,
+            f"{escape(number)} · {escape(description or labels.get(category, category))} · "
+            f"{count(on_hand)} on hand{'' if fits else ' · does not fit: give an override reason'}",
+        )
         for pk, number, description, category, on_hand, fits in rows
     ]
-    # Every value is escaped above.
     return mark_safe("".join(options) or '<option value="">No active part in the catalogue</option>')
 
 
@@ -86,9 +94,5 @@ def stock_location_options(form: forms.Form) -> SafeString:
     field = form.fields["stock_location"]
     assert isinstance(field, forms.ModelChoiceField)
     chosen = str(form["stock_location"].value())
-    return mark_safe(  # every value escaped
-        "".join(
-            f'<option value="{pk}"{" selected" if chosen == str(pk) else ""}>{escape(name)}</option>'
-            for pk, name in field.queryset.values_list("pk", "name")  # type: ignore[union-attr]
-        )
-    )
+    rows = field.queryset.values_list("pk", "name")  # type: ignore[union-attr]
+    return mark_safe("".join(_option(pk, chosen, escape(name)) for pk, name in rows))

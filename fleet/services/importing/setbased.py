@@ -204,9 +204,6 @@ OTHER = (
     Field.BOOT_MODE,
 )
 PLACE = (Field.LOCATION, Field.ORG_UNIT_PATH)
-# An annotated user as GAM writes a student's ("s1234567@students.example.org", "S1234567"):
-# values.student_id reads it as its digits. Any other form is left to values.student_id.
-STUDENT = re.compile(r"[sS](\d{4,20})(?:@.*)?", re.DOTALL)
 # A row's line in COPY's text format: the ROWS columns up to student, then the three groups' texts.
 LINE = "\t".join(["{}"] * 10) + "\n"
 FLAG = {True: "t", False: "f"}
@@ -381,10 +378,7 @@ class _Reader:
                 last_sync[index] = values.parse_timestamp(last_sync[index]).isoformat()
             except values.BadValue:
                 ok[index], last_sync[index] = False, ""
-        student = [
-            match[1] if match else (values.student_id(text) or "") if text else ""
-            for text, match in zip(user, map(STUDENT.fullmatch, user), strict=True)
-        ]
+        student = [(values.student_id(text) or "") if text else "" for text in user]
         for index in [
             index for index, (text, found) in enumerate(zip(user, student, strict=True)) if text and not found
         ]:
