@@ -18,6 +18,7 @@ from django.utils import timezone
 from accounts.choices import Role
 from accounts.models import StaffGrade, StaffProfile, User
 from core.exceptions import DomainError
+from core.services.bulk import bulk_load, next_id
 from demo.services import catalogue as catalogue_phase
 from demo.services import custody as custody_phase
 from demo.services import devices as devices_phase
@@ -28,7 +29,7 @@ from demo.services.clock import Clock
 from demo.services.context import DemoContext
 from demo.services.district import DEMO_EMAIL_DOMAIN, DEMO_LOGINS, DEMO_PASSWORD, DEMO_TECHNICIANS
 from demo.services.sizes import SIZES, DemoSize
-from demo.services.writer import RowWriter, bulk_load, next_id
+from demo.services.writer import RowWriter
 from fleet.models import (
     CustodyEvent,
     Device,
@@ -204,26 +205,26 @@ def build_demo(
         plan = ticket_rows.plan_tickets(ctx, ticket_data, fleet, district, staff, catalogue)
         warranty = fleet_rows.warranty_end(fleet, catalogue)
         custody, loans = custody_phase.plan_custody(ctx, fleet, ticket_data, plan, district, staff)
-    with _phase(result, log, "devices", ctx.writer), bulk_load([Device], ctx.writer):
+    with _phase(result, log, "devices", ctx.writer), bulk_load([Device], ctx.writer.rebuilt):
         statuses = fleet_rows.write_devices(ctx, fleet, catalogue, district, staff, custody, warranty)
-    with _phase(result, log, "tickets", ctx.writer), bulk_load([Ticket], ctx.writer):
+    with _phase(result, log, "tickets", ctx.writer), bulk_load([Ticket], ctx.writer.rebuilt):
         ticket_rows.write_tickets(ctx, ticket_data, plan, fleet, district, staff, catalogue, warranty)
-    with _phase(result, log, "ticket events", ctx.writer), bulk_load([TicketEvent], ctx.writer):
+    with _phase(result, log, "ticket events", ctx.writer), bulk_load([TicketEvent], ctx.writer.rebuilt):
         events = ticket_rows.write_ticket_events(ctx, ticket_data, plan, staff, next_id(TicketEvent))
     with (
         _phase(result, log, "custody events and loans", ctx.writer),
-        bulk_load([CustodyEvent, Loan], ctx.writer),
+        bulk_load([CustodyEvent, Loan], ctx.writer.rebuilt),
     ):
         custody_count = fleet_rows.write_custody(
             ctx, custody, fleet, ticket_data, district, staff, next_id(CustodyEvent)
         )
         loan_count = fleet_rows.write_loans(ctx, loans, fleet, ticket_data, staff, next_id(Loan))
-    with _phase(result, log, "students", ctx.writer), bulk_load([Student, Handout], ctx.writer):
+    with _phase(result, log, "students", ctx.writer), bulk_load([Student, Handout], ctx.writer.rebuilt):
         student_count = students_phase.build_students(ctx, next_id(Student))
         handout_count = students_phase.build_one_to_one_policy(ctx)
     with (
         _phase(result, log, "purchase orders and stock ledger", ctx.writer),
-        bulk_load([StockMovement], ctx.writer),
+        bulk_load([StockMovement], ctx.writer.rebuilt),
     ):
         stock_counts = stock.build_stock(ctx, catalogue, district, staff, ticket_data, plan)
     with _phase(result, log, "overtime, time entries and timesheets", ctx.writer):

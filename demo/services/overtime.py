@@ -14,10 +14,11 @@ from decimal import Decimal
 import numpy as np
 
 from accounts.choices import Role
+from core.services.bulk import next_id
 from demo.services.clock import HOUR, epoch_day
 from demo.services.context import DemoContext
 from demo.services.district import HOURLY_RATES, District, Staff
-from demo.services.writer import NULL_INT, next_id
+from demo.services.writer import NULL_INT
 from staff.choices import OvertimeRequestEventKind as E
 from staff.choices import OvertimeRequestStatus as R
 from staff.choices import TimeEntryKind

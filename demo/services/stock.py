@@ -16,13 +16,14 @@ import numpy as np
 import numpy.typing as npt
 
 from accounts.choices import Role
+from core.services.bulk import next_id
 from demo.services.catalogue import Catalogue
 from demo.services.clock import DAY, HOUR, epoch_day, to_date, weekday
 from demo.services.context import DemoContext
 from demo.services.district import District, Staff
 from demo.services.ticket_rows import TicketPlan
 from demo.services.tickets import NOT_YET, Tickets
-from demo.services.writer import NULL_INT, next_id
+from demo.services.writer import NULL_INT
 from repairs.choices import PurchaseOrderStatus, StockLocationKind, StockMovementKind
 from repairs.models import PurchaseOrder, PurchaseOrderLine, StockLevel, StockLocation, StockMovement
 

@@ -11,9 +11,9 @@ import numpy as np
 
 from accounts.choices import Role
 from accounts.models import User
+from core.services.bulk import next_id
 from demo.services.clock import epoch_day
 from demo.services.context import DemoContext
-from demo.services.writer import next_id
 from fleet.choices import LocationKind
 from fleet.models import Device, Location
 from repairs.choices import DamageCause

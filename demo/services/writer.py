@@ -15,13 +15,10 @@ from __future__ import annotations
 
 import io
 import time
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
-import pghistory.models
-from django.apps import apps
 from django.core.management.color import no_style
 from django.db import connection, models
 
@@ -31,130 +28,6 @@ _PG_NULL = "\\N"
 _PG_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 Column = np.ndarray | Sequence[Any]
-
-
-def next_id(model: type[models.Model]) -> int:
-    """The first free primary key, so explicit ids never collide with rows already there."""
-    latest = model._default_manager.order_by("-pk").values_list("pk", flat=True).first()
-    return int(latest or 0) + 1
-
-
-def _history_models(model: type[models.Model]) -> list[type[models.Model]]:
-    """The django-pghistory event models that record ``model``'s inserts (``<Model>History``);
-    none for a ledger, whose history keeps only updates and deletes (core.models.track_history)."""
-    return [
-        event
-        for event in apps.get_models()
-        if issubclass(event, pghistory.models.Event)
-        and event.pgh_tracked_model is model
-        and any(isinstance(tracker, pghistory.InsertEvent) for tracker in event.pgh_trackers)
-    ]
-
-
-def _history_insert_sql(model: type[models.Model], event: type[models.Model], first_id: int) -> str:
-    """One INSERT … SELECT writing the 'insert' snapshot of every row from ``first_id`` on: what
-    the history trigger writes row by row, written in one set-based statement."""
-    quote = connection.ops.quote_name
-    tracked = {field.column for field in model._meta.concrete_fields}
-    key = quote(str(model._meta.pk.column if model._meta.pk else "id"))
-    targets, sources = [], []
-    for field in event._meta.concrete_fields:
-        column = str(field.column)
-        if column == "pgh_id":
-            continue
-        if column == "pgh_created_at":
-            source = "now()"
-        elif column == "pgh_label":
-            source = "'insert'"
-        elif column == "pgh_obj_id":
-            source = key
-        elif column == "pgh_context_id":
-            # Once for the statement (the function opens a subtransaction per call), as the trigger
-            # would attach the same context to every row.
-            source = "(SELECT _pgh_attach_context())"
-        elif column in tracked:
-            source = quote(column)
-        else:
-            raise ValueError(f"{event.__name__}.{field.name}: no source for this history column")
-        targets.append(quote(column))
-        sources.append(source)
-    return (
-        f"INSERT INTO {quote(event._meta.db_table)} ({', '.join(targets)})"
-        f" SELECT {', '.join(sources)} FROM {quote(model._meta.db_table)}"
-        f" WHERE {key} >= {int(first_id)}"
-    )
-
-
-@contextmanager
-def bulk_load(models_: Sequence[type[models.Model]], writer: RowWriter | None = None) -> Iterator[None]:
-    """Load big tables without per-row triggers and index inserts (PostgreSQL).
-
-    Drops the tables' foreign keys and secondary indexes (primary keys and unique constraints
-    stay), and those of their history tables, and recreates them from their saved definitions
-    afterwards: one validating join and one sorted index build are far cheaper than millions of
-    trigger calls and random index inserts. The history triggers are switched off during the load
-    and each new row's 'insert' snapshot is written afterwards by one INSERT … SELECT: per row, the
-    trigger and the history table's own foreign keys and indexes made COPY of 534,000 ticket events
-    take 9 s instead of about 1. Run it inside a transaction, so a failure rolls the DDL back with
-    the data.
-    """
-    if connection.vendor != "postgresql":
-        yield
-        return
-    quote = connection.ops.quote_name
-    saved: list[tuple[str, list[tuple[str, str]], list[tuple[str, str]]]] = []
-    histories = [(model, event, next_id(model)) for model in models_ for event in _history_models(model)]
-    silenced: list[tuple[str, str]] = []
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
-        for table in [model._meta.db_table for model in models_] + [
-            e._meta.db_table for _, e, _ in histories
-        ]:
-            cursor.execute(
-                "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint"
-                " WHERE conrelid = %s::regclass AND contype = 'f' ORDER BY conname",
-                [table],
-            )
-            foreign_keys = cursor.fetchall()
-            cursor.execute(
-                "SELECT i.relname, pg_get_indexdef(i.oid)"
-                " FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid"
-                " WHERE x.indrelid = %s::regclass AND NOT x.indisprimary AND NOT EXISTS ("
-                "  SELECT 1 FROM pg_constraint c WHERE c.conrelid = x.indrelid AND c.conindid = x.indexrelid)"
-                " ORDER BY i.relname",
-                [table],
-            )
-            indexes = cursor.fetchall()
-            for name, _ in foreign_keys:
-                cursor.execute(f"ALTER TABLE {quote(table)} DROP CONSTRAINT {quote(name)}")
-            for name, _ in indexes:
-                cursor.execute(f"DROP INDEX {quote(name)}")
-            saved.append((table, foreign_keys, indexes))
-        for model, event, _ in histories:
-            # Only the insert triggers that write this history table (tgtype bit 4: INSERT).
-            cursor.execute(
-                "SELECT t.tgname FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid"
-                " WHERE t.tgrelid = %s::regclass AND NOT t.tgisinternal AND t.tgenabled <> 'D'"
-                " AND t.tgtype & 4 = 4 AND position(%s in p.prosrc) > 0 ORDER BY t.tgname",
-                [model._meta.db_table, f"INSERT INTO {quote(event._meta.db_table)}"],
-            )
-            for (name,) in cursor.fetchall():
-                cursor.execute(f"ALTER TABLE {quote(model._meta.db_table)} DISABLE TRIGGER {quote(name)}")
-                silenced.append((model._meta.db_table, name))
-    yield
-    started = time.perf_counter()
-    with connection.cursor() as cursor:
-        for table, name in silenced:
-            cursor.execute(f"ALTER TABLE {quote(table)} ENABLE TRIGGER {quote(name)}")
-        for model, event, first_id in histories:
-            cursor.execute(_history_insert_sql(model, event, first_id))
-        for table, foreign_keys, indexes in saved:
-            for _, definition in indexes:
-                cursor.execute(definition)
-            for name, definition in foreign_keys:
-                cursor.execute(f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(name)} {definition}")
-    if writer is not None:
-        writer.rebuild_seconds += time.perf_counter() - started
 
 
 class RowWriter:
@@ -167,6 +40,10 @@ class RowWriter:
         self.database_seconds = 0.0
         self.rebuild_seconds = 0.0  # history rows, indexes and foreign keys after a bulk load
         self._written_models: list[type[models.Model]] = []
+
+    def rebuilt(self, seconds: float) -> None:
+        """``bulk_load``'s report of the time its history rows, indexes and keys took."""
+        self.rebuild_seconds += seconds
 
     def write(self, model: type[models.Model], columns: Mapping[str, Column]) -> int:
         fields = [field for field in model._meta.concrete_fields]

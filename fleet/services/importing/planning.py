@@ -85,7 +85,7 @@ class NewRows:
             self._writer = csv.writer(self.file)
         # Rows flagged after they were added (repeated keys): never written.
         self.excluded: set[int] = set()
-        # New devices the set-based check left in its table (``setbased.stage_clean_new``).
+        # New devices the set-based check left in its table (``setbased.clean_new_select``).
         self.staged = 0
 
     def add(self, draft: Draft) -> None:

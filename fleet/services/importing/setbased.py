@@ -15,8 +15,8 @@ device, a repeated key) is read again from the file and checked by ``planning``'
 every finding is worded by one piece of code. A clean district file is then checked without a
 draft per row, and a re-import with no change is one join that leaves nothing to Python.
 
-New devices settled here go from the staging table into the writing's by one ``INSERT ...
-SELECT`` (``stage_clean_new``); all of it runs in the import's transaction.
+New devices settled here are read from the staging table by the writing's ``INSERT ... SELECT``
+(``clean_new_select``); all of it runs in the import's transaction.
 """
 
 from __future__ import annotations
@@ -562,9 +562,10 @@ def _check_others(
     plan.errors.sort(key=lambda issue: issue.row)
 
 
-def stage_clean_new(cursor: Any, staging: str) -> None:
-    """Copy the new devices settled set-based into the writing's staging table."""
-    columns = [name for name, _ in STAGED]
+def clean_new_select() -> str:
+    """The new devices settled set-based, as rows of ``STAGED``'s columns: a ``SELECT`` the writing
+    reads beside its own staging table (no copy of them in between). Takes ``%(student_kind)s``
+    and ``%(excluded)s``, the rows never to write."""
     selected = {
         "status": "r.new_status",
         "location_id": "r.new_location_id",
@@ -572,12 +573,11 @@ def stage_clean_new(cursor: Any, staging: str) -> None:
         "assignee_id": "r.student",
         "variant_confirmed": "true",
         "google_device_id": "nullif(r.google_device_id, '')",
-        "candidate_ids": "NULL::bigint[]",
-        "last_sync": "nullif(r.last_sync, '')::timestamptz",
+        "candidate_ids": "NULL",
+        "last_sync": "nullif(r.last_sync, '')",
     }
-    cursor.execute(
-        f"INSERT INTO {staging} ({', '.join(columns)}) "
-        f"SELECT {', '.join(selected.get(name, f'r.{name}') for name in columns)}"
-        f" FROM {CHECK} k JOIN {ROWS} r ON r.row = k.row WHERE k.outcome = 'new'",
-        {"student_kind": AssigneeKind.STUDENT.value},
+    cells = ", ".join(f"({selected.get(name, f'r.{name}')})::{kind}" for name, kind in STAGED)
+    return (
+        f"SELECT {cells} FROM {CHECK} k JOIN {ROWS} r ON r.row = k.row"
+        " WHERE k.outcome = 'new' AND NOT k.row = ANY(%(excluded)s::integer[])"
     )

@@ -1,8 +1,8 @@
 """Write a checked plan in bulk: new devices with their "imported" custody event, then updates.
 
 On PostgreSQL the new devices go through ``COPY`` into a temporary staging table (dropped at
-commit; those the set-based check settled are copied there from its own table by one more
-``INSERT ... SELECT``) and reach ``fleet_device`` by one ``INSERT ... SELECT``, whose
+commit; those the set-based check settled are read from its own table beside it) and reach
+``fleet_device`` by one ``INSERT ... SELECT``, whose
 ``RETURNING`` feeds their custody events in the same statement; the variant candidates follow by
 one more. Every statement runs on Django's cursor inside the import's transaction, so all or
 nothing still holds and the history triggers get the caller's pghistory context as the ORM's
@@ -27,15 +27,20 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User
-from fleet.choices import CustodyEventKind
+from core.services.bulk import bulk_load, holds_fewer_rows
+from fleet.choices import AssigneeKind, CustodyEventKind
 from fleet.models import CustodyEvent, Device
 from fleet.services.importing.drafts import Draft
 from fleet.services.importing.planning import NewRows, Plan, chunked
 from fleet.services.importing.progress import NO_PROGRESS, WRITING, Progress
-from fleet.services.importing.setbased import stage_clean_new
+from fleet.services.importing.setbased import clean_new_select
 from fleet.services.importing.staging import NOT_NULL_TEXT, STAGED
 
 BATCH = 2000
+# New devices (and their events) that outnumber a table's rows, and at least this many, are loaded
+# with its indexes, foreign keys and history trigger set aside and rebuilt once at the end
+# (core.services.bulk): a district's first import. The table is locked until commit meanwhile.
+BULK_ROWS = 20_000
 UPDATE_BATCH = 1000
 # Changes of place or holder are custody: they bump the version a stale form checks, and get an event.
 CUSTODY_FIELDS = frozenset({"location_id", "assignee_kind", "assignee_id"})
@@ -132,15 +137,29 @@ def _copy_new(
         progress.update(phase=WRITING, done=0, total=total)
         if new.excluded:
             cursor.execute(f"DELETE FROM {STAGING} WHERE row = ANY(%s)", [sorted(new.excluded)])
+        source, params = STAGING, {}
         if new.staged:
-            stage_clean_new(cursor, STAGING)
-        _apply_new(cursor, actor=actor, reason=reason, now=now)
+            source = f"(SELECT {columns} FROM {STAGING} UNION ALL {clean_new_select()})"
+            params = {"student_kind": AssigneeKind.STUDENT.value, "excluded": sorted(new.excluded)}
+        rows = new.count - len(new.excluded)
+        with bulk_load(_bulk_models(rows), rows=rows):
+            _apply_new(cursor, source, params, actor=actor, reason=reason, now=now)
         cursor.execute(f"DROP TABLE {STAGING}")
     progress.update(phase=WRITING, done=new.count - len(new.excluded), total=total)
 
 
-def _apply_new(cursor: Any, *, actor: User | None, reason: str, now: dt.datetime) -> None:
-    """Insert the staged devices, their "imported" events and their variant candidates."""
+def _bulk_models(rows: int) -> list[type[Device] | type[CustodyEvent]]:
+    """The tables a load of ``rows`` new devices outnumbers, at least ``BULK_ROWS`` of them."""
+    if rows < BULK_ROWS:
+        return []
+    return [model for model in (Device, CustodyEvent) if holds_fewer_rows(model, rows)]
+
+
+def _apply_new(
+    cursor: Any, source: str, params: dict[str, Any], *, actor: User | None, reason: str, now: dt.datetime
+) -> None:
+    """Insert the devices ``source`` holds (the staging table, or it and the set-based check's new
+    rows), their "imported" events and their variant candidates (staged only by ``planning``)."""
     devices, events = Device._meta.db_table, CustodyEvent._meta.db_table
     set_columns = [name for name, _ in STAGED if name not in ("row", "candidate_ids")]
     constants = ["is_loaner", "notes", "version", "custodian_id", "variant_confirmed_by_id"]
@@ -150,7 +169,7 @@ def _apply_new(cursor: Any, *, actor: User | None, reason: str, now: dt.datetime
         WITH inserted AS (
             INSERT INTO {devices} ({", ".join(set_columns + constants)})
             SELECT {", ".join(set_columns)}, false, '', 1, NULL, NULL, NULL, %(now)s, %(now)s
-            FROM {STAGING} ORDER BY row
+            FROM {source} staged ORDER BY row
             RETURNING id, location_id, status, assignee_id
         )
         INSERT INTO {events} (
@@ -163,6 +182,7 @@ def _apply_new(cursor: Any, *, actor: User | None, reason: str, now: dt.datetime
         FROM inserted ORDER BY id
         """,
         {
+            **params,
             "now": now,
             "kind": CustodyEventKind.IMPORTED,
             "actor": actor.pk if actor else None,
