@@ -327,6 +327,7 @@ SPECTACULAR_SETTINGS = {
         "TimeEntryKindEnum": "staff.choices.TimeEntryKind",
         "TimesheetStatusEnum": "staff.choices.TimesheetStatus",
         "TicketStatusEnum": "repairs.choices.TicketStatus",
+        "PurchaseOrderStatusEnum": "repairs.choices.PurchaseOrderStatus",
         "ForecastRunStatusEnum": "forecasting.choices.ForecastRunStatus",
         "ChargeStatusEnum": "students.choices.ChargeStatus",
     },

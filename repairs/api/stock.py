@@ -18,6 +18,7 @@ from repairs import permissions, selectors
 from repairs.api.serializers import (
     PartOutputSerializer,
     PurchaseOrderOutputSerializer,
+    PurchaseOrderSummaryOutputSerializer,
     StockLevelOutputSerializer,
     StockMovementOutputSerializer,
 )
@@ -151,10 +152,10 @@ class StockMovementListApi(ListAPIView):
 
 
 class PurchaseOrderListApi(ListAPIView):
-    """Purchase orders (GET) and a new draft order with its lines (POST)."""
+    """Purchase orders with their totals (GET) and a new draft order with its lines (POST)."""
 
     permission_classes = PURCHASING
-    serializer_class = PurchaseOrderOutputSerializer
+    serializer_class = PurchaseOrderSummaryOutputSerializer
     filterset_class = PurchaseOrderFilterSet
     queryset = PurchaseOrder.objects.none()
 
@@ -171,7 +172,7 @@ class PurchaseOrderListApi(ListAPIView):
         lines = LineSerializer(many=True, allow_empty=False)
 
     def get_queryset(self) -> QuerySet[PurchaseOrder]:
-        return selectors.purchase_order_list(with_lines=True)
+        return selectors.purchase_order_list()
 
     @extend_schema(request=InputSerializer, responses={201: PurchaseOrderOutputSerializer})
     def post(self, request: Request) -> Response:
