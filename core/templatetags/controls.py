@@ -34,7 +34,7 @@ def control(field: forms.BoundField) -> SafeString:
     widget = field.field.widget
     css = "form-select" if isinstance(widget, forms.Select | forms.SelectMultiple) else "form-control"
     own = widget.attrs.get("class", "")
-    attrs: dict[str, str] = {}
+    attrs: dict[str, str | bool] = {}
     if field.errors:
         attrs["class"] = f"{own} {css} is-invalid".strip()
         attrs["aria-invalid"] = "true"
