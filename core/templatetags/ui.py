@@ -5,16 +5,20 @@
 {{ minutes|minutes }}     the same, from a number of minutes
 {{ n|count }}             12,345
 {{ value|qty }}           a stock or forecast quantity: 3, 2.5 (no trailing zeros)
+{{ when|day }}            2026-12-05, as |date:"Y-m-d" (local time for a datetime)
+{{ when|day_time }}       2026-12-05 14:30, as |date:"Y-m-d H:i"
 {% status_badge value label %}   a coloured badge for a status (fleet, ticket, PO, request)
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django import template
 from django.conf import settings
+from django.template.defaultfilters import date as date_filter
 from django.utils.html import format_html
 
 register = template.Library()
@@ -70,6 +74,23 @@ def qty(value: object) -> str:
     if rounded == rounded.to_integral_value():
         return f"{int(rounded):,}"
     return f"{rounded:,.2f}".rstrip("0").rstrip(".")
+
+
+@register.filter(expects_localtime=True)
+def day(value: object) -> str:
+    """``|date:"Y-m-d"`` without Django's format machinery, about twenty times faster (a list
+    shows one or two dates a row). Anything but a date or datetime goes to ``date`` itself."""
+    if isinstance(value, dt.date):
+        return f"{value.year:04d}-{value.month:02d}-{value.day:02d}"
+    return date_filter(value, "Y-m-d")  # type: ignore[arg-type]  # date takes anything
+
+
+@register.filter(expects_localtime=True)
+def day_time(value: object) -> str:
+    """``|date:"Y-m-d H:i"``, the same way; a date without a time goes to ``date``."""
+    if isinstance(value, dt.datetime):
+        return f"{value.year:04d}-{value.month:02d}-{value.day:02d} {value.hour:02d}:{value.minute:02d}"
+    return date_filter(value, "Y-m-d H:i")  # type: ignore[arg-type]
 
 
 def _human_duration(seconds: float) -> str:
