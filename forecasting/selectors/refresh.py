@@ -328,11 +328,9 @@ def refresh_plan(
     history_years = list(range(first_year - HISTORY_YEARS, first_year))
     boundaries = [dt.date(year, 7, 1) for year in [*history_years, first_year]]
 
-    aue = reports.aue_plan(user=user, from_year=OVERDUE_SINCE, to_year=last_year, location_id=location_id)
-    reaching: dict[int, dict[int, int]] = {}
-    for row in aue.rows:
-        by_year = reaching.setdefault(row.model_id, {})
-        by_year[row.school_year] = by_year.get(row.school_year, 0) + row.devices
+    reaching = reports.aue_devices_by_model(
+        user=user, from_year=OVERDUE_SINCE, to_year=last_year, location_id=location_id
+    )
     active = _active_devices(user=user, location_id=location_id)
     tallies = _model_years()
     acquired = _acquired_before(tallies, boundaries)

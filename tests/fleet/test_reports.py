@@ -167,6 +167,33 @@ def test_aue_plan_groups_by_school_year_school_and_model_with_cost(
     ]
 
 
+@pytest.mark.parametrize("narrowed", [False, True])
+def test_aue_devices_by_model_are_the_plans_rows_summed_over_schools(
+    technician: User,
+    school_admin: User,
+    district: dict,
+    refresh_summaries: Callable[[], None],
+    narrowed: bool,
+):
+    DeviceFactory.create_batch(2, location=school_admin.profile.locations.get(), model=district["june"])
+    refresh_summaries()
+    location_id = district["north"].pk if narrowed else None
+
+    for user in (technician, school_admin):
+        plan = reports.aue_plan(user=user, from_year=2019, to_year=2030, location_id=location_id)
+        summed: dict[int, dict[int, int]] = {}
+        for row in plan.rows:
+            by_year = summed.setdefault(row.model_id, {})
+            by_year[row.school_year] = by_year.get(row.school_year, 0) + row.devices
+
+        # Each sees devices reaching AUE, but the school administrator none at another school.
+        assert bool(summed) is not (narrowed and user is school_admin)
+        assert (
+            reports.aue_devices_by_model(user=user, from_year=2019, to_year=2030, location_id=location_id)
+            == summed
+        )
+
+
 def test_aue_plan_school_year_boundaries_are_july_to_june(
     technician: User, refresh_summaries: Callable[[], None]
 ):
