@@ -233,16 +233,11 @@ class PurchaseOrderLineOutputSerializer(serializers.ModelSerializer):
         fields = ["id", "part_id", "part_number", "quantity_ordered", "quantity_received", "unit_cost"]
 
 
-class PurchaseOrderSummaryOutputSerializer(serializers.ModelSerializer):
-    """An order in the list: its totals, not its lines (a district order has about 90; a page of
-    50 orders with their lines was 590 KiB). ``GET /api/purchase-orders/<id>/`` has the lines."""
+class _PurchaseOrderFields(serializers.ModelSerializer):
+    """What the list and the order's own answers share."""
 
     vendor = serializers.CharField(source="vendor.name")
     ship_to = serializers.CharField(source="ship_to.code")
-    line_count = serializers.IntegerField()
-    units_ordered = serializers.IntegerField()
-    units_received = serializers.IntegerField()
-    total_cost = serializers.DecimalField(max_digits=14, decimal_places=2)
 
     class Meta:
         model = PurchaseOrder
@@ -259,6 +254,21 @@ class PurchaseOrderSummaryOutputSerializer(serializers.ModelSerializer):
             "notes",
             "version",
             "created_at",
+        ]
+
+
+class PurchaseOrderSummaryOutputSerializer(_PurchaseOrderFields):
+    """An order in the list: its totals, not its lines (a district order has about 90; a page of
+    50 orders with their lines was 590 KiB). ``GET /api/purchase-orders/<id>/`` has the lines."""
+
+    line_count = serializers.IntegerField()
+    units_ordered = serializers.IntegerField()
+    units_received = serializers.IntegerField()
+    total_cost = serializers.DecimalField(max_digits=14, decimal_places=2)
+
+    class Meta(_PurchaseOrderFields.Meta):
+        fields = [
+            *_PurchaseOrderFields.Meta.fields,
             "line_count",
             "units_ordered",
             "units_received",
@@ -266,25 +276,8 @@ class PurchaseOrderSummaryOutputSerializer(serializers.ModelSerializer):
         ]
 
 
-class PurchaseOrderOutputSerializer(serializers.ModelSerializer):
-    vendor = serializers.CharField(source="vendor.name")
-    ship_to = serializers.CharField(source="ship_to.code")
+class PurchaseOrderOutputSerializer(_PurchaseOrderFields):
     lines = PurchaseOrderLineOutputSerializer(many=True)
 
-    class Meta:
-        model = PurchaseOrder
-        fields = [
-            "id",
-            "number",
-            "status",
-            "vendor_id",
-            "vendor",
-            "ship_to_id",
-            "ship_to",
-            "sent_at",
-            "expected_on",
-            "notes",
-            "version",
-            "created_at",
-            "lines",
-        ]
+    class Meta(_PurchaseOrderFields.Meta):
+        fields = [*_PurchaseOrderFields.Meta.fields, "lines"]
