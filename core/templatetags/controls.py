@@ -1,9 +1,9 @@
 """A list's filter bar without django-bootstrap5's field renderer (``{% load controls %}``).
 
-``{% bootstrap_field %}`` cost about 0.8 ms per field, 9 ms for the device list's ten filters:
-more than twice the whole floor page, on every list. A filter's field is a label and a plain
-control, so ``components/filter_bar.html`` writes the markup itself and asks this library only for
-the control with Bootstrap's classes and the accessibility attributes django-bootstrap5 gave it.
+``{% bootstrap_field %}`` added about 1 ms to every list page with filters (the device list's
+ten, at district scale), for markup that is a label and a plain control. So
+``components/filter_bar.html`` writes the markup itself and asks this library only for the
+control with Bootstrap's classes and the accessibility attributes django-bootstrap5 gave it.
 Controls it does not handle (check boxes, radio lists, files) keep ``{% bootstrap_field %}``.
 """
 
@@ -15,8 +15,9 @@ from django.utils.safestring import SafeString
 
 register = template.Library()
 
-_PLAIN = (forms.Select, forms.SelectMultiple, Input, forms.Textarea)
-_NOT_PLAIN = (forms.CheckboxInput, forms.RadioSelect, forms.CheckboxSelectMultiple, forms.FileInput)
+# Selects (multiple ones included) and text-like inputs; a check box and a file are inputs too.
+_PLAIN = (forms.Select, Input, forms.Textarea)
+_NOT_PLAIN = (forms.CheckboxInput, forms.FileInput)
 
 
 @register.filter
@@ -32,7 +33,7 @@ def control(field: forms.BoundField) -> SafeString:
     ``form-control``; with an error ``is-invalid``, ``aria-invalid`` and ``aria-describedby`` naming
     the error's element (``<auto_id>_error``, which the template writes); else the help text's."""
     widget = field.field.widget
-    css = "form-select" if isinstance(widget, forms.Select | forms.SelectMultiple) else "form-control"
+    css = "form-select" if isinstance(widget, forms.Select) else "form-control"
     own = widget.attrs.get("class", "")
     attrs: dict[str, str | bool] = {}
     if field.errors:
