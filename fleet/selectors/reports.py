@@ -12,11 +12,12 @@ import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import partial
 from typing import Any, NamedTuple
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Case, IntegerField, Q, QuerySet, Sum, When
-from django.db.models.functions import Coalesce, ExtractYear
+from django.db.models import Case, DecimalField, F, IntegerField, Q, QuerySet, Sum, When
+from django.db.models.functions import Cast, Coalesce, ExtractYear
 from django.utils import timezone
 
 from accounts.models import User
@@ -302,7 +303,6 @@ class AueYearSummary:
     devices: int = 0
     cost: Decimal = Decimal("0.00")
     models: list[AueModelTotal] = field(default_factory=list)
-    rows: list[AuePlanRow] = field(default_factory=list)
 
     @property
     def label(self) -> str:
@@ -330,21 +330,62 @@ class AuePlan:
     cost: Decimal
     refreshed_at: dt.datetime | None = None
 
-    @property
-    def rows(self) -> list[AuePlanRow]:
-        return [row for year in self.years for row in year.rows]
-
 
 def aue_plan(*, user: UserLike, from_year: int, to_year: int, location_id: int | None = None) -> AuePlan:
     """Active devices reaching AUE in each school year (July-June) from ``from_year`` to
-    ``to_year`` (starting years), by school and model, with their replacement cost at the
-    model's unit price; one aggregate query over the device tally, grouped on ids only, then the
-    school and model names and prices, two small reads, and the tally's refresh time. Windows
-    laptops (no AUE date) are not in it.
+    ``to_year`` (starting years), per model and per school, with their replacement cost at the
+    model's unit price. Two aggregate queries over the device tally (per school year and model,
+    about a hundred rows; per school year and school with its cost, about a thousand), the
+    names, and the tally's refresh time; ``aue_plan_rows`` has the school x model lines behind
+    them (about 5,000 at district scale), which only the CSV needs. Windows laptops (no AUE
+    date) are not in it.
 
     The effective AUE date is the device's own date from Google, else its model's AUE month;
     only the month decides the school year, so the model's first-of-month stands for it.
     """
+    counts = partial(_aue_counts, user=user, from_year=from_year, to_year=to_year, location_id=location_id)
+    models = {
+        pk: (name, price) for pk, name, price in DeviceModel.objects.values_list("pk", "name", "unit_price")
+    }
+    years: dict[int, AueYearSummary] = {}
+    for year, model_id, devices in counts(by=("model_id",)):
+        total = AueModelTotal(*models[model_id], devices=devices)
+        summary = years.setdefault(year, AueYearSummary(school_year=year))
+        summary.models.append(total)
+        summary.devices += devices
+        summary.cost += total.cost
+    ordered = [years[year] for year in sorted(years)]
+    for summary in ordered:
+        summary.models.sort(key=lambda total: total.model_name)
+    index = {year: i for i, year in enumerate(sorted(years))}
+    by_year: dict[int, list[int]] = {}
+    costs: dict[int, Decimal] = {}
+    for year, school_id, devices, cost in counts(by=("location_id",), cost=True):
+        by_year.setdefault(school_id, [0] * len(index))[index[year]] = devices
+        costs[school_id] = costs.get(school_id, Decimal("0.00")) + cost
+    names = dict(Location.objects.values_list("pk", "name"))
+    schools = sorted(
+        (
+            AueSchoolLine(school_id, names[school_id], counts, sum(counts), costs[school_id])
+            for school_id, counts in by_year.items()
+        ),
+        key=lambda line: (line.location_name, line.location_id),
+    )
+    return AuePlan(
+        from_year=from_year,
+        to_year=to_year,
+        years=ordered,
+        schools=schools,
+        devices=sum(year.devices for year in ordered),
+        cost=sum((year.cost for year in ordered), Decimal("0.00")),
+        refreshed_at=summary_refreshed_at(),
+    )
+
+
+def aue_plan_rows(
+    *, user: UserLike, from_year: int, to_year: int, location_id: int | None = None
+) -> list[AuePlanRow]:
+    """``aue_plan``'s devices per school year x school x model, ordered so (the CSV's lines)."""
     counts = _aue_counts(
         user=user,
         from_year=from_year,
@@ -356,44 +397,27 @@ def aue_plan(*, user: UserLike, from_year: int, to_year: int, location_id: int |
     models = {
         pk: (name, price) for pk, name, price in DeviceModel.objects.values_list("pk", "name", "unit_price")
     }
-    plan_rows = sorted(
+    return sorted(
         (
-            AuePlanRow(year, location_id, names[location_id], model_id, *models[model_id], devices)
-            for year, location_id, model_id, devices in counts
+            AuePlanRow(year, school_id, names[school_id], model_id, *models[model_id], devices)
+            for year, school_id, model_id, devices in counts
         ),
         key=lambda row: (row.school_year, row.location_name, row.model_name, row.location_id, row.model_id),
-    )
-    years: dict[int, AueYearSummary] = {}
-    model_totals: dict[tuple[int, int], AueModelTotal] = {}
-    for row in plan_rows:
-        year = years.setdefault(row.school_year, AueYearSummary(school_year=row.school_year))
-        year.rows.append(row)
-        year.devices += row.devices
-        year.cost += row.cost
-        key = (row.school_year, row.model_id)
-        if key not in model_totals:
-            model_totals[key] = AueModelTotal(model_name=row.model_name, unit_price=row.unit_price)
-            year.models.append(model_totals[key])
-        model_totals[key].devices += row.devices
-    ordered = [years[year] for year in sorted(years)]
-    for year in ordered:
-        year.models.sort(key=lambda total: total.model_name)
-    return AuePlan(
-        from_year=from_year,
-        to_year=to_year,
-        years=ordered,
-        schools=_by_school(ordered),
-        devices=sum(year.devices for year in ordered),
-        cost=sum((year.cost for year in ordered), Decimal("0.00")),
-        refreshed_at=summary_refreshed_at(),
     )
 
 
 def _aue_counts(
-    *, user: UserLike, from_year: int, to_year: int, location_id: int | None, by: tuple[str, ...]
+    *,
+    user: UserLike,
+    from_year: int,
+    to_year: int,
+    location_id: int | None,
+    by: tuple[str, ...],
+    cost: bool = False,
 ) -> list[tuple[Any, ...]]:
-    """(school year, *``by``, devices) of the active devices reaching AUE in those school years:
-    one aggregate query over the device tally, grouped on ids only."""
+    """(school year, *``by``, devices[, their cost at the model's unit price]) of the active
+    devices reaching AUE in those school years: one aggregate query over the device tally,
+    grouped on ids only. The school year is the one whose July the effective date follows."""
     effective_year = ExtractYear("effective_aue")
     devices = (
         DeviceTally.objects.visible_to(user)
@@ -403,18 +427,21 @@ def _aue_counts(
     )
     if location_id is not None:
         devices = devices.filter(location_id=location_id)
+    figures: dict[str, Any] = {"device_count": Sum("devices")}
+    if cost:
+        figures["cost"] = Sum(F("devices") * F("model__unit_price"), output_field=DecimalField())
     grouped = (
         devices.annotate(
-            school_year=Case(
-                When(effective_aue__month__gte=7, then=effective_year),
-                default=effective_year - 1,
-                output_field=IntegerField(),
+            # A whole number: PostgreSQL's EXTRACT is numeric, which would arrive as Decimal.
+            school_year=Cast(
+                Case(When(effective_aue__month__gte=7, then=effective_year), default=effective_year - 1),
+                IntegerField(),
             )
         )
         .values("school_year", *by)
-        .annotate(device_count=Sum("devices"))
+        .annotate(**figures)
         .order_by()
-        .values_list("school_year", *by, "device_count")
+        .values_list("school_year", *by, *figures)
     )
     return list(grouped)
 
@@ -430,30 +457,6 @@ def aue_devices_by_model(
     ):
         reaching.setdefault(model_id, {})[year] = devices
     return reaching
-
-
-def _by_school(years: list[AueYearSummary]) -> list[AueSchoolLine]:
-    """The plan pivoted to one line per school (the rows arrive ordered by school name)."""
-    index = {year.school_year: i for i, year in enumerate(years)}
-    counts: dict[int, list[int]] = {}
-    costs: dict[int, Decimal] = {}
-    names: dict[int, str] = {}
-    for year in years:
-        for row in year.rows:
-            counts.setdefault(row.location_id, [0] * len(years))[index[row.school_year]] += row.devices
-            costs[row.location_id] = costs.get(row.location_id, Decimal("0.00")) + row.cost
-            names[row.location_id] = row.location_name
-    lines = [
-        AueSchoolLine(
-            location_id=pk,
-            location_name=names[pk],
-            devices_by_year=by_year,
-            devices=sum(by_year),
-            cost=costs[pk],
-        )
-        for pk, by_year in counts.items()
-    ]
-    return sorted(lines, key=lambda line: (line.location_name, line.location_id))
 
 
 def aue_plan_default_years(*, today: dt.date | None = None) -> tuple[int, int]:

@@ -115,10 +115,14 @@ def readiness_devices_export(request: HtmxHttpRequest) -> HttpResponse | Streami
     return exports.csv_streaming_response(rows(), filename=f"readiness-{flag}-{today:%Y%m%d}.csv")
 
 
-def _aue_plan(request: HtmxHttpRequest) -> tuple[AuePlanFilterForm, reports.AuePlan | None]:
+def _aue_plan_form(request: HtmxHttpRequest) -> AuePlanFilterForm:
     start, end = reports.aue_plan_default_years()
     data = {"from_year": start, "to_year": end, **request.GET.dict()}
-    form = AuePlanFilterForm(data, schools=reports.aue_plan_schools(user=request.user))
+    return AuePlanFilterForm(data, schools=reports.aue_plan_schools(user=request.user))
+
+
+def _aue_plan(request: HtmxHttpRequest) -> tuple[AuePlanFilterForm, reports.AuePlan | None]:
+    form = _aue_plan_form(request)
     if not form.is_valid():
         return form, None
     plan = reports.aue_plan(
@@ -143,15 +147,20 @@ def aue_plan(request: HtmxHttpRequest) -> HttpResponse:
 @require_GET
 @login_required
 def aue_plan_export(request: HtmxHttpRequest) -> HttpResponse:
+    """The plan's lines, one per school year x school x model."""
     _require_reports(request)
-    form, plan = _aue_plan(request)
-    if plan is None:
+    form = _aue_plan_form(request)
+    if not form.is_valid():
         errors = " ".join(str(error) for error in form.non_field_errors())
         return HttpResponse(errors or "Check the filters.", status=400)
+    from_year, to_year = form.cleaned_data["from_year"], form.cleaned_data["to_year"]
+    lines = reports.aue_plan_rows(
+        user=request.user, from_year=from_year, to_year=to_year, location_id=form.cleaned_data.get("location")
+    )
     header = ["school_year", "school", "model", "devices", "unit_price", "replacement_cost"]
     rows: list[list[object]] = [list(header)]
     rows += [
         [row.school_year_label, row.location_name, row.model_name, row.devices, row.unit_price, row.cost]
-        for row in plan.rows
+        for row in lines
     ]
-    return exports.csv_response(rows, filename=f"aue-plan-{plan.from_year}-{plan.to_year + 1}.csv")
+    return exports.csv_response(rows, filename=f"aue-plan-{from_year}-{to_year + 1}.csv")

@@ -89,3 +89,49 @@ def test_a_converter_that_writes_numbers_its_own_way_goes_to_reverse():
         assert links.path("padded", 42) == "/orders/000042/"
     finally:
         links._around.cache_clear()
+
+
+QUERIES = [
+    "",
+    "from_year=2026",
+    "location=9&from_year=2020&to_year=2021",
+    "q=a+b%26c&q=d",
+    "x=%E2%9C%93&page=3",
+]
+VALUES = [5, 0, "Ridge & Vale", "a b", ["1", "2"], None, "✓"]
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_querystring_each_renders_what_querystring_renders(rf, query):
+    """In a loop, as once: the same text, escaped the same way, for every kind of value."""
+    django = engines["django"]
+    each = django.from_string(
+        "{% for v in values %}[{% querystring_each 'location' v from_year=2026 to_year=y %}]{% endfor %}"
+    )
+    plain = django.from_string(
+        "{% for v in values %}[{% querystring from_year=2026 to_year=y location=v %}]{% endfor %}"
+    )
+    request = rf.get(f"/fleet/reports/aue-plan/?{query}")
+    for y in (2030, None):
+        context = {"values": VALUES, "y": y}
+        assert each.render(context, request) == plain.render(context, request)
+
+
+def test_querystring_each_builds_the_query_once_per_render(rf, monkeypatch):
+    calls = []
+    original = links.querystring
+
+    def counted(*args, **kwargs):
+        calls.append(kwargs)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(links, "querystring", counted)
+    template = engines["django"].from_string(
+        "{% for v in values %}{% querystring_each 'location' v from_year=2026 %} {% endfor %}"
+    )
+    html = template.render({"values": list(range(200))}, rf.get("/?page=2"))
+    assert html.split()[:2] == [
+        "?page=2&amp;from_year=2026&amp;location=0",
+        "?page=2&amp;from_year=2026&amp;location=1",
+    ]
+    assert len(calls) == 1

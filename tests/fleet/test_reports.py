@@ -143,8 +143,9 @@ def test_aue_plan_groups_by_school_year_school_and_model_with_cost(
 ):
     refresh_summaries()
     plan = reports.aue_plan(user=technician, from_year=2025, to_year=2027)
+    rows = reports.aue_plan_rows(user=technician, from_year=2025, to_year=2027)
 
-    by_line = {(row.school_year, row.location_name, row.model_name): row.devices for row in plan.rows}
+    by_line = {(row.school_year, row.location_name, row.model_name): row.devices for row in rows}
     # 2025-26 (July 2025 to June 2026): June and February models; retired, lost and Windows are out.
     assert by_line == {
         (2025, "Depot", "C733"): 1,
@@ -180,9 +181,9 @@ def test_aue_devices_by_model_are_the_plans_rows_summed_over_schools(
     location_id = district["north"].pk if narrowed else None
 
     for user in (technician, school_admin):
-        plan = reports.aue_plan(user=user, from_year=2019, to_year=2030, location_id=location_id)
+        rows = reports.aue_plan_rows(user=user, from_year=2019, to_year=2030, location_id=location_id)
         summed: dict[int, dict[int, int]] = {}
-        for row in plan.rows:
+        for row in rows:
             by_year = summed.setdefault(row.model_id, {})
             by_year[row.school_year] = by_year.get(row.school_year, 0) + row.devices
 
@@ -194,6 +195,46 @@ def test_aue_devices_by_model_are_the_plans_rows_summed_over_schools(
         )
 
 
+@pytest.mark.parametrize("narrowed", [False, True])
+def test_aue_plan_figures_are_its_rows_summed(
+    technician: User,
+    school_admin: User,
+    district: dict,
+    refresh_summaries: Callable[[], None],
+    narrowed: bool,
+):
+    """The page's figures come from two grouped queries, the CSV's lines from a third: they agree."""
+    DeviceFactory.create_batch(2, location=school_admin.profile.locations.get(), model=district["june"])
+    DeviceFactory.create(location=district["north"], model=district["june"], aue_override=dt.date(2028, 8, 1))
+    refresh_summaries()
+    location_id = district["north"].pk if narrowed else None
+
+    for user in (technician, school_admin):
+        plan = reports.aue_plan(user=user, from_year=2019, to_year=2030, location_id=location_id)
+        rows = reports.aue_plan_rows(user=user, from_year=2019, to_year=2030, location_id=location_id)
+        years = sorted({row.school_year for row in rows})
+        assert [year.school_year for year in plan.years] == years
+        for year in plan.years:
+            mine = [row for row in rows if row.school_year == year.school_year]
+            assert (year.devices, year.cost) == (sum(r.devices for r in mine), sum(r.cost for r in mine))
+            by_model = {(m.model_name, m.devices, m.cost) for m in year.models}
+            assert by_model == {
+                (
+                    name,
+                    sum(r.devices for r in mine if r.model_name == name),
+                    sum(r.cost for r in mine if r.model_name == name),
+                )
+                for name in {r.model_name for r in mine}
+            }
+        schools = sorted({(row.location_name, row.location_id) for row in rows})
+        assert [(line.location_name, line.location_id) for line in plan.schools] == schools
+        for line in plan.schools:
+            mine = [row for row in rows if row.location_id == line.location_id]
+            assert line.devices_by_year == [sum(r.devices for r in mine if r.school_year == y) for y in years]
+            assert (line.devices, line.cost) == (sum(r.devices for r in mine), sum(r.cost for r in mine))
+        assert (plan.devices, plan.cost) == (sum(r.devices for r in rows), sum(r.cost for r in rows))
+
+
 def test_aue_plan_school_year_boundaries_are_july_to_june(
     technician: User, refresh_summaries: Callable[[], None]
 ):
@@ -202,18 +243,23 @@ def test_aue_plan_school_year_boundaries_are_july_to_june(
         DeviceFactory.create(location=school, model=model, aue_override=day)
 
     refresh_summaries()
-    plan = reports.aue_plan(user=technician, from_year=2026, to_year=2026)
+    rows = reports.aue_plan_rows(user=technician, from_year=2026, to_year=2026)
 
-    assert [(row.school_year, row.devices) for row in plan.rows] == [(2026, 2)]
+    assert [(row.school_year, row.devices) for row in rows] == [(2026, 2)]
+    plan = reports.aue_plan(user=technician, from_year=2026, to_year=2026)
+    assert [(year.school_year, year.devices) for year in plan.years] == [(2026, 2)]
 
 
 def test_aue_plan_narrowed_to_one_school(
     technician: User, district: dict, refresh_summaries: Callable[[], None]
 ):
     refresh_summaries()
-    plan = reports.aue_plan(user=technician, from_year=2025, to_year=2030, location_id=district["south"].pk)
+    south = district["south"].pk
+    rows = reports.aue_plan_rows(user=technician, from_year=2025, to_year=2030, location_id=south)
 
-    assert [(row.location_name, row.devices) for row in plan.rows] == [("South High", 1)]
+    assert [(row.location_name, row.devices) for row in rows] == [("South High", 1)]
+    plan = reports.aue_plan(user=technician, from_year=2025, to_year=2030, location_id=south)
+    assert [(line.location_name, line.devices) for line in plan.schools] == [("South High", 1)]
 
 
 def test_aue_plan_for_school_admin_counts_only_their_school(
@@ -223,9 +269,13 @@ def test_aue_plan_for_school_admin_counts_only_their_school(
     DeviceFactory.create_batch(3, location=own, model=district["june"])
     refresh_summaries()
 
-    plan = reports.aue_plan(user=school_admin, from_year=2025, to_year=2030)
+    rows = reports.aue_plan_rows(user=school_admin, from_year=2025, to_year=2030)
 
-    assert [(row.location_name, row.devices, row.cost) for row in plan.rows] == [
+    assert [(row.location_name, row.devices, row.cost) for row in rows] == [
+        ("Maple Elementary", 3, Decimal("750.00"))
+    ]
+    plan = reports.aue_plan(user=school_admin, from_year=2025, to_year=2030)
+    assert [(line.location_name, line.devices, line.cost) for line in plan.schools] == [
         ("Maple Elementary", 3, Decimal("750.00"))
     ]
 

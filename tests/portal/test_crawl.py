@@ -44,7 +44,7 @@ PINNED: dict[str, int] = {
     "api:ticket-list": 6,  # a school administrator: their school ids first (repairs.models)
     "api:time-entry-list": 5,
     "api:timesheet-list": 5,
-    "fleet:aue_plan": 8,
+    "fleet:aue_plan": 9,
     "fleet:device_detail": 10,  # +1: repairs' cost to date (one query, any number of tickets)
     "fleet:device_import": 4,
     "fleet:device_list": 10,
