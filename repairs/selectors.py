@@ -370,8 +370,18 @@ def ticket_list(*, user: User | AnonymousUser, filters: Mapping[str, Any] | None
 
 
 def ticket_get(*, user: User | AnonymousUser, ticket_id: int) -> Ticket:
-    """One ticket the user may see. Raises Http404 otherwise."""
-    ticket = _tickets(user).select_related("vendor", "device__manufacturer").filter(pk=ticket_id).first()
+    """One ticket the user may see. Raises Http404 otherwise.
+
+    The people and the vendor are fetched apart, by id: with them an eight-table join took
+    PostgreSQL 4 ms to plan at district scale, for 0.3 ms of work (two more queries, 3 ms less).
+    """
+    ticket = (
+        Ticket.objects.visible_to(user)
+        .select_related("device", "device__model", "device__manufacturer", "location")
+        .prefetch_related("assignee", "reporter", "vendor")
+        .filter(pk=ticket_id)
+        .first()
+    )
     if ticket is None:
         raise Http404("No such ticket.")
     return ticket
@@ -461,16 +471,22 @@ def _repair_cost_figures(*, device_id: int, ticket_id: int | None) -> Mapping[st
     tickets = Ticket.objects.filter(device=OuterRef("pk"))
     if ticket_id is not None:
         movements, tickets = movements.exclude(ticket=ticket_id), tickets.exclude(pk=ticket_id)
-    this = StockMovement.objects.filter(kind__in=_CONSUMED, ticket=ticket_id)
-    fitting = -F("quantity") * F("part__labour_minutes")
+    if ticket_id is None:
+        # No ticket: nothing to read (``ticket=None`` would scan every movement without one).
+        this_parts: Any = zero_money
+        this_fitting: Any = zero
+    else:
+        this = StockMovement.objects.filter(kind__in=_CONSUMED, ticket=ticket_id)
+        this_parts = _scalar(this, "ticket", Sum(_MOVEMENT_COST), zero_money)
+        this_fitting = _scalar(this, "ticket", Sum(-F("quantity") * F("part__labour_minutes")), zero)
     return (
         Device.objects.filter(pk=device_id)
         .annotate(
             parts=_scalar(movements, "ticket__device", Sum(_MOVEMENT_COST), zero_money),
             labour_minutes=_scalar(tickets, "device", Sum("labour_minutes"), zero),
             ticket_count=_scalar(tickets, "device", Count("pk"), zero),
-            this_parts=_scalar(this, "ticket", Sum(_MOVEMENT_COST), zero_money),
-            this_fitting_minutes=_scalar(this, "ticket", Sum(fitting), zero),
+            this_parts=this_parts,
+            this_fitting_minutes=this_fitting,
             rate=Subquery(District.objects.filter(pk=1).values("labour_rate_per_hour")),
         )
         .values("parts", "labour_minutes", "ticket_count", "this_parts", "this_fitting_minutes", "rate")
@@ -661,12 +677,13 @@ def ticket_part_choices(*, ticket: Ticket) -> QuerySet[Part]:
 def device_loans(*, device: Device) -> QuerySet[Loan]:
     """Loans where this device is the loaner, or lent against this device's tickets.
 
-    The ticket side is a subquery on the ticket's device index: an OR across the join made
-    PostgreSQL scan every ticket (190 ms at district scale, 2 ms this way).
+    The device's ticket ids are read first (its ticket index): an OR across the join made
+    PostgreSQL scan every ticket (190 ms at district scale), and an OR with a subquery every
+    loan, newest first (1.5 ms); with the ids both sides are index lookups (0.1 ms).
     """
     from repairs.models import Ticket
 
-    tickets = Ticket.objects.filter(device=device).values("pk")
+    tickets = list(Ticket.objects.filter(device=device).values_list("pk", flat=True))
     return (
         Loan.objects.filter(Q(loaner=device) | Q(ticket__in=tickets))
         .select_related("loaner", "ticket")

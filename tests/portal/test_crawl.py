@@ -8,10 +8,12 @@ starts to make more queries, say one per row, fails until its pin is raised with
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import logging
 
 import pytest
+import time_machine
 from django.core.management import call_command
 from django.db import transaction
 
@@ -45,7 +47,7 @@ PINNED: dict[str, int] = {
     "api:time-entry-list": 5,
     "api:timesheet-list": 5,
     "fleet:aue_plan": 9,
-    "fleet:device_detail": 10,  # +1: repairs' cost to date (one query, any number of tickets)
+    "fleet:device_detail": 11,  # repairs cost to date (one query); the ticket ids its loans are found by
     "fleet:device_import": 4,
     "fleet:device_list": 10,
     "fleet:google_sync": 4,
@@ -63,7 +65,7 @@ PINNED: dict[str, int] = {
     "forecasting:part_forecast": 12,
     "forecasting:refresh_plan": 12,
     "forecasting:suggestion_list": 8,
-    "loans:loan_due_list": 4,
+    "loans:loan_due_list": 5,  # the count, then the page's loans
     "loans:loaner_pool": 6,
     "loans:loaner_pool_list": 5,
     "notifications:delivery_list": 3,
@@ -80,7 +82,7 @@ PINNED: dict[str, int] = {
     "repairs:stock_movement_list": 7,
     "repairs:stock_transfer": 6,
     "repairs:stock_usage": 6,
-    "repairs:ticket_detail": 15,
+    "repairs:ticket_detail": 18,  # assignee, reporter and vendor by id (not joined), the loans by ticket ids
     "repairs:ticket_intake": 4,
     "repairs:ticket_list": 8,  # a school administrator: their school ids first
     "repairs:ticket_open": 3,
@@ -167,11 +169,16 @@ def _key(path: str) -> str:
     return path if path.startswith("/admin/") else (crawl_bench.view_name(path) or path)
 
 
-def test_crawl_of_the_tiny_demo_answers_200_within_pinned_query_counts():
-    call_command("seed_demo", size="tiny", seed=1, stdout=io.StringIO())
+# The demo is built as of the day it runs: on some days the tiny demo has no loaner due, and a
+# list with no rows makes one query fewer. One fixed day makes every page's count the same daily.
+AS_OF = dt.datetime(2026, 12, 5, 14, 0, tzinfo=dt.UTC)
 
-    with transaction.atomic():
-        floor, measures = crawl_bench.crawl(crawl_bench.DEFAULT_ROLES, repeat=1)
+
+def test_crawl_of_the_tiny_demo_answers_200_within_pinned_query_counts():
+    with time_machine.travel(AS_OF, tick=True):
+        call_command("seed_demo", size="tiny", seed=1, stdout=io.StringIO())
+        with transaction.atomic():
+            floor, measures = crawl_bench.crawl(crawl_bench.DEFAULT_ROLES, repeat=1)
 
     worst: dict[str, int] = {}
     for m in measures:
