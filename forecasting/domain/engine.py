@@ -427,27 +427,35 @@ def _features(b: FloatArray, origin: int, age_cap: int) -> FloatArray:
     z = np.nan_to_num(h)
     demand = z > 0
 
-    def recent_rate(width: int) -> FloatArray:
+    observed = np.maximum(seen.sum(axis=1), 1)
+    whole_rate = z.sum(axis=1) * 12 / observed
+
+    def recent_rate(width: int, wider: FloatArray) -> FloatArray:
+        """The rate over the last ``width`` buckets; ``wider``'s where none of them is observed."""
         w = min(width, origin)
         count = seen[:, -w:].sum(axis=1)
-        return z[:, -w:].sum(axis=1) * 12 / np.maximum(count, 1)
+        return np.where(count > 0, z[:, -w:].sum(axis=1) * 12 / np.maximum(count, 1), wider)
+
+    rate12 = recent_rate(12, whole_rate)
+    rate6 = recent_rate(6, rate12)
 
     any_demand = demand.any(axis=1)
-    since = np.where(any_demand, np.argmax(demand[:, ::-1], axis=1), origin)
+    # Observed buckets since the last demand, or ever: a bucket without data is not one without demand.
+    last_demand = np.where(any_demand, origin - 1 - np.argmax(demand[:, ::-1], axis=1), -1)
+    since = (seen & (np.arange(origin)[None, :] > last_demand[:, None])).sum(axis=1)
     first_seen = np.where(seen.any(axis=1), np.argmax(seen, axis=1), origin)
     first_demand = np.where(any_demand, np.argmax(demand, axis=1), origin)
     age = origin - np.maximum(first_demand, first_seen)
-    observed = np.maximum(seen.sum(axis=1), 1)
     last12 = min(12, origin)
     seen12 = np.maximum(seen[:, origin - last12 : origin].sum(axis=1), 1)
     return np.stack(
         [
-            2 * np.log1p(recent_rate(12)),
-            np.log1p(recent_rate(3) / 4),
-            np.log1p(recent_rate(6) / 2),
+            2 * np.log1p(rate12),
+            np.log1p(recent_rate(3, rate6) / 4),
+            np.log1p(rate6 / 2),
             np.log1p(np.minimum(since, min(24, age_cap))),
             2 * np.log1p(np.minimum(age, age_cap)),
-            np.log1p(z.sum(axis=1) * 12 / observed),
+            np.log1p(whole_rate),
             demand[:, origin - last12 : origin].sum(axis=1) / seen12 * 3,
             np.log1p(z[:, -last12:].max(axis=1, initial=0.0)),
             np.log1p(_smoothed_level(h) * 12),
