@@ -11,7 +11,8 @@ How it forecasts (method ``pooled_glm``)
 2. Pooling: one Poisson regression with a log link learns, from every part at once, how the
    demand over the next ``horizon`` periods follows from what a part's history looks like at a
    past origin: recent demand over 3, 6 and 12 buckets, the whole-history rate, buckets since the
-   last demand, the part's age (buckets since its first demand: new parts ramp up, old ones fade),
+   last demand, the part's age (buckets since its first demand: new parts ramp up, old ones fade;
+   a part selling in the data's first bucket is at least as old as the data, and reads as old),
    the share of buckets with demand, the largest bucket, and an exponentially smoothed level
    (SMOOTHED_WEIGHT: every bucket counts, recent ones more). Training samples come from rolling
    origins inside the history, recent origins weighing more, with a time term so a district-wide
@@ -420,7 +421,12 @@ def _features(b: FloatArray, origin: int, age_cap: int) -> FloatArray:
     """Per-part features of the buckets before ``origin``, shape (parts, FEATURES).
 
     Age is capped at ``age_cap``, the oldest age the training origins can show, so the model
-    never extrapolates in age.
+    never extrapolates in age. A part with demand in the first bucket of the data was selling
+    before the data began: its age is unknown (at least ``origin``, which grows with the origin)
+    and it reads as ``age_cap`` at every origin, so an old part looks the same to the model
+    whichever origin it is seen from, rather than younger at the early origins the model
+    trains on than at the origin it forecasts from. A part first seen later (NaN before: it did
+    not exist yet) has the age its history shows.
     """
     h = b[:, :origin]
     seen = ~np.isnan(h)
@@ -445,7 +451,7 @@ def _features(b: FloatArray, origin: int, age_cap: int) -> FloatArray:
     since = (seen & (np.arange(origin)[None, :] > last_demand[:, None])).sum(axis=1)
     first_seen = np.where(seen.any(axis=1), np.argmax(seen, axis=1), origin)
     first_demand = np.where(any_demand, np.argmax(demand, axis=1), origin)
-    age = origin - np.maximum(first_demand, first_seen)
+    age = np.where(any_demand & (first_demand == 0), age_cap, origin - np.maximum(first_demand, first_seen))
     last12 = min(12, origin)
     seen12 = np.maximum(seen[:, origin - last12 : origin].sum(axis=1), 1)
     return np.stack(

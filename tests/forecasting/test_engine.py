@@ -282,6 +282,24 @@ class TestPeriodShape:
         assert (model.period_dispersion, model.period_spread) == (0.0, 1.0)
 
 
+class TestAge:
+    """Age counts from a part's first demand, except where the data begins: a part selling in its
+    first bucket was selling before, so its age is unknown and reads as the oldest age trained on."""
+
+    AGE = 4  # column of the age feature, 2·log1p(age)
+
+    def test_a_part_selling_from_the_first_bucket_reads_as_old_at_every_origin(self) -> None:
+        b = np.array([[3.0, 0, 2, 1, 0, 2, 1, 0, 3, 1, 0, 2]])
+        ages = [engine._features(b, origin, 10)[0, self.AGE] for origin in (4, 8, 12)]
+        assert ages == [2 * math.log1p(10)] * 3
+
+    def test_a_part_launched_later_has_the_age_its_history_shows(self) -> None:
+        launched = np.array([[0.0, 0, 0, 2, 1, 0, 2, 1, 3, 1, 0, 2]])
+        appeared = np.array([[np.nan, np.nan, 2, 1, 0, 2, 1, 0, 3, 1, 0, 2]])  # did not exist yet
+        assert engine._features(launched, 12, 20)[0, self.AGE] == 2 * math.log1p(9)
+        assert engine._features(appeared, 12, 20)[0, self.AGE] == 2 * math.log1p(10)
+
+
 class TestTotalVariance:
     """A window total's variance per unit of demand is the part's own (its batch sizes), not one
     pooled figure that spreads a slow part's few units as wide as a batchy part's."""
