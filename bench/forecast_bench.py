@@ -196,13 +196,14 @@ def ceiling_row(train: np.ndarray, test: np.ndarray) -> dict[str, float]:
     theta = e._poisson_irls(x, total, np.ones(len(total)))
     point = np.exp(np.clip(x @ theta, -30, 12))
     spread = e._spread(train, train.shape[1])
-    variance = e._variance_function(point, spread, total, np.ones(len(total)))
+    batch = e._period_dispersion(train, np.ones(train.shape[1]))
+    variance = e._variance_function(point, spread, batch, total, np.ones(len(total)))
     mean = np.repeat(point[:, None] / HORIZON, HORIZON, axis=1)
     per_month_variance = mean * (1 + e._period_dispersion(train, np.ones(train.shape[1]))[:, None])
     per_month = nbinom_quantiles(mean.ravel(), per_month_variance.ravel(), LEVELS).reshape((*mean.shape, -1))
 
     def total_quantiles(taus: Any) -> np.ndarray:
-        return nbinom_quantiles(point, variance.of(point, spread), taus)
+        return nbinom_quantiles(point, variance.of(point, spread, batch), taus)
 
     row = score(train, test, mean, per_month, total_quantiles)
     return {**row, "seconds": time.perf_counter() - started}

@@ -11,7 +11,8 @@ How it forecasts (method ``pooled_glm``)
 2. Pooling: one Poisson regression with a log link learns, from every part at once, how the
    demand over the next ``horizon`` periods follows from what a part's history looks like at a
    past origin: recent demand over 3, 6 and 12 buckets, the whole-history rate, buckets since the
-   last demand, the part's age (buckets since its first demand: new parts ramp up, old ones fade),
+   last demand, the part's age (buckets since its first demand: new parts ramp up, old ones fade;
+   a part selling in the data's first bucket is at least as old as the data, and reads as old),
    the share of buckets with demand, the largest bucket, and an exponentially smoothed level
    (SMOOTHED_WEIGHT: every bucket counts, recent ones more). Training samples come from rolling
    origins inside the history, recent origins weighing more, with a time term so a district-wide
@@ -22,8 +23,9 @@ How it forecasts (method ``pooled_glm``)
    the last season to the horizon, so a part whose devices are being retired fades out with
    them.
 4. Distribution: the total over a window is negative binomial with variance
-   ``a·μ + (c + b·spread)·μ²`` fitted to the rolling-origin errors (``c`` is level uncertainty,
-   ``spread`` a part's own burstiness beyond Poisson, scale-free);
+   ``(1 + k·d)·μ + (c + b·spread)·μ²`` fitted to the rolling-origin errors beyond counting noise
+   (``d`` a part's own dispersion per unit of demand: its batch sizes; ``c`` is level
+   uncertainty, ``spread`` a part's own burstiness beyond Poisson, scale-free);
    a period's demand is negative binomial with variance μ·(1 + k·d) + (c + j·s)·μ², ``d`` the
    part's own dispersion per unit of demand over its history (batch sizes, read around the
    calendar's shape), ``s`` its spread per unit squared over the last two seasons (a level that
@@ -169,6 +171,9 @@ class PooledModel:
     #: single period's distribution, chosen on backtests. A model stored before them has (0, 1).
     period_dispersion: float = 0.0
     period_spread: float = 1.0
+    #: Scale of a part's own dispersion per unit of demand in its horizon total's variance (``a`` in
+    #: ``variance`` is then the counting noise). A model stored before it has 0: a pooled ``a``.
+    total_dispersion: float = 0.0
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -187,6 +192,7 @@ class PooledModel:
             "level_maps": [list(row) for row in self.level_maps],
             "period_dispersion": self.period_dispersion,
             "period_spread": self.period_spread,
+            "total_dispersion": self.total_dispersion,
         }
 
     @classmethod
@@ -211,6 +217,7 @@ class PooledModel:
             level_maps=tuple(tuple(float(v) for v in row) for row in data.get("level_maps", ())),
             period_dispersion=float(data.get("period_dispersion", 0.0)),
             period_spread=float(data.get("period_spread", 1.0)),
+            total_dispersion=float(data.get("total_dispersion", 0.0)),
         )
 
 
@@ -294,6 +301,7 @@ def fit(
             theta=tuple(float(v) for v in fitted.theta),
             age_cap=fitted.age_cap,
             variance=(fitted.variance.a, fitted.variance.b, fitted.variance.c),
+            total_dispersion=fitted.variance.k,
             level_map=fitted.level_map,
             level_sizes=fitted.level_sizes,
             level_maps=fitted.level_maps,
@@ -385,7 +393,7 @@ def forecast(
         quantiles=per_period.reshape(n, horizon, len(levels)),
         levels=levels,
         method=(model.method,) * n,
-        c1=np.full(n, a),
+        c1=a + model.total_dispersion * _period_dispersion(data.buckets, np.ones(data.buckets.shape[1])),
         c2=c + b * _spread(data.buckets, data.buckets.shape[1]),
         level_map=model.level_map,
         period_variance=period_variance,
@@ -413,34 +421,47 @@ def _features(b: FloatArray, origin: int, age_cap: int) -> FloatArray:
     """Per-part features of the buckets before ``origin``, shape (parts, FEATURES).
 
     Age is capped at ``age_cap``, the oldest age the training origins can show, so the model
-    never extrapolates in age.
+    never extrapolates in age. A part with demand in the first bucket of the data was selling
+    before the data began: its age is unknown (at least ``origin``, which grows with the origin)
+    and it reads as ``age_cap`` at every origin, so an old part looks the same to the model
+    whichever origin it is seen from, rather than younger at the early origins the model
+    trains on than at the origin it forecasts from. A part first seen later (NaN before: it did
+    not exist yet) has the age its history shows.
     """
     h = b[:, :origin]
     seen = ~np.isnan(h)
     z = np.nan_to_num(h)
     demand = z > 0
 
-    def recent_rate(width: int) -> FloatArray:
+    observed = np.maximum(seen.sum(axis=1), 1)
+    whole_rate = z.sum(axis=1) * 12 / observed
+
+    def recent_rate(width: int, wider: FloatArray) -> FloatArray:
+        """The rate over the last ``width`` buckets; ``wider``'s where none of them is observed."""
         w = min(width, origin)
         count = seen[:, -w:].sum(axis=1)
-        return z[:, -w:].sum(axis=1) * 12 / np.maximum(count, 1)
+        return np.where(count > 0, z[:, -w:].sum(axis=1) * 12 / np.maximum(count, 1), wider)
+
+    rate12 = recent_rate(12, whole_rate)
+    rate6 = recent_rate(6, rate12)
 
     any_demand = demand.any(axis=1)
-    since = np.where(any_demand, np.argmax(demand[:, ::-1], axis=1), origin)
+    # Observed buckets since the last demand, or ever: a bucket without data is not one without demand.
+    last_demand = np.where(any_demand, origin - 1 - np.argmax(demand[:, ::-1], axis=1), -1)
+    since = (seen & (np.arange(origin)[None, :] > last_demand[:, None])).sum(axis=1)
     first_seen = np.where(seen.any(axis=1), np.argmax(seen, axis=1), origin)
     first_demand = np.where(any_demand, np.argmax(demand, axis=1), origin)
-    age = origin - np.maximum(first_demand, first_seen)
-    observed = np.maximum(seen.sum(axis=1), 1)
+    age = np.where(any_demand & (first_demand == 0), age_cap, origin - np.maximum(first_demand, first_seen))
     last12 = min(12, origin)
     seen12 = np.maximum(seen[:, origin - last12 : origin].sum(axis=1), 1)
     return np.stack(
         [
-            2 * np.log1p(recent_rate(12)),
-            np.log1p(recent_rate(3) / 4),
-            np.log1p(recent_rate(6) / 2),
+            2 * np.log1p(rate12),
+            np.log1p(recent_rate(3, rate6) / 4),
+            np.log1p(rate6 / 2),
             np.log1p(np.minimum(since, min(24, age_cap))),
             2 * np.log1p(np.minimum(age, age_cap)),
-            np.log1p(z.sum(axis=1) * 12 / observed),
+            np.log1p(whole_rate),
             demand[:, origin - last12 : origin].sum(axis=1) / seen12 * 3,
             np.log1p(z[:, -last12:].max(axis=1, initial=0.0)),
             np.log1p(_smoothed_level(h) * 12),
@@ -497,9 +518,11 @@ class Variance:
     a: float
     b: float
     c: float
+    #: Scale of a part's own dispersion per unit of demand (its batch sizes) in the μ term.
+    k: float = 0.0
 
-    def of(self, mu: FloatArray, spread: FloatArray) -> FloatArray:
-        return self.a * mu + (self.c + self.b * spread) * mu**2
+    def of(self, mu: FloatArray, spread: FloatArray, dispersion: FloatArray | float = 0.0) -> FloatArray:
+        return (self.a + self.k * dispersion) * mu + (self.c + self.b * spread) * mu**2
 
 
 FALLBACK_VARIANCE = Variance(*FALLBACK_VARIANCE_TERMS)
@@ -598,7 +621,7 @@ def _fit_origins(
     """The pooled regression on the given origins, each followed by ``horizon_buckets`` buckets
     whose total is scaled to ``horizon_in_buckets``."""
     last_origin = origins[-1]
-    xs, ys, ws, lumps, launched = [], [], [], [], []
+    xs, ys, ws, lumps, launched, batches = [], [], [], [], [], []
     factor = horizon_in_buckets / horizon_buckets
     for origin in origins:
         target = b[:, origin : origin + horizon_buckets]
@@ -609,12 +632,14 @@ def _fit_origins(
         share = observed[ok] / horizon_buckets
         xs.append(_design(_features(b, origin, last_origin)[ok]))
         lumps.append(_spread(b, origin)[ok])
+        batches.append(_period_dispersion(b[ok, :origin], np.ones(origin)))
         ys.append(np.nansum(target[ok], axis=1) / share * factor)
         ws.append(share * 0.5 ** ((last_origin - origin) / ORIGIN_HALF_LIFE))
         launched.append(np.nansum(b[ok, :origin], axis=1) > 0)
     if len(xs) < 3:
         return None
     x, yy, w, lump = np.concatenate(xs), np.concatenate(ys), np.concatenate(ws), np.concatenate(lumps)
+    batch = np.concatenate(batches)
     if yy.sum() <= 0:
         return None
     theta = _poisson_irls(x, yy, w)
@@ -623,14 +648,13 @@ def _fit_origins(
     # launched there is a surprise no interval of a part with history should be widened for.
     sold = np.concatenate(launched)
     if sold.sum() >= MIN_CLASS_SAMPLES:
-        fitted, lump, yy, w = fitted[sold], lump[sold], yy[sold], w[sold]
-    variance = _variance_function(fitted, lump, yy, w)
-    if factor > 1:
-        # A short window scaled up to the horizon carries ``factor`` times the counting noise of
-        # the horizon's own total: keep the horizon's, and calibrate on the windows as counted.
-        variance = Variance(a=max(variance.a / factor, 1.0), b=variance.b, c=variance.c)
+        fitted, lump, yy, w, batch = fitted[sold], lump[sold], yy[sold], w[sold], batch[sold]
+    # A short window scaled up to the horizon carries ``factor`` times the counting noise of the
+    # horizon's own total (and of its batches): fit on the windows as scaled, keep the horizon's.
+    variance = _variance_function(fitted, lump, batch, yy, w, factor)
+    variance = dataclasses.replace(variance, k=variance.k / factor)
     window_mu, window_y = fitted / factor, yy / factor
-    spread_variance = variance.of(window_mu, lump)
+    spread_variance = variance.of(window_mu, lump, batch)
     level_map = _calibrate_levels(window_mu, spread_variance, window_y, w)
     sizes, maps = _calibrate_by_size(window_mu, spread_variance, window_y, w, level_map)
     return Fitted(theta, last_origin, variance, level_map, tuple(v * factor for v in sizes), maps)
@@ -656,15 +680,37 @@ def _poisson_irls(x: FloatArray, y: FloatArray, w: FloatArray, iterations: int =
     return theta
 
 
-def _variance_function(mu: FloatArray, spread: FloatArray, y: FloatArray, w: FloatArray) -> Variance:
-    """Least-squares fit of the squared errors to a·μ + (c + b·spread)·μ², weighted for their variance."""
-    r2 = (y - mu) ** 2
-    x = np.stack([mu, mu**2 * spread, mu**2], axis=1)
-    weight = w / np.maximum(mu, 0.1) ** 2
-    sw = np.sqrt(weight)
-    coef, *_ = np.linalg.lstsq(x * sw[:, None], r2 * sw, rcond=None)
-    a, b, c = (float(v) for v in coef)
-    return Variance(a=max(a, 1.0), b=max(b, 0.0), c=max(c, 0.005))
+def _variance_function(
+    mu: FloatArray,
+    spread: FloatArray,
+    dispersion: FloatArray,
+    y: FloatArray,
+    w: FloatArray,
+    counting: float = 1.0,
+) -> Variance:
+    """Variance of a window total, μ + k·dispersion·μ + (c + b·spread)·μ²: Poisson counting noise,
+    a part's own batches (``dispersion``, variance beyond Poisson per unit of demand) and the
+    uncertainty of its level, fitted to the squared errors beyond the counting noise (``counting``
+    per unit of demand: a window scaled up by a factor carries that factor) by least squares
+    weighted for their variance. A term whose scale comes out negative is dropped and the others
+    refitted.
+
+    The μ term is the part's own, not one pooled figure: pooled, it took up level errors too and
+    spread a slow part's few units as wide as a batchy part's (a variance 38 times the mean).
+    """
+    excess = (y - mu) ** 2 - counting * mu
+    x = np.stack([mu * dispersion, mu**2 * spread, mu**2], axis=1)
+    sw = np.sqrt(w) / np.maximum(mu, 0.1)
+    keep = np.ones(x.shape[1], dtype=bool)
+    coef = np.zeros(x.shape[1])
+    while keep.any():
+        coef[:] = 0.0
+        coef[keep] = np.linalg.lstsq(x[:, keep] * sw[:, None], excess * sw, rcond=None)[0]
+        if (coef >= 0).all():
+            break
+        keep &= coef > 0
+    k, b, c = (float(v) for v in coef)
+    return Variance(a=1.0, b=b, c=max(c, 0.005), k=k)
 
 
 #: Levels the fill is read at when calibrating: fine enough that the level a target needs is read

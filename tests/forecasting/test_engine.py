@@ -282,6 +282,66 @@ class TestPeriodShape:
         assert (model.period_dispersion, model.period_spread) == (0.0, 1.0)
 
 
+class TestAge:
+    """Age counts from a part's first demand, except where the data begins: a part selling in its
+    first bucket was selling before, so its age is unknown and reads as the oldest age trained on."""
+
+    AGE = 4  # column of the age feature, 2·log1p(age)
+
+    def test_a_part_selling_from_the_first_bucket_reads_as_old_at_every_origin(self) -> None:
+        b = np.array([[3.0, 0, 2, 1, 0, 2, 1, 0, 3, 1, 0, 2]])
+        ages = [engine._features(b, origin, 10)[0, self.AGE] for origin in (4, 8, 12)]
+        assert ages == [2 * math.log1p(10)] * 3
+
+    def test_a_part_launched_later_has_the_age_its_history_shows(self) -> None:
+        launched = np.array([[0.0, 0, 0, 2, 1, 0, 2, 1, 3, 1, 0, 2]])
+        appeared = np.array([[np.nan, np.nan, 2, 1, 0, 2, 1, 0, 3, 1, 0, 2]])  # did not exist yet
+        assert engine._features(launched, 12, 20)[0, self.AGE] == 2 * math.log1p(9)
+        assert engine._features(appeared, 12, 20)[0, self.AGE] == 2 * math.log1p(10)
+
+
+class TestTotalVariance:
+    """A window total's variance per unit of demand is the part's own (its batch sizes), not one
+    pooled figure that spreads a slow part's few units as wide as a batchy part's."""
+
+    def test_the_fit_reads_each_parts_batches_beyond_counting_noise(self) -> None:
+        rng = np.random.default_rng(12)
+        mu = rng.uniform(5, 50, size=4000)
+        batch = np.where(np.arange(len(mu)) % 2 == 0, 1.0, 6.0)  # orders of 1 unit, or of 6
+        y = (rng.poisson(mu / batch) * batch).astype(float)
+        dispersion = batch - 1  # variance beyond Poisson per unit of demand
+
+        variance = engine._variance_function(mu, np.zeros(len(mu)), dispersion, y, np.ones(len(mu)))
+
+        assert variance.a == 1.0
+        assert 0.8 <= variance.k <= 1.2
+        assert variance.c <= 0.01
+
+    def test_a_batchy_parts_total_is_wider_than_a_steady_parts_of_the_same_size(self) -> None:
+        rng = np.random.default_rng(13)
+        rate = rng.uniform(0.5, 3, size=(300, 1))
+        steady = rng.poisson(8 * rate, size=(300, 48))
+        batchy = 8 * rng.poisson(rate, size=(300, 48))  # the same mean, in orders of 8
+        history = np.concatenate([steady, batchy]).astype(float)
+
+        model = engine.fit(history, horizon=12, season_length=12)
+        c1 = forecast(history, horizon=12, season_length=12, model=model).c1
+
+        assert model.total_dispersion > 0
+        assert np.median(c1[300:]) > 3 * np.median(c1[:300])
+
+    def test_a_model_stored_before_the_parts_own_dispersion_keeps_a_pooled_one(self) -> None:
+        history, _ = _poisson_parts(np.random.default_rng(14), 30, 48)
+        stored = engine.fit(history, horizon=12, season_length=12).to_json()
+        del stored["total_dispersion"]
+
+        model = engine.PooledModel.from_json(stored)
+
+        assert model.total_dispersion == 0.0
+        result = forecast(history, horizon=12, season_length=12, model=model)
+        np.testing.assert_array_equal(result.c1, np.full(len(history), model.variance[0]))
+
+
 def test_fill_levels_are_read_between_grid_levels_not_rounded_up() -> None:
     """Calibration interpolates: a target between two grid levels' fills maps between them."""
     rng = np.random.default_rng(11)

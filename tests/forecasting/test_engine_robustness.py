@@ -53,6 +53,17 @@ class TestMissingMonths:
         assert 0.9 <= ratio <= 1.1
         assert totals.sum() == pytest.approx(rates.sum() * 12, rel=0.06)
 
+    @pytest.mark.parametrize("seed", [3, 5, 6, 7])
+    def test_recent_months_not_yet_reported_are_unknown_not_a_stop_in_demand(self, seed: int) -> None:
+        # Read as months without demand, the recent rates fell to zero and the weeks since the last
+        # demand grew: these parts were forecast at 0.79-1.10 of their rate, seed by seed.
+        rng = np.random.default_rng(seed)
+        rates = rng.gamma(2.0, 1.0, size=200)
+        history = _poisson(rng, rates, 48)
+        history[:50, -6:] = np.nan
+        totals = forecast(history, horizon=12, season_length=12).mean.sum(axis=1)
+        assert totals[:50].sum() / (rates[:50].sum() * 12) == pytest.approx(1.0, abs=0.05)
+
     def test_missing_months_do_not_make_a_part_look_burstier(self) -> None:
         rng = np.random.default_rng(4)
         history = _poisson(rng, np.full(100, 3.0), 48)
