@@ -266,8 +266,8 @@ def readiness_devices(
 
 
 class AuePlanRow(NamedTuple):
-    """One school year x school x model of the plan: a district's plan has about 5,000, built on
-    every view of the AUE plan, so a tuple (a frozen dataclass took three times as long)."""
+    """One school year x school x model of the plan (a line of its CSV): a district's plan has
+    about 5,000, so a tuple (a frozen dataclass took three times as long)."""
 
     school_year: int
     location_id: int

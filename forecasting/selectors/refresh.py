@@ -4,8 +4,8 @@ what that costs against a yearly budget.
 Two reasons to buy a device:
 
 - **AUE**: an active Chromebook reaches its Auto Update Expiration date. The counts come from
-  ``fleet.selectors.reports.aue_plan`` (called, not copied); devices already past AUE and still active
-  are overdue and counted in the plan's first school year.
+  ``fleet.selectors.reports.aue_devices_by_model`` (the AUE plan's, called, not copied); devices
+  already past AUE and still active are overdue and counted in the plan's first school year.
 - **Failure**: a device is retired beyond economical repair. History: a custody event into
   *retired* that belongs to a ticket ending *beyond economical repair* (``repairs.domain.workflow``
   retires the device through ``fleet.domain.lifecycle``), for a device still retired, e-waste or lost.
