@@ -87,20 +87,31 @@ class DeviceModel(TimeStampedModel):
         return self.aue_month.replace(day=last)
 
 
-def _location_scope(user: User | AnonymousUser) -> Q | None:
-    """None when the user sees every location; a filter on location ids otherwise."""
+def visible_location_ids(user: User | AnonymousUser) -> list[int] | None:
+    """None when the user sees every location; else the ids of those they see (a school
+    administrator's schools; none for anyone else).
+
+    The ids themselves, read once per user object (so once a request), rather than a subquery:
+    with literal ids PostgreSQL knows how many devices or tickets a school has and plans a school's
+    page from its location index. Given a subquery it guessed 1 in 35 devices and walked the
+    asset-tag index until 50 matched (26,000 rows for /api/devices/ at district scale, 14 ms).
+    """
     from accounts.choices import Role
     from accounts.permissions import has_any_role
 
     if has_any_role(user, Role.TECHNICIAN, Role.SUPERVISOR, Role.PROCUREMENT, Role.ADMIN):
         return None
-    if has_any_role(user, Role.SCHOOL_ADMIN):
-        return Q(
-            pk__in=Location.staff_profiles.through.objects.filter(
-                staffprofile__user=cast("User", user)
-            ).values("location")
+    if not has_any_role(user, Role.SCHOOL_ADMIN):
+        return []
+    ids: list[int] | None = getattr(user, "_visible_location_ids", None)
+    if ids is None:
+        ids = sorted(
+            Location.staff_profiles.through.objects.filter(staffprofile__user=cast("User", user))
+            .values_list("location", flat=True)
+            .distinct()
         )
-    return Q(pk__in=[])
+        user._visible_location_ids = ids  # type: ignore[union-attr]
+    return ids
 
 
 class LocationQuerySet(models.QuerySet["Location"]):
@@ -108,8 +119,8 @@ class LocationQuerySet(models.QuerySet["Location"]):
         return self.filter(kind__in=SCHOOL_KINDS)
 
     def visible_to(self, user: User | AnonymousUser) -> LocationQuerySet:
-        scope = _location_scope(user)
-        return self if scope is None else self.filter(scope)
+        ids = visible_location_ids(user)
+        return self if ids is None else self.filter(pk__in=ids)
 
 
 @track_history()
@@ -142,10 +153,8 @@ class Location(TimeStampedModel):
 class DeviceQuerySet(models.QuerySet["Device"]):
     def visible_to(self, user: User | AnonymousUser) -> DeviceQuerySet:
         """District staff see every device; school administrators their own schools' only."""
-        scope = _location_scope(user)
-        if scope is None:
-            return self
-        return self.filter(location__in=Location.objects.filter(scope).values("pk"))
+        ids = visible_location_ids(user)
+        return self if ids is None else self.filter(location_id__in=ids)
 
     def active(self) -> DeviceQuerySet:
         return self.exclude(status__in=[DeviceStatus.RETIRED, DeviceStatus.E_WASTE, DeviceStatus.LOST_STOLEN])
@@ -237,7 +246,16 @@ class Device(TimeStampedModel):
             ),
             models.Index(fields=["status", "location"], name="device_status_location_idx"),
             models.Index(fields=["location", "status"], name="device_location_status_idx"),
+            # A school's devices in asset-tag order (a school administrator's list and API): the
+            # first page straight from the index, where the asset-tag index alone walked 26,000
+            # other schools' devices before 50 of the school's.
+            models.Index(fields=["location", "asset_tag"], name="device_location_tag_idx"),
             models.Index(fields=["model", "status"], name="device_model_status_idx"),
+            # Loaner pools' counts per school and status: the few thousand loaners alone, read
+            # without visiting the table (repairs.selectors.loaner_pool_list).
+            models.Index(
+                fields=["location", "status"], name="device_loaner_idx", condition=models.Q(is_loaner=True)
+            ),
             # The AUE-year filter: Google's per-device date, when it has one.
             models.Index(fields=["aue_override"], name="device_aue_override_idx"),
             # The list sorted by purchase date (newest first) reads the top of this index rather
@@ -519,10 +537,8 @@ class SummaryRefresh(models.Model):
 class DeviceTallyQuerySet(models.QuerySet["DeviceTally"]):
     def visible_to(self, user: User | AnonymousUser) -> DeviceTallyQuerySet:
         """As ``Device.objects.visible_to``: school administrators count their own schools only."""
-        scope = _location_scope(user)
-        if scope is None:
-            return self
-        return self.filter(location__in=Location.objects.filter(scope).values("pk"))
+        ids = visible_location_ids(user)
+        return self if ids is None else self.filter(location_id__in=ids)
 
 
 class DeviceTally(models.Model):

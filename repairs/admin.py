@@ -255,8 +255,7 @@ class LoanAdmin(AuditedModelAdmin):
 
 
 @admin.register(models.PartUsageTally)
-class PartUsageTallyAdmin(AppendOnlyAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+class PartUsageTallyAdmin(BigTableAdminMixin, AppendOnlyAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
     """Rebuilt whole from the stock ledger; shown to check the usage report, never edited."""
 
     list_display = ["month", "model", "school", "parts", "cost"]
-    show_full_result_count = False

@@ -300,24 +300,29 @@ def purchase_order_list(
     """Orders newest first with line counts and totals, filtered by PurchaseOrderFilterSet.
 
     Each order carries ``line_count``, ``units_ordered``, ``units_received`` and ``total_cost``
-    (ordered quantity times unit cost), summed in the same query. ``with_lines`` also fetches
-    every line and its part (the API and the order's page show them; the list does not: a page
-    of 50 district orders has about 4,500 lines).
+    (ordered quantity times unit cost). They are correlated subqueries over the order's lines,
+    not a join grouped by order: PostgreSQL then sums the lines of the 50 orders a page shows,
+    after the sort and limit, where a join summed all 18,000 district lines before paging, and a
+    count of the orders needs no grouping. ``with_lines`` also fetches every line and its part
+    (the API and the order's page show them; the list does not: a page of 50 district orders
+    has about 4,500 lines).
     """
     from repairs.filters.stock import PurchaseOrderFilterSet
 
     money = DecimalField(max_digits=14, decimal_places=2)
+
+    def lines_sum(expression: Any, output_field: Any, zero: Any) -> Coalesce:
+        lines = PurchaseOrderLine.objects.filter(order=OuterRef("pk")).order_by().values("order")
+        total = lines.annotate(total=Sum(expression, output_field=output_field)).values("total")
+        return Coalesce(Subquery(total, output_field=output_field), Value(zero), output_field=output_field)
+
     orders = (
         PurchaseOrder.objects.select_related("vendor", "ship_to", "created_by")
         .annotate(
-            line_count=Count("lines"),
-            units_ordered=Coalesce(Sum("lines__quantity_ordered"), 0),
-            units_received=Coalesce(Sum("lines__quantity_received"), 0),
-            total_cost=Coalesce(
-                Sum(F("lines__quantity_ordered") * F("lines__unit_cost"), output_field=money),
-                Value(Decimal("0")),
-                output_field=money,
-            ),
+            line_count=lines_sum(Value(1), IntegerField(), 0),
+            units_ordered=lines_sum(F("quantity_ordered"), IntegerField(), 0),
+            units_received=lines_sum(F("quantity_received"), IntegerField(), 0),
+            total_cost=lines_sum(F("quantity_ordered") * F("unit_cost"), money, Decimal("0")),
         )
         .order_by("-created_at", "-pk")
     )
@@ -708,13 +713,36 @@ def _open_loans(user: User | AnonymousUser) -> QuerySet[Loan]:
 
 
 def loans_due(*, user: User | AnonymousUser) -> QuerySet[Loan]:
-    """Open loans whose ticket's device is repaired, returned or closed: the loaner is due back."""
+    """Open loans whose ticket's device is repaired, returned or closed: the loaner is due back.
+
+    Only the loans' ids and order: a page takes its rows from ``loans_due_rows``."""
     return (
-        _open_loans(user)
-        .filter(ticket__status__in=LOAN_DUE_TICKET_STATUSES)
-        .select_related("loaner", "loaner__location", "loaner__model", "ticket", "ticket__device")
-        .order_by("checked_out_at", "pk")
+        _open_loans(user).filter(ticket__status__in=LOAN_DUE_TICKET_STATUSES).order_by("checked_out_at", "pk")
     )
+
+
+def loans_due_rows(*, loan_ids: Sequence[int]) -> list[Loan]:
+    """The due list's rows for a page of ``loans_due`` ids, in that order, with only the columns
+    the row shows. A district page joined five wide tables for 50 rows: 3 ms to plan the join,
+    and the model instances built from 120 columns a row cost more than the page's rendering."""
+    rows = (
+        Loan.objects.filter(pk__in=loan_ids)
+        .select_related("loaner__location", "ticket__device")
+        .only(
+            "loaner_id",
+            "ticket_id",
+            "checked_out_at",
+            "returned_at",
+            "loaner__asset_tag",
+            "loaner__location_id",
+            "loaner__location__name",
+            "ticket__status",
+            "ticket__device_id",
+            "ticket__device__asset_tag",
+        )
+    )
+    by_id = {loan.pk: loan for loan in rows}
+    return [by_id[pk] for pk in loan_ids if pk in by_id]
 
 
 def count_at_location(rows: QuerySet[Any], location_field: str) -> Coalesce:
@@ -738,21 +766,24 @@ class LoanerPoolSummary:
 
 
 def loaner_pool_list(*, user: User | AnonymousUser) -> list[LoanerPoolSummary]:
-    """The schools the user sees, with loaners available, out and due back; two queries.
+    """The schools the user sees, with loaners available, out and due back; three queries.
 
-    Available and out are correlated counts that each use the location and status index; due
-    back starts from the few open loans. Joining every school to all its devices and their
-    loans instead took over a second at 250,000 devices.
+    Available and out are one count of the loaners grouped by school and status (5,000 rows at
+    district scale, read from the partial index on loaners without visiting the table, 1 ms);
+    due back starts from the few open loans.
+    A correlated count per school and status made 412 index probes at district scale (5 ms);
+    joining every school to all its devices and their loans took over a second.
     """
-    loaners = Device.objects.filter(is_loaner=True)
-    schools = (
-        Location.objects.visible_to(user)
-        .filter(kind__in=SCHOOL_KINDS, is_active=True)
-        .annotate(
-            available=count_at_location(loaners.filter(status=DeviceStatus.LOANER_POOL), "location"),
-            out=count_at_location(loaners.filter(status=DeviceStatus.LOANED_OUT), "location"),
-        )
-        .order_by("name")
+    schools = Location.objects.visible_to(user).filter(kind__in=SCHOOL_KINDS, is_active=True).order_by("name")
+    counts = Counter(
+        {
+            (row["location"], row["status"]): row["n"]
+            # Every loaner, whatever its status: the partial index on loaners then answers alone.
+            for row in Device.objects.filter(is_loaner=True)
+            .order_by()
+            .values("location", "status")
+            .annotate(n=Count("location"))
+        }
     )
     due = dict(
         Loan.objects.filter(returned_at__isnull=True, ticket__status__in=LOAN_DUE_TICKET_STATUSES)
@@ -764,8 +795,8 @@ def loaner_pool_list(*, user: User | AnonymousUser) -> list[LoanerPoolSummary]:
     return [
         LoanerPoolSummary(
             location=school,
-            available=school.available,  # type: ignore[attr-defined]
-            out=school.out,  # type: ignore[attr-defined]
+            available=counts[school.pk, DeviceStatus.LOANER_POOL],
+            out=counts[school.pk, DeviceStatus.LOANED_OUT],
             due=due.get(school.pk, 0),
         )
         for school in schools

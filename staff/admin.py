@@ -13,6 +13,7 @@ from accounts.models import User
 from core.admin import (
     AppendOnlyAdminMixin,
     AuditedModelAdmin,
+    BigTableAdminMixin,
     ServiceFormAdminMixin,
     run_service,
     service_action_form,
@@ -162,7 +163,7 @@ class OvertimeRequestEventAdmin(AppendOnlyAdminMixin, admin.ModelAdmin):  # type
 
 
 @admin.register(models.TimeEntry)
-class TimeEntryAdmin(ServiceFormAdminMixin, AuditedModelAdmin):
+class TimeEntryAdmin(BigTableAdminMixin, ServiceFormAdminMixin, AuditedModelAdmin):
     """Logged hours make the week's pay: adding, changing and deleting an entry here go through the
     time services (open weeks only, at most 24 hours a day, the week recomputed), with the admin
     as actor. The owner of an entry and its overtime request are not changed here."""

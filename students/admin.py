@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from core.admin import AuditedModelAdmin, BigTableAdminMixin
+from students.domain.oneroster import GRADES
 from students.models import (
     AccessoryStock,
     Agreement,
@@ -19,10 +20,25 @@ from students.models import (
 )
 
 
+class GradeFilter(admin.SimpleListFilter):
+    """Grades from the CEDS vocabulary rather than from the rows: Django's own filter on the field
+    read SELECT DISTINCT grade over every student (15 ms at 107,000) to draw its links."""
+
+    title = "grade"
+    parameter_name = "grade"
+    ORDER = ("IT", "PR", "PK", "TK", "KG", *(f"{n:02d}" for n in range(1, 14)), "PS", "UG", "Other")
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [(grade, grade) for grade in self.ORDER if grade in GRADES]
+
+    def queryset(self, request: HttpRequest, queryset: Any) -> Any:
+        return queryset.filter(grade=self.value()) if self.value() else queryset
+
+
 @admin.register(Student)
 class StudentAdmin(BigTableAdminMixin, AuditedModelAdmin):
     list_display = ["identifier", "school", "grade", "is_active"]
-    list_filter = ["is_active", "grade"]
+    list_filter = ["is_active", GradeFilter]
     list_select_related = ["school"]
     search_fields = ["identifier", "sourced_id"]
 

@@ -17,7 +17,7 @@ from django.db import models
 from django.db.models import Q
 
 from core.models import BackgroundJob, BackgroundJobQuerySet, TimeStampedModel, track_history
-from fleet.models import Location
+from fleet.models import Location, visible_location_ids
 from repairs.choices import DamageCause
 from students.choices import (
     AccessoryKind,
@@ -39,10 +39,8 @@ class StudentQuerySet(models.QuerySet["Student"]):
 
         if not permissions.can_view_students(user):
             return self.none()
-        locations = Location.objects.visible_to(user)
-        if locations.query.where:
-            return self.filter(school__in=locations.values("pk"))
-        return self
+        schools = visible_location_ids(user)
+        return self if schools is None else self.filter(school_id__in=schools)
 
     def active(self) -> StudentQuerySet:
         return self.filter(is_active=True)

@@ -48,10 +48,10 @@ def loan_due_list(request: HtmxHttpRequest) -> HttpResponse:
     """Loaners to collect: the device they stand in for is repaired, returned or closed."""
     _require_view(request)
     # Fifty a page, oldest first: a district's due loaners filled 180 KiB on one page.
-    due = repair_selectors.loans_due(user=request.user)
+    due = repair_selectors.loans_due(user=request.user).values_list("pk", flat=True)
     page = Paginator(due, PER_PAGE).get_page(request.GET.get("page"))
     context = {
-        "loans": list(page),
+        "loans": repair_selectors.loans_due_rows(loan_ids=list(page)),
         "page": page,
         "can_change": permissions.can_change_device(request.user),
     }

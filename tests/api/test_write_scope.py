@@ -266,7 +266,7 @@ def build_world() -> World:
 # The matrix ------------------------------------------------------------------------------------
 
 # Why a role has no other scope to try: it sees every row of what the operation names.
-DISTRICT = "district staff see every location, device, ticket and loan (fleet.models._location_scope)"
+DISTRICT = "district staff see every location, device, ticket and loan (fleet.models.visible_location_ids)"
 STOCK = "parts and stock locations are district-wide for every role that moves stock"
 BUYER = "buyers see every purchase order, vendor and part"
 ADMIN_PAY = "administrators see and correct everyone's time and pay"
