@@ -108,6 +108,7 @@ class PurchaseOrderReceiveForm(forms.Form):
                 max_value=outstanding,
                 required=False,
                 label=f"Receive quantity for {line.part.part_number}",
+                widget=forms.NumberInput(attrs={"placeholder": "0"}),
                 error_messages={
                     "max_value": f"Only {outstanding} of {line.quantity_ordered} are still to come."
                 },
