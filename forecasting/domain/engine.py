@@ -16,8 +16,11 @@ How it forecasts (method ``pooled_glm``)
    the share of buckets with demand, the largest bucket, and an exponentially smoothed level
    (SMOOTHED_WEIGHT: every bucket counts, recent ones more). Training samples come from rolling
    origins inside the history, recent origins weighing more, with a time term so a district-wide
-   decline or growth carries forward. Nothing is tuned to one data set: every coefficient is
-   re-estimated from the history it is given.
+   decline or growth carries forward. The origins run on past the last whole window while half a
+   window is still observed (scaled up, as a window with missing periods is), so the model also
+   learns from the latest periods rather than only from windows that ended a horizon ago.
+   Nothing is tuned to one data set: every coefficient is re-estimated from the history it is
+   given.
 3. Obsolescence and exposure: with ``exposure`` (for example devices a part fits, per period,
    including the forecast periods), a part's forecast follows the change of its exposure from
    the last season to the horizon, so a part whose devices are being retired fades out with
@@ -80,7 +83,8 @@ FloatArray = NDArray[np.float64]
 FALLBACK_VARIANCE_TERMS = (1.5, 0.25, 0.1)
 #: Recent origins weigh more: an origin this many buckets older counts half.
 ORIGIN_HALF_LIFE = 2.0
-#: At most this many buckets of origins train the model (older ones describe another fleet).
+#: At most this many buckets of origins with a whole window ahead train the model (older ones
+#: describe another fleet), and after them the origins whose window is half observed or more.
 MAX_ORIGINS = 6
 #: Buckets of history a feature needs before an origin may train the model.
 MIN_HISTORY_BUCKETS = 12
@@ -597,16 +601,20 @@ def _fit_pooled(b: FloatArray, horizon_buckets: int, horizon_in_buckets: float) 
     horizon ahead) trains on shorter windows instead: origins from MIN_SHORT_HISTORY buckets on,
     each followed by as long a window as leaves three origins, scaled up to the horizon. So an
     18- or 24-month history gets the model, fitted on what it has, rather than a pooled rate.
+
+    Either way the origins run on past the last whole window for half a window (``_fit_origins``
+    reads the part of a window the history holds, as it reads a window with missing buckets).
     """
     last_origin = b.shape[1] - horizon_buckets
     first_origin = max(MIN_HISTORY_BUCKETS, last_origin - MAX_ORIGINS + 1)
     if last_origin - first_origin + 1 >= 3:
-        return _fit_origins(b, range(first_origin, last_origin + 1), horizon_buckets, horizon_in_buckets)
+        origins = range(first_origin, last_origin + 1 + horizon_buckets // 2)
+        return _fit_origins(b, origins, horizon_buckets, horizon_in_buckets)
     window = min(horizon_buckets, b.shape[1] - MIN_SHORT_HISTORY - 2)
     if window < MIN_SHORT_WINDOW:
         return None
-    last_origin = b.shape[1] - window
-    return _fit_origins(b, range(MIN_SHORT_HISTORY, last_origin + 1), window, horizon_in_buckets)
+    origins = range(MIN_SHORT_HISTORY, b.shape[1] - window + 1 + window // 2)
+    return _fit_origins(b, origins, window, horizon_in_buckets)
 
 
 #: A short history trains on origins with at least this many buckets behind them...
@@ -619,9 +627,21 @@ def _fit_origins(
     b: FloatArray, origins: range, horizon_buckets: int, horizon_in_buckets: float
 ) -> Fitted | None:
     """The pooled regression on the given origins, each followed by ``horizon_buckets`` buckets
-    whose total is scaled to ``horizon_in_buckets``."""
+    whose total is scaled to ``horizon_in_buckets``.
+
+    A window needs half its buckets observed, and is scaled up to the whole; a window running past
+    the history's end counts the buckets beyond it as missing, so the latest origins train the
+    point model on the first half or more of their window. They weigh as the last whole window's
+    origin does, times the share observed: recency counts up to the last whole window, so a few
+    scaled-up half windows do not outweigh the whole ones (weighed as more recent still, one slow
+    part's outlier month moved another part's forecast by up to 3.1% among 200, against 1.6%
+    without these origins and 2.5% with). The spread and the fill levels are read on whole windows
+    only, from a model fitted on them alone: a window's first half scaled up carries errors a whole
+    window's total does not.
+    """
     last_origin = origins[-1]
-    xs, ys, ws, lumps, launched, batches = [], [], [], [], [], []
+    last_whole = min(last_origin, b.shape[1] - horizon_buckets)
+    xs, ys, ws, lumps, launched, batches, wholes = [], [], [], [], [], [], []
     factor = horizon_in_buckets / horizon_buckets
     for origin in origins:
         target = b[:, origin : origin + horizon_buckets]
@@ -634,8 +654,9 @@ def _fit_origins(
         lumps.append(_spread(b, origin)[ok])
         batches.append(_period_dispersion(b[ok, :origin], np.ones(origin)))
         ys.append(np.nansum(target[ok], axis=1) / share * factor)
-        ws.append(share * 0.5 ** ((last_origin - origin) / ORIGIN_HALF_LIFE))
+        ws.append(share * 0.5 ** (max(0, last_whole - origin) / ORIGIN_HALF_LIFE))
         launched.append(np.nansum(b[ok, :origin], axis=1) > 0)
+        wholes.append(np.full(int(ok.sum()), origin + horizon_buckets <= b.shape[1]))
     if len(xs) < 3:
         return None
     x, yy, w, lump = np.concatenate(xs), np.concatenate(ys), np.concatenate(ws), np.concatenate(lumps)
@@ -643,12 +664,15 @@ def _fit_origins(
     if yy.sum() <= 0:
         return None
     theta = _poisson_irls(x, yy, w)
-    fitted = np.exp(np.clip(x @ theta, -30, 12))
+    whole = np.concatenate(wholes)
+    on_whole = theta if whole.all() or not whole.any() else _poisson_irls(x[whole], yy[whole], w[whole])
+    fitted = np.exp(np.clip(x @ on_whole, -30, 12))
     # Spreads and fill levels are read on parts with demand before their origin: a part yet to be
     # launched there is a surprise no interval of a part with history should be widened for.
-    sold = np.concatenate(launched)
-    if sold.sum() >= MIN_CLASS_SAMPLES:
-        fitted, lump, yy, w, batch = fitted[sold], lump[sold], yy[sold], w[sold], batch[sold]
+    sold = np.concatenate(launched) & whole
+    if sold.sum() < MIN_CLASS_SAMPLES:
+        sold = whole if whole.any() else np.ones(len(whole), dtype=bool)
+    fitted, lump, yy, w, batch = fitted[sold], lump[sold], yy[sold], w[sold], batch[sold]
     # A short window scaled up to the horizon carries ``factor`` times the counting noise of the
     # horizon's own total (and of its batches): fit on the windows as scaled, keep the horizon's.
     variance = _variance_function(fitted, lump, batch, yy, w, factor)
@@ -919,7 +943,7 @@ def _fit_period_shape(
     """
     n_buckets, t = b.shape[1], y.shape[1]
     last = fitted.age_cap
-    window = n_buckets - last  # the training windows end with the history
+    window = n_buckets - last  # the last training origin's window ends with the history
     levels = np.array(DEFAULT_QUANTILES)
     theta = np.array(fitted.theta)
     rows = np.unique(np.linspace(0, len(y) - 1, min(len(y), DISPERSION_PARTS)).astype(np.int64))
