@@ -60,17 +60,23 @@ def _pay_visible(*, user: User) -> Q | None:
 
     Their own; their team's when they supervise; the team of each supervisor whose delegation
     to them covers today (the delegate stands in for the supervisor); everyone's for admins.
+
+    The people's ids are read first (one small query): filtered by a list of owners, the lists
+    start from the index on the owner, where an OR over the owner's profile and the delegations
+    made PostgreSQL walk every entry of the district newest first (7,000 of them for a
+    technician's first page of /api/time-entries/, 9 ms).
     """
     if account_permissions.is_admin(user):
         return None
-    visible = Q(user=user)
+    people = Q(pk=user.pk)
     if account_permissions.has_any_role(user, Role.SUPERVISOR):
-        visible |= Q(user__profile__supervisor=user)
+        people |= Q(profile__supervisor=user)
     today = timezone.localdate()
     delegators = OvertimeDelegation.objects.filter(
         delegate=user, starts_on__lte=today, ends_on__gte=today
     ).values("supervisor")
-    return visible | Q(user__profile__supervisor__in=delegators)
+    people |= Q(profile__supervisor__in=delegators)
+    return Q(user_id__in=sorted(User.objects.filter(people).values_list("pk", flat=True)))
 
 
 def _time_entries_visible(*, user: User) -> QuerySet[TimeEntry]:

@@ -24,7 +24,8 @@ pytestmark = pytest.mark.django_db
 log = logging.getLogger(__name__)
 
 # A school administrator's pages read their school ids first (fleet.models.visible_location_ids):
-# one query more than a subquery, for plans that start from the school's index.
+# one query more than a subquery, for plans that start from the school's index. Time and pay
+# pages likewise read the ids of the people whose time the user sees (staff.selectors.time).
 PINNED: dict[str, int] = {
     "accounts:lockout_list": 4,
     "accounts:password_change": 3,
@@ -46,8 +47,8 @@ PINNED: dict[str, int] = {
     "api:stock-level-list": 5,
     "api:stock-movement-list": 5,
     "api:ticket-list": 6,  # a school administrator: their school ids first (repairs.models)
-    "api:time-entry-list": 5,
-    "api:timesheet-list": 5,
+    "api:time-entry-list": 6,
+    "api:timesheet-list": 6,
     "fleet:aue_plan": 10,
     "fleet:device_detail": 12,  # repairs cost to date (one query); the ticket ids its loans are found by
     "fleet:device_import": 4,
@@ -93,11 +94,11 @@ PINNED: dict[str, int] = {
     "staff:overtime_queue": 10,
     "staff:overtime_request_detail": 8,
     "staff:overtime_rules": 10,
-    "staff:time_entry_edit": 5,
+    "staff:time_entry_edit": 6,
     "staff:time_entry_week": 12,
-    "staff:timesheet_detail": 5,
+    "staff:timesheet_detail": 6,
     "staff:timesheet_payroll": 3,
-    "staff:timesheet_team": 6,
+    "staff:timesheet_team": 7,
     "students:agreement_list": 4,
     "students:collect_scan": 3,
     "students:handout_scan": 3,
