@@ -1,8 +1,9 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularSwaggerSplitView
 
+from core.api.schema_view import SchemaView
 from core.views import health
 from repairs import urls as repairs_urls
 
@@ -13,7 +14,7 @@ api_patterns: list[URLPattern | URLResolver] = [
     path("", include("repairs.api.urls")),
     path("", include("forecasting.api.urls")),
     path("", include("students.api.urls")),
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("schema/", SchemaView.as_view(), name="schema"),
     # Split: the page loads its start-up script from ?script, as the Content-Security-Policy allows
     # no inline script.
     path(
