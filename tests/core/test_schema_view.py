@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from django.test import RequestFactory
 from drf_spectacular.views import SpectacularAPIView
+from rest_framework.request import Request
 
 from core.api.schema_view import SchemaView
 
@@ -28,8 +29,8 @@ def test_schema_view_generates_one_schema_at_a_time(monkeypatch: pytest.MonkeyPa
         return "schema"
 
     monkeypatch.setattr(SpectacularAPIView, "get", slow_get)
-    view, request = SchemaView(), RequestFactory().get("/api/schema/")
-    answers: list[str] = []
+    view, request = SchemaView(), Request(RequestFactory().get("/api/schema/"))
+    answers: list[object] = []
     threads = [threading.Thread(target=lambda: answers.append(view.get(request))) for _ in range(4)]
     for thread in threads:
         thread.start()
