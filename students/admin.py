@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from core.admin import AuditedModelAdmin, BigTableAdminMixin
-from students.domain.oneroster import GRADES
+from students.domain.oneroster import GRADE_ORDER
 from students.models import (
     AccessoryStock,
     Agreement,
@@ -26,10 +26,9 @@ class GradeFilter(admin.SimpleListFilter):
 
     title = "grade"
     parameter_name = "grade"
-    ORDER = ("IT", "PR", "PK", "TK", "KG", *(f"{n:02d}" for n in range(1, 14)), "PS", "UG", "Other")
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        return [(grade, grade) for grade in self.ORDER if grade in GRADES]
+        return [(grade, grade) for grade in GRADE_ORDER]
 
     def queryset(self, request: HttpRequest, queryset: Any) -> Any:
         return queryset.filter(grade=self.value()) if self.value() else queryset

@@ -383,8 +383,8 @@ def aue_plan(*, user: UserLike, from_year: int, to_year: int, location_id: int |
     names = dict(Location.objects.values_list("pk", "name"))
     schools = sorted(
         (
-            AueSchoolLine(school_id, names[school_id], counts, sum(counts), costs[school_id])
-            for school_id, counts in by_year.items()
+            AueSchoolLine(school_id, names[school_id], per_year, sum(per_year), costs[school_id])
+            for school_id, per_year in by_year.items()
         ),
         key=lambda line: (line.location_name, line.location_id),
     )

@@ -54,8 +54,9 @@ ROLES_KNOWN = frozenset(
         "extUser",
     }
 )
-# CEDS grade levels (OneRoster's ``grades`` vocabulary); a student row may list one.
-GRADES = frozenset({"IT", "PR", "PK", "TK", "KG", "PS", "UG", "Other"} | {f"{n:02d}" for n in range(1, 14)})
+# CEDS grade levels (OneRoster's ``grades`` vocabulary), youngest first; a student row may list one.
+GRADE_ORDER = ("IT", "PR", "PK", "TK", "KG", *(f"{n:02d}" for n in range(1, 14)), "PS", "UG", "Other")
+GRADES = frozenset(GRADE_ORDER)
 IDENTIFIER_MAX = 20
 NAME_MAX = 60
 TRUE, FALSE = frozenset({"true", "1", "yes"}), frozenset({"false", "0", "no"})
