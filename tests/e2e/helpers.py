@@ -3,7 +3,8 @@
 import re
 
 from django.urls import reverse
-from playwright.sync_api import Page
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import Locator, Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.accounts.factories import DEFAULT_PASSWORD
@@ -39,20 +40,45 @@ def go_to(page: Page, label: str) -> None:
     link.click()
 
 
-def sign_out(page: Page) -> None:
-    """Sign out from the account menu.
+def open_account_menu(page: Page, entry: Locator) -> None:
+    """Open the account menu until ``entry`` (one of its items) shows.
 
-    The menu is opened again if its button did not show: on a phone the main menu unfolds with
-    a transition, and a click that lands while it moves can miss the account toggle (CI saw the
-    sign-out button never appear once, on SQLite, after a receipt page).
+    The toggle is clicked again if the entry did not show: on a phone the main menu unfolds
+    with a transition, and a click that lands while it moves can miss the account toggle (CI saw
+    the sign-out button never appear once, on SQLite, after a receipt page, and the Reminders
+    link once).
     """
     open_menu(page)
-    button = page.get_by_role("button", name="Sign out")
     for _ in range(3):
         page.locator("#account-menu").click()
         try:
-            button.wait_for(state="visible", timeout=3000)
-            break
+            entry.wait_for(state="visible", timeout=3000)
+            return
         except PlaywrightTimeoutError:
             continue
+
+
+def sign_out(page: Page) -> None:
+    """Sign out from the account menu."""
+    button = page.get_by_role("button", name="Sign out")
+    open_account_menu(page, button)
     button.click()
+
+
+def page_width(page: Page) -> int:
+    """How wide the page's content is, in CSS pixels: more than the viewport scrolls sideways.
+
+    Measured on the page that is loaded once any navigation a click started has finished. A
+    click on a submit button returns before the browser leaves the page, so a measurement
+    taken then can land while the old page is torn down (CI saw "Execution context was
+    destroyed" once, after "Issue from stock"); it is taken again on the new page.
+    """
+    for _ in range(5):
+        page.wait_for_load_state()
+        try:
+            return int(page.evaluate("document.documentElement.scrollWidth"))
+        except PlaywrightError as error:
+            if "Execution context was destroyed" not in error.message:
+                raise
+    page.wait_for_load_state()
+    return int(page.evaluate("document.documentElement.scrollWidth"))

@@ -19,7 +19,7 @@ from django.urls import Resolver404, resolve
 from playwright.sync_api import Page
 
 from demo.services.district import DEMO_PASSWORD
-from tests.e2e.helpers import sign_in
+from tests.e2e.helpers import page_width, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -66,7 +66,7 @@ def check_page(page: Page, href: str, problems: list[str]) -> None:
         if status != 200:
             problems.append(f"{href} @{width}: answered {status}")
             return
-        scroll_width = page.evaluate("document.documentElement.scrollWidth")
+        scroll_width = page_width(page)
         if scroll_width > width:
             problems.append(f"{href} @{width}: page is {scroll_width} px wide (scrolls sideways)")
         # Swagger UI (the API docs) is a vendored app like Django's admin: its own markup is not

@@ -17,7 +17,7 @@ from accounts.models import User
 from repairs.choices import DamageCause
 from students.choices import ChargeStatus
 from students.models import Charge, FeeRule
-from tests.e2e.helpers import sign_in, sign_out
+from tests.e2e.helpers import page_width, sign_in, sign_out
 from tests.e2e.test_forecast_journey import go_to  # finds entries inside a closed dropdown
 from tests.repairs.factories import TicketFactory
 from tests.students.factories import FeeRuleFactory, HandoutFactory
@@ -32,7 +32,7 @@ _axe = Axe()
 def check(page: Page, name: str) -> None:
     """The page fits the phone, axe finds nothing serious, and (when asked) a screenshot."""
     page.wait_for_load_state()
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], name
+    assert page_width(page) <= PHONE["width"], name
     severe = [
         v["id"] for v in _axe.run(page).response["violations"] if v["impact"] in {"serious", "critical"}
     ]

@@ -23,7 +23,7 @@ from repairs.choices import DamageCause
 from repairs.models import Ticket
 from students.choices import AccessoryKind, ChargeStatus, HandoutOrigin
 from students.models import AccessoryStock, Charge, Handout
-from tests.e2e.helpers import sign_in
+from tests.e2e.helpers import page_width, sign_in
 from tests.e2e.test_forecast_journey import go_to  # finds entries inside a closed dropdown
 from tests.fleet.factories import LocationFactory
 from tests.students.factories import FeeRuleFactory, StudentFactory, assigned_by_import
@@ -42,7 +42,7 @@ def _check(page: Page, name: str) -> None:
     page.wait_for_load_state("load")
     # A focused button fades to its focus colours: judge contrast once the fade is over.
     page.wait_for_function("() => document.getAnimations().every((a) => a.playState !== 'running')")
-    width = page.evaluate("document.documentElement.scrollWidth")
+    width = page_width(page)
     assert width <= PHONE["width"], f"{name}: {width} px wide"
     severe = [
         f"{v['id']}: {[n['target'] for n in v['nodes'][:2]]}"

@@ -21,7 +21,7 @@ from repairs.choices import DamageCause
 from repairs.models import Ticket
 from students.choices import AccessoryKind, ChargeStatus, SignedBy
 from students.models import AccessoryStock, Charge, Handout
-from tests.e2e.helpers import sign_in
+from tests.e2e.helpers import page_width, sign_in
 from tests.e2e.test_forecast_journey import go_to  # finds entries inside a closed dropdown
 from tests.fleet.factories import DeviceFactory, LocationFactory
 from tests.students.factories import AgreementFactory, FeeRuleFactory, StudentFactory
@@ -41,7 +41,7 @@ def _shot(page: Page, name: str) -> None:
 
 def _no_sideways_scroll_and_axe_clean(page: Page) -> None:
     width = page.viewport_size["width"] if page.viewport_size else 0
-    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    assert page_width(page) <= width
     severe = [
         f"{v['id']}: {[n['target'] for n in v['nodes'][:2]]}"
         for v in _axe.run(page).response["violations"]

@@ -16,7 +16,7 @@ from accounts.models import User
 from fleet.choices import ImportJobStatus, LocationKind
 from fleet.models import Device, ImportJob, ImportMapping
 from fleet.selectors.imports import progress_key
-from tests.e2e.helpers import sign_in
+from tests.e2e.helpers import page_width, sign_in
 from tests.fleet.factories import LocationFactory
 from tests.fleet.import_support import GAM_SAMPLE, import_reference
 
@@ -34,7 +34,7 @@ def fits_the_phone(page: Page) -> None:
     # Measured once htmx has swapped and settled: a panel mid-swap is not what the user sees.
     page.wait_for_function("() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')")
     wide = page.evaluate(WIDER_THAN_THE_PAGE)
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], (page.url, wide)
+    assert page_width(page) <= PHONE["width"], (page.url, wide)
     severe = [
         v["id"] for v in Axe().run(page).response["violations"] if v["impact"] in {"serious", "critical"}
     ]

@@ -13,7 +13,7 @@ from django.urls import reverse
 from playwright.sync_api import Page, ViewportSize, expect
 
 from accounts.models import User
-from tests.e2e.helpers import sign_in
+from tests.e2e.helpers import page_width, sign_in
 from tests.fleet.factories import DeviceFactory, LocationFactory
 from tests.fleet.label_support import decode_pages
 
@@ -25,7 +25,7 @@ SCREENSHOTS = Path("/tmp/labels-screenshots")
 
 def fits_the_phone(page: Page) -> None:
     page.wait_for_function("() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')")
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], page.url
+    assert page_width(page) <= PHONE["width"], page.url
     severe = [
         v["id"] for v in Axe().run(page).response["violations"] if v["impact"] in {"serious", "critical"}
     ]

@@ -20,7 +20,7 @@ from repairs.choices import DamageCause
 from repairs.models import Ticket
 from students.choices import AccessoryKind, ChargeStatus
 from students.models import AccessoryStock, Charge, Handout, Payment
-from tests.e2e.helpers import sign_in, sign_out
+from tests.e2e.helpers import page_width, sign_in, sign_out
 from tests.e2e.test_forecast_journey import go_to  # finds entries inside a closed dropdown
 from tests.fleet.factories import DeviceFactory, LocationFactory
 from tests.students.factories import AgreementFactory, FeeRuleFactory, StudentFactory
@@ -35,7 +35,7 @@ _axe = Axe()
 def check(page: Page, name: str) -> None:
     """The screen fits the tablet, axe finds nothing serious, and (when asked) a screenshot."""
     page.wait_for_load_state()
-    assert page.evaluate("document.documentElement.scrollWidth") <= TABLET["width"], name
+    assert page_width(page) <= TABLET["width"], name
     severe = [
         v["id"] for v in _axe.run(page).response["violations"] if v["impact"] in {"serious", "critical"}
     ]

@@ -12,7 +12,7 @@ from forecasting.choices import ForecastTrigger
 from forecasting.models import ForecastRun, ReorderSuggestion
 from forecasting.services import runs
 from repairs.models import PurchaseOrder
-from tests.e2e.helpers import sign_in
+from tests.e2e.helpers import page_width, sign_in
 from tests.e2e.test_forecast_journey import _screen_with_a_year_of_use, go_to
 from tests.repairs.factories import PartFactory
 
@@ -24,7 +24,7 @@ PHONE: ViewportSize = {"width": 390, "height": 844}
 def _fits_the_screen(page: Page) -> None:
     """Nothing scrolls sideways: wide tables scroll inside their own box (once the styles apply)."""
     page.wait_for_load_state()
-    width = page.evaluate("document.documentElement.scrollWidth")
+    width = page_width(page)
     if width > PHONE["width"]:
         wide = page.evaluate(
             """() => [...document.querySelectorAll("body *")]

@@ -17,7 +17,7 @@ from playwright.sync_api import Page, expect
 from accounts.models import User
 from fleet.models import District
 from repairs.choices import StockMovementKind, TicketStatus
-from tests.e2e.helpers import sign_in
+from tests.e2e.helpers import page_width, sign_in
 from tests.fleet.factories import DeviceFactory, DeviceModelFactory
 from tests.repairs.factories import PartFactory, StockMovementFactory, TicketFactory
 
@@ -31,7 +31,7 @@ def _fits_and_passes_axe(page: Page) -> None:
     # page of a loaded SQLite run, not reproduced alone or after other tests).
     page.wait_for_load_state("networkidle")
     page.wait_for_function("() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')")
-    width = page.evaluate("document.documentElement.scrollWidth")
+    width = page_width(page)
     wide = page.evaluate(
         """(limit) => [...document.querySelectorAll('body *')]
             .filter((el) => el.getBoundingClientRect().right > limit + 1)

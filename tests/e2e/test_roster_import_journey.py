@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 
 from accounts.models import User
 from students.models import Student
-from tests.e2e.helpers import sign_in
+from tests.e2e.helpers import page_width, sign_in
 from tests.fleet.factories import LocationFactory
 from tests.students.roster_support import V11, schools
 
@@ -37,7 +37,7 @@ def test_supervisor_imports_a_roster_on_a_phone(page: Page, supervisor: User, se
     expect(preview.locator(".roster-question")).to_have_count(0)
     expect(preview.locator('[data-count="created"]')).to_have_text("8")
     assert not Student.objects.exists()
-    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert page_width(page) <= 390
 
     page.get_by_role("button", name="Import 8 changes").click()
     status = page.locator("#roster-job-status")

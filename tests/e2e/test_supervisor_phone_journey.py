@@ -15,7 +15,7 @@ from staff.choices import OvertimeRequestStatus, TimesheetStatus
 from staff.models import OvertimeRequest, Timesheet
 from staff.services import overtime, timesheets
 from tests.accounts.factories import StaffProfileFactory, UserFactory
-from tests.e2e.helpers import open_menu, sign_in
+from tests.e2e.helpers import open_menu, page_width, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -37,7 +37,7 @@ def open_from_menu(page: Page, label: str, *, group: str = "Time") -> None:
 
 
 def assert_no_sideways_scroll(page: Page) -> None:
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert page_width(page) <= PHONE["width"]
 
 
 def request_overtime(requester: User, *, days_ahead: int, reason: str) -> OvertimeRequest:

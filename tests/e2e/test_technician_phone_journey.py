@@ -21,7 +21,7 @@ from fleet.models import Device
 from repairs.choices import PartCategory, TicketStatus
 from repairs.models import Part, StockLevel, StockLocation, StockMovement, Ticket
 from repairs.services import stock
-from tests.e2e.helpers import sign_in
+from tests.e2e.helpers import page_width, sign_in
 from tests.fleet.factories import DeviceFactory
 from tests.repairs.factories import PartFactory, StockLocationFactory, TicketFactory
 
@@ -74,7 +74,7 @@ class Steps:
         self.assert_no_sideways_scroll()
 
     def assert_no_sideways_scroll(self) -> None:
-        width = self.page.evaluate("document.documentElement.scrollWidth")
+        width = page_width(self.page)
         assert width <= PHONE["width"], f"{self.page.url} scrolls sideways: {width} px wide"
 
     def click(self, target: Locator) -> None:
@@ -189,7 +189,7 @@ def test_issuing_more_than_on_hand_says_so_beside_the_quantity(phone: Page, tech
     )
     assert 0 <= gap < 24, f"the message is {gap} px below the quantity"
     expect(error).to_be_in_viewport()
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert page_width(page) <= PHONE["width"]
     assert not StockMovement.objects.filter(ticket=ticket).exists()
     assert StockLevel.objects.get(part=screen, stock_location=depot).on_hand == 2
 
