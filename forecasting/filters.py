@@ -5,6 +5,7 @@ from __future__ import annotations
 import django_filters
 from django.db.models import Q, QuerySet
 
+from core.filters import NameModelChoiceFilter
 from fleet.models import DeviceModel
 from forecasting.models import PartForecast, ReorderSuggestion
 from repairs.choices import PartCategory
@@ -22,8 +23,8 @@ DEFAULT_FORECAST_ORDERING = "spend"
 class PartForecastFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", label="Part number or description")
     category = django_filters.ChoiceFilter(field_name="part__category", choices=PartCategory.choices)
-    vendor = django_filters.ModelChoiceFilter(field_name="part__vendor", queryset=Vendor.objects.all())
-    model = django_filters.ModelChoiceFilter(
+    vendor = NameModelChoiceFilter(field_name="part__vendor", queryset=Vendor.objects.all())
+    model = NameModelChoiceFilter(
         method="filter_model", queryset=DeviceModel.objects.all(), label="Fits model"
     )
     ordering = django_filters.ChoiceFilter(
@@ -59,8 +60,8 @@ class PartForecastFilterSet(django_filters.FilterSet):
 
 
 class ReorderSuggestionFilterSet(django_filters.FilterSet):
-    vendor = django_filters.ModelChoiceFilter(field_name="part__vendor", queryset=Vendor.objects.all())
-    stock_location = django_filters.ModelChoiceFilter(queryset=StockLocation.objects.all())
+    vendor = NameModelChoiceFilter(field_name="part__vendor", queryset=Vendor.objects.all())
+    stock_location = NameModelChoiceFilter(queryset=StockLocation.objects.all())
     category = django_filters.ChoiceFilter(field_name="part__category", choices=PartCategory.choices)
 
     class Meta:

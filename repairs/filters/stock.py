@@ -6,7 +6,7 @@ import django_filters
 from django import forms
 from django.db.models import F, Q, QuerySet
 
-from core.filters import NameModelChoiceFilter
+from core.filters import NameModelChoiceFilter, PartModelChoiceFilter
 from core.models import MAX_ID
 from core.widgets import MemoSelect
 from fleet.models import DeviceModel
@@ -47,7 +47,7 @@ class PartFilterSet(django_filters.FilterSet):
 
 
 class StockLevelFilterSet(django_filters.FilterSet):
-    part = django_filters.ModelChoiceFilter(queryset=Part.objects.all(), widget=MemoSelect)
+    part = PartModelChoiceFilter(queryset=Part.objects.all(), widget=MemoSelect)
     stock_location = NameModelChoiceFilter(queryset=StockLocation.objects.all(), widget=MemoSelect)
     category = django_filters.ChoiceFilter(field_name="part__category", choices=PartCategory.choices)
     low = django_filters.BooleanFilter(
@@ -68,7 +68,7 @@ class StockLevelFilterSet(django_filters.FilterSet):
 
 
 class StockMovementFilterSet(django_filters.FilterSet):
-    part = django_filters.ModelChoiceFilter(queryset=Part.objects.all(), widget=MemoSelect)
+    part = PartModelChoiceFilter(queryset=Part.objects.all(), widget=MemoSelect)
     stock_location = NameModelChoiceFilter(queryset=StockLocation.objects.all(), widget=MemoSelect)
     kind = django_filters.MultipleChoiceFilter(choices=StockMovementKind.choices)
     ticket = django_filters.NumberFilter(

@@ -6,7 +6,7 @@ import django_filters
 from django.db.models import Q, QuerySet
 
 from accounts.models import User
-from core.filters import NameModelChoiceFilter
+from core.filters import NameModelChoiceFilter, UserModelChoiceFilter
 from core.widgets import MemoSelect
 from fleet.filters import normalise_identifier
 from fleet.models import Location
@@ -25,7 +25,7 @@ class TicketFilterSet(django_filters.FilterSet):
     symptom = django_filters.ChoiceFilter(choices=Symptom.choices)
     tier = django_filters.ChoiceFilter(choices=SupportTier.choices)
     priority = django_filters.ChoiceFilter(choices=Priority.choices)
-    assignee = django_filters.ModelChoiceFilter(queryset=User.objects.all(), widget=MemoSelect)
+    assignee = UserModelChoiceFilter(queryset=User.objects.all(), widget=MemoSelect)
     unassigned = django_filters.BooleanFilter(
         field_name="assignee", lookup_expr="isnull", label="Unassigned", widget=yes_no_select()
     )
