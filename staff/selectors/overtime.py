@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.db.models import Q, QuerySet
@@ -42,32 +43,40 @@ def _overtime_requests() -> QuerySet[OvertimeRequest]:
     )
 
 
-def overtime_queue_for(*, user: User) -> QuerySet[OvertimeRequest]:
-    """Pending requests ``user`` may decide, oldest work date first; never their own.
+@dataclass(frozen=True)
+class OvertimeQueue:
+    """What the approval queue shows: pending requests to decide, decided emergencies to review."""
 
-    Administrators see every pending request; supervisors their team's; delegates also the team
-    of each supervisor whose delegation to them covers today.
+    pending: list[OvertimeRequest]
+    emergencies: list[OvertimeRequest]
+
+
+def overtime_queue(*, user: User) -> OvertimeQueue:
+    """The requests ``user`` may decide or review, never their own, oldest work date first.
+
+    Pending requests to decide, and decided emergency requests nobody has reviewed yet.
+    Administrators see every team's; supervisors their team's; delegates also the team of each
+    supervisor whose delegation to them covers today. One query for both lists (and one for
+    their tickets): their select joins six tables, and each such query cost about 2 ms to
+    compile and 2 ms for PostgreSQL to plan, more than reading the rows.
     """
-    requests = _overtime_requests().filter(status=OvertimeRequestStatus.PENDING).exclude(requester=user)
-    if not account_permissions.has_any_role(user, Role.ADMIN):
-        requests = requests.filter(requester__profile__supervisor__in=_overtime_supervisor_ids(user=user))
-    return requests.prefetch_related("tickets").order_by("work_date", "created_at", "pk")
-
-
-def overtime_emergencies_to_review(*, user: User) -> QuerySet[OvertimeRequest]:
-    """Decided emergency requests ``user`` may review and nobody has reviewed yet."""
+    to_review = Q(
+        is_emergency=True,
+        emergency_reviewed_at__isnull=True,
+        status__in=[OvertimeRequestStatus.APPROVED, OvertimeRequestStatus.DENIED],
+    )
     requests = (
         _overtime_requests()
-        .filter(
-            is_emergency=True,
-            emergency_reviewed_at__isnull=True,
-            status__in=[OvertimeRequestStatus.APPROVED, OvertimeRequestStatus.DENIED],
-        )
+        .filter(Q(status=OvertimeRequestStatus.PENDING) | to_review)
         .exclude(requester=user)
     )
     if not account_permissions.has_any_role(user, Role.ADMIN):
         requests = requests.filter(requester__profile__supervisor__in=_overtime_supervisor_ids(user=user))
-    return requests.prefetch_related("tickets").order_by("work_date", "pk")
+    rows = list(requests.prefetch_related("tickets").order_by("work_date", "created_at", "pk"))
+    return OvertimeQueue(
+        pending=[row for row in rows if row.status == OvertimeRequestStatus.PENDING],
+        emergencies=[row for row in rows if row.status != OvertimeRequestStatus.PENDING],
+    )
 
 
 def overtime_request_list(

@@ -160,9 +160,10 @@ def _queue_context(
     request: HtmxHttpRequest, delegation_form: OvertimeDelegationForm | None = None
 ) -> dict[str, object]:
     can_delegate = staff_permissions.can_delegate_overtime(request.user)
+    queue = overtime_selectors.overtime_queue(user=request.user)
     context: dict[str, object] = {
-        "queue": overtime_selectors.overtime_queue_for(user=request.user),
-        "emergencies": overtime_selectors.overtime_emergencies_to_review(user=request.user),
+        "queue": queue.pending,
+        "emergencies": queue.emergencies,
         "can_delegate": can_delegate,
         "today": timezone.localdate(),
         **_nav_context(request),

@@ -91,7 +91,7 @@ PINNED: dict[str, int] = {
     "repairs:ticket_open": 3,
     "repairs:ticket_queue_mine": 6,
     "staff:overtime_mine": 12,
-    "staff:overtime_queue": 10,
+    "staff:overtime_queue": 8,
     "staff:overtime_request_detail": 8,
     "staff:overtime_rules": 10,
     "staff:time_entry_edit": 6,

@@ -8,6 +8,7 @@ import pytest
 import time_machine
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.choices import Role
 from accounts.models import User
@@ -297,6 +298,34 @@ def test_overtime_queue_shows_only_own_teams_pending_requests(
     assert "Emergency" in html
 
 
+def test_overtime_queue_puts_each_request_in_its_section(
+    login: Callable[[User], Client], supervisor: User, team_member: User
+):
+    pending = pending_for(team_member)
+    pending_emergency = pending_for(team_member, is_emergency=True)
+    approved = pending_for(team_member, is_emergency=True, status=OvertimeRequestStatus.APPROVED)
+    denied = pending_for(team_member, is_emergency=True, status=OvertimeRequestStatus.DENIED)
+    reviewed = pending_for(
+        team_member,
+        is_emergency=True,
+        status=OvertimeRequestStatus.APPROVED,
+        emergency_reviewed_at=timezone.now(),
+    )
+    cancelled = pending_for(team_member, is_emergency=True, status=OvertimeRequestStatus.CANCELLED)
+    plain_approved = pending_for(team_member, status=OvertimeRequestStatus.APPROVED)
+
+    html = login(supervisor).get(QUEUE_URL).content.decode()
+    to_decide, to_review = html.split("Emergencies to review", 1)
+
+    shown = (pending, pending_emergency, approved, denied)
+    rows = {made.pk: f'id="overtime-row-{made.pk}"' for made in shown}
+    assert rows[pending.pk] in to_decide and rows[pending_emergency.pk] in to_decide
+    assert rows[approved.pk] in to_review and rows[denied.pk] in to_review
+    assert rows[approved.pk] not in to_decide and rows[pending.pk] not in to_review
+    for gone in (reviewed, cancelled, plain_approved):
+        assert f'id="overtime-row-{gone.pk}"' not in html
+
+
 def test_overtime_queue_for_active_delegate_without_supervisor_role(
     login: Callable[[User], Client], supervisor: User, team_member: User
 ):
@@ -320,7 +349,7 @@ def test_overtime_queue_query_count_is_fixed_as_rows_grow(
     pending_for(team_member)
     pending_for(team_member, is_emergency=True, status=OvertimeRequestStatus.APPROVED)
     client.get(QUEUE_URL)
-    with django_assert_num_queries(11) as few:
+    with django_assert_num_queries(8) as few:
         client.get(QUEUE_URL)
     for _ in range(5):
         pending_for(team_member)
