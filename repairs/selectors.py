@@ -20,6 +20,7 @@ from django.db.models import (
     F,
     IntegerField,
     OuterRef,
+    Prefetch,
     Q,
     QuerySet,
     Subquery,
@@ -132,9 +133,15 @@ def stock_movement_list(*, filters: Mapping[str, Any] | None = None) -> QuerySet
     """The ledger, newest first, filtered by StockMovementFilterSet."""
     from repairs.filters.stock import StockMovementFilterSet
 
-    movements = StockMovement.objects.select_related(
-        "part", "stock_location", "actor", "transfer_peer", "source_device"
-    ).order_by("-occurred_at", "-pk")
+    # The other end of a transfer and a harvested part's device, mostly empty, come by prefetch
+    # (no query when a page has none): joined too, PostgreSQL spent 4.8 ms planning the page's
+    # query against 0.8 ms running it, as joins (and the device table's 15 indexes) multiply
+    # the plans it weighs.
+    movements = (
+        StockMovement.objects.select_related("part", "stock_location", "actor")
+        .prefetch_related("transfer_peer", "source_device")
+        .order_by("-occurred_at", "-pk")
+    )
     return StockMovementFilterSet(filters or {}, queryset=movements).qs
 
 
@@ -357,8 +364,13 @@ CLOSE_TO_AUE_MONTHS = 12
 
 
 def _tickets(user: User | AnonymousUser) -> TicketQuerySet:
-    return Ticket.objects.visible_to(user).select_related(
-        "device", "device__model", "location", "assignee", "reporter"
+    """Tickets the user sees with what a list row shows. The devices and their models come by
+    prefetch (one query for a page): joined with the rest, a six-table select took PostgreSQL
+    4.4 ms to plan at district scale for 1.1 ms of work; apart, 0.9 and 0.3 ms."""
+    return (
+        Ticket.objects.visible_to(user)
+        .select_related("location", "assignee", "reporter")
+        .prefetch_related(Prefetch("device", queryset=Device.objects.select_related("model")))
     )
 
 
@@ -641,7 +653,11 @@ def turnaround_stats(
 ) -> TurnaroundStats:
     """Mean turnaround over the filtered tickets the user sees; two queries whatever the count."""
     tickets = {
-        t.pk: t for t in ticket_list(user=user, filters=filters).select_related(None).only("pk", "opened_at")
+        t.pk: t
+        for t in ticket_list(user=user, filters=filters)
+        .select_related(None)
+        .prefetch_related(None)
+        .only("pk", "opened_at")
     }
     by_ticket: dict[int, list[TicketEvent]] = {pk: [] for pk in tickets}
     events = TicketEvent.objects.filter(ticket_id__in=list(tickets)).exclude(to_status="")
