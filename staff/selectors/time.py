@@ -8,10 +8,10 @@ anyone's time, timesheets or pay.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
@@ -187,4 +187,50 @@ def payroll_timesheets(*, user: User, date_from: dt.date, date_to: dt.date) -> Q
         .select_related(None)
         .select_related("user", "user__profile", "rule")
         .order_by("week_start", "user__profile__employee_id", "pk")
+    )
+
+
+class PayrollRow(NamedTuple):
+    """One signed-off week as payroll reads it; the field names are the CSV's header."""
+
+    employee_id: str
+    name: str
+    week_start: dt.date
+    worked_hours: Decimal
+    overtime_hours_approved: Decimal
+    overtime_hours_unapproved: Decimal
+    overtime_pay: Decimal
+    comp_time_hours: Decimal
+    mileage: Decimal
+    rule_id: int
+    rule_effective_from: dt.date
+
+
+def payroll_rows(*, user: User, date_from: dt.date, date_to: dt.date) -> Iterator[PayrollRow]:
+    """``payroll_timesheets`` as rows of columns, for the payroll page and its CSV.
+
+    Read as values, not as timesheets with their user, profile and rule: a district's five weeks
+    are 450 timesheets, and building 1,800 model instances cost more than the query. The name is
+    ``User.get_full_name()``, else the username; no staff profile leaves the employee ID empty.
+    Raises PermissionDenied as ``payroll_timesheets`` does, when called.
+    """
+    columns = payroll_timesheets(user=user, date_from=date_from, date_to=date_to).values_list(
+        "user__profile__employee_id",
+        "user__first_name",
+        "user__last_name",
+        "user__username",
+        "week_start",
+        "total_hours",
+        "overtime_hours_approved",
+        "overtime_hours_unapproved",
+        "overtime_pay",
+        "comp_time_hours",
+        "mileage",
+        "rule_id",
+        "rule__effective_from",
+    )
+    # A generator expression, not a generator function: the permission check above runs now.
+    return (
+        PayrollRow._make((employee_id or "", f"{first_name} {last_name}".strip() or username, *figures))
+        for employee_id, first_name, last_name, username, *figures in columns.iterator(chunk_size=500)
     )

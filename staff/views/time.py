@@ -33,25 +33,13 @@ from staff.forms.time import (
     TimesheetFilterForm,
     TimesheetSubmitForm,
 )
-from staff.models import TimeEntry, Timesheet
+from staff.models import TimeEntry
 from staff.selectors import time as time_selectors
 from staff.services import timesheets
 
 WEEK_TEMPLATE = "staff/time_entry_week.html"
 TEAM_TEMPLATE = "staff/timesheet_team.html"
-PAYROLL_HEADER = [
-    "employee_id",
-    "name",
-    "week_start",
-    "worked_hours",
-    "overtime_hours_approved",
-    "overtime_hours_unapproved",
-    "overtime_pay",
-    "comp_time_hours",
-    "mileage",
-    "rule_id",
-    "rule_effective_from",
-]
+PAYROLL_HEADER = list(time_selectors.PayrollRow._fields)
 
 
 def _nav_context(request: HtmxHttpRequest) -> dict[str, object]:
@@ -334,9 +322,9 @@ def _payroll_form(request: HtmxHttpRequest) -> PayrollExportForm:
 def timesheet_payroll(request: HtmxHttpRequest) -> HttpResponse:
     """Payroll: signed-off weeks in a date range, with a link to the same rows as CSV."""
     form = _payroll_form(request)
-    rows: list[Timesheet] = []
+    rows: list[time_selectors.PayrollRow] = []
     if form.is_valid():
-        rows = list(time_selectors.payroll_timesheets(user=request.user, **form.cleaned_data))
+        rows = list(time_selectors.payroll_rows(user=request.user, **form.cleaned_data))
     # The range as chosen, unbound (a bound form would mark valid dates as checked inputs);
     # a refused range shows the bound form with its errors.
     shown = PayrollExportForm(initial=form.cleaned_data) if form.is_valid() else form
@@ -351,24 +339,16 @@ def timesheet_payroll_export(request: HtmxHttpRequest) -> HttpResponse | Streami
     form = _payroll_form(request)
     if not form.is_valid():
         return HttpResponse(" ".join(str(m) for ms in form.errors.values() for m in ms), status=400)
-    timesheets_qs = time_selectors.payroll_timesheets(user=request.user, **form.cleaned_data)
+    payroll = time_selectors.payroll_rows(user=request.user, **form.cleaned_data)
 
     def rows() -> Iterator[list[object]]:
         yield list(PAYROLL_HEADER)
-        for ts in timesheets_qs.iterator(chunk_size=500):
-            profile = getattr(ts.user, "profile", None)
+        for row in payroll:
             yield [
-                profile.employee_id if profile else "",
-                ts.user.get_full_name() or ts.user.username,
-                f"{ts.week_start:%Y-%m-%d}",
-                ts.total_hours,
-                ts.overtime_hours_approved,
-                ts.overtime_hours_unapproved,
-                ts.overtime_pay,
-                ts.comp_time_hours,
-                ts.mileage,
-                ts.rule_id,
-                f"{ts.rule.effective_from:%Y-%m-%d}",
+                *row[:2],
+                f"{row.week_start:%Y-%m-%d}",
+                *row[3:10],
+                f"{row.rule_effective_from:%Y-%m-%d}",
             ]
 
     start, end = form.cleaned_data["date_from"], form.cleaned_data["date_to"]

@@ -12,6 +12,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.template import engines
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -425,6 +426,46 @@ def test_payroll_page_queries_stay_fixed_as_rows_grow(
     with django_assert_num_queries(len(few.captured_queries)):
         response = client.get(PAYROLL_URL, params)
     assert len(response.context["rows"]) == 4
+
+
+# The payroll table as a template loop wrote it before staff.templatetags.payroll built it.
+PAYROLL_LOOP = (
+    '{% for ts in rows %}<tr><td class="text-nowrap">{{ ts.user.profile.employee_id|default:"—" }}</td>'
+    "<td>{{ ts.user.get_full_name|default:ts.user.username }}</td>"
+    '<td class="text-nowrap">{{ ts.week_start|day }}</td><td class="num">{{ ts.total_hours|qty }} h</td>'
+    '<td class="num">{{ ts.overtime_hours_approved|qty }} h</td>'
+    '<td class="num">{{ ts.overtime_hours_unapproved|qty }} h</td>'
+    '<td class="num">{{ ts.overtime_pay|money }}</td><td class="num">{{ ts.comp_time_hours|qty }} h</td>'
+    '<td class="num">{{ ts.mileage|qty }}</td>'
+    "<td>#{{ ts.rule_id }} from {{ ts.rule.effective_from|day }}</td></tr>{% endfor %}"
+)
+
+
+def test_payroll_page_rows_are_the_template_loops_markup(
+    supervisor: User, admin_user: User, login: Callable[[User], Client]
+):
+    odd = member(supervisor, name="<b>O'Brien & Co</b>")
+    odd.last_name = ""
+    odd.save(update_fields=["last_name"])
+    plain = member(supervisor, name="Mia")
+    for user, hours in ((odd, "9.25"), (plain, "8")):
+        timesheets.timesheet_sign_off(timesheet=submitted_week(user, hours=hours), actor=supervisor)
+    timesheets.timesheet_sign_off(
+        timesheet=submitted_week(plain, week=WEEK + dt.timedelta(days=7)), actor=supervisor
+    )
+    params = {"date_from": "2026-09-01", "date_to": "2026-10-31"}
+
+    html = login(admin_user).get(PAYROLL_URL, params).content.decode()
+
+    weeks = (
+        Timesheet.objects.filter(status=TimesheetStatus.SIGNED_OFF)
+        .select_related("user__profile", "rule")
+        .order_by("week_start", "user__profile__employee_id", "pk")
+    )
+    expected = engines["django"].from_string(PAYROLL_LOOP).render({"rows": list(weeks)})
+    assert html.count("<tr>") == 4  # the header and three weeks
+    assert expected in html
+    assert "&lt;b&gt;O&#x27;Brien &amp; Co&lt;/b&gt;" in expected
 
 
 def test_payroll_page_fills_the_date_inputs_with_iso_dates(admin_user: User, login: Callable[[User], Client]):
