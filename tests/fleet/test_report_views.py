@@ -11,6 +11,7 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.template import engines
 from django.test import Client
 from django.urls import reverse
 from pytest_django import DjangoAssertNumQueries
@@ -175,6 +176,37 @@ def test_aue_plan_page_shows_the_school_year_with_cost(
     assert re.search(r'<input type="number" name="from_year" value="2025"[^>]* min="2000" max="2100"', html)
     assert "2025-26: 6 devices, $1,200.00" in html
     assert ["School 00", "3", "3", "$600.00"] in _rows(html)
+
+
+# The AUE plan's rows by school as a template loop wrote them before fleet_reports.aue_school_rows.
+AUE_SCHOOL_LOOP = (
+    "{% for line in plan.schools %}\n"
+    "            <tr><td><a href=\"{% querystring_each 'location' line.location_id from_year=plan.from_year"
+    ' to_year=plan.to_year %}">{{ line.location_name }}</a></td>{% for n in line.devices_by_year %}'
+    '<td class="num">{{ n|count }}</td>{% endfor %}<td class="num">{{ line.devices|count }}</td>'
+    '<td class="num">{{ line.cost|money }}</td></tr>\n'
+    "          {% endfor %}"
+)
+
+
+def test_aue_plan_rows_by_school_are_the_template_loops_markup(
+    technician: User, login: Callable[[User], Client], refresh_summaries: Callable[[], None]
+):
+    _schools(2)
+    odd = LocationFactory.create(name="St. Mary's <Annex> & Co", code="SCH99")
+    DeviceFactory.create(location=odd, model__aue_month=dt.date(2027, 1, 1), model__unit_price=Decimal("250"))
+    refresh_summaries()
+
+    response = login(technician).get(AUE_URL, {"from_year": "2025", "to_year": "2027"})
+
+    expected = (
+        engines["django"]
+        .from_string(AUE_SCHOOL_LOOP)
+        .render({"plan": response.context["plan"]}, request=response.wsgi_request)
+    )
+    assert expected.count("<tr>") == 3
+    assert "St. Mary&#x27;s &lt;Annex&gt; &amp; Co" in expected and "&amp;to_year=2027" in expected
+    assert expected in _html(response)
 
 
 def test_aue_plan_with_years_out_of_order_shows_the_error(technician: User, login: Callable[[User], Client]):
