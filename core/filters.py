@@ -43,10 +43,6 @@ class RowModelChoiceField(filter_fields.ModelChoiceField):
         return name
 
 
-class NameModelChoiceField(RowModelChoiceField):
-    pass
-
-
 class UserModelChoiceField(RowModelChoiceField):
     """Users, labelled as ``User.__str__``: the full name, else the username."""
 
@@ -70,7 +66,7 @@ class PartModelChoiceField(RowModelChoiceField):
 class NameModelChoiceFilter(django_filters.ModelChoiceFilter):
     """A ``ModelChoiceFilter`` over a model named by its ``name`` field (its ``__str__``)."""
 
-    field_class = NameModelChoiceField
+    field_class = RowModelChoiceField
 
 
 class UserModelChoiceFilter(django_filters.ModelChoiceFilter):

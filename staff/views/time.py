@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -341,15 +341,9 @@ def timesheet_payroll_export(request: HtmxHttpRequest) -> HttpResponse | Streami
         return HttpResponse(" ".join(str(m) for ms in form.errors.values() for m in ms), status=400)
     payroll = time_selectors.payroll_rows(user=request.user, **form.cleaned_data)
 
-    def rows() -> Iterator[list[object]]:
-        yield list(PAYROLL_HEADER)
-        for row in payroll:
-            yield [
-                *row[:2],
-                f"{row.week_start:%Y-%m-%d}",
-                *row[3:10],
-                f"{row.rule_effective_from:%Y-%m-%d}",
-            ]
+    def rows() -> Iterator[Iterable[object]]:
+        yield PAYROLL_HEADER
+        yield from payroll  # csv_cell writes a date as str() does: YYYY-MM-DD
 
     start, end = form.cleaned_data["date_from"], form.cleaned_data["date_to"]
     return exports.csv_streaming_response(rows(), filename=f"payroll-{start:%Y%m%d}-{end:%Y%m%d}.csv")
