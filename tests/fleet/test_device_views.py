@@ -69,6 +69,41 @@ def test_device_list_for_school_admin_lists_only_their_school(
     assert "CB-MINE01" in html and "CB-OTHER1" not in html
 
 
+def test_device_list_row_shows_each_column_as_the_device_has_it(
+    technician: User, procurement: User, login: Callable[[User], Client]
+):
+    """The rows are read as columns (``DeviceListRow``), not model instances: each cell still says
+    what the device's own fields say, escaped."""
+    device = DeviceFactory.create(
+        asset_tag="CB-ROW-1",
+        model__name="Chromebook <b>311</b>",
+        location__name="Oak & Elm Elementary",
+        status=DeviceStatus.IN_REPAIR,
+        custodian=technician,
+        warranty_end=dt.date(2027, 7, 14),
+        assignee_kind=AssigneeKind.STUDENT,
+        assignee_id="1234567",
+    )
+    plain = DeviceFactory.create(asset_tag="CB-ROW-2", warranty_end=None)
+
+    body = login(technician).get(LIST_URL).content.decode()
+
+    row = body[body.index(f'href="/fleet/devices/{device.pk}/"') :].split("</tr>")[0]
+    assert (
+        ">CB-ROW-1</a>" in row and f'<td data-label="Serial" class="text-nowrap">{device.serial}</td>' in row
+    )
+    assert "Chromebook &lt;b&gt;311&lt;/b&gt;" in row and "<b>311" not in row
+    assert "Oak &amp; Elm Elementary" in row
+    assert "status-in_repair" in row and ">In repair</span>" in row
+    assert "in Terry Tech's vehicle" in row
+    assert ">2027-07-14</td>" in row
+    assert '<td data-label="Assigned to">Student 1234567</td>' in row
+    other = body[body.index(f'href="/fleet/devices/{plain.pk}/"') :].split("</tr>")[0]
+    assert "vehicle" not in other and '<td data-label="Warranty end">—</td>' in other
+    assert '<td data-label="Assigned to">—</td>' in other
+    assert "1234567" not in login(procurement).get(LIST_URL).content.decode()
+
+
 def test_device_list_htmx_request_returns_only_the_results_fragment(
     technician: User, login: Callable[[User], Client]
 ):
