@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable
 
@@ -15,7 +16,7 @@ from pytest_django import DjangoAssertNumQueries
 from accounts.models import User
 from fleet.choices import DeviceStatus
 from fleet.models import Location
-from repairs.choices import SupportTier, TicketEventKind, TicketStatus
+from repairs.choices import Priority, SupportTier, Symptom, TicketEventKind, TicketStatus
 from repairs.models import Ticket
 from tests.fleet.factories import DeviceFactory, LocationFactory
 from tests.repairs.factories import TicketFactory, VendorFactory
@@ -40,6 +41,38 @@ def test_ticket_list_shows_tickets(login: Login, technician: User) -> None:
     assert response.status_code == 200
     assert ticket.device.asset_tag in response.content.decode()
     assert "HX-Request" in response["Vary"]
+
+
+def test_ticket_list_row_shows_each_column_as_the_ticket_has_it(login: Login, technician: User) -> None:
+    """The rows are read as columns (``TicketListRow``), not model instances: each cell still says
+    what the ticket's own fields say, escaped, newest first, the date in the district's time."""
+    older = TicketFactory.create(
+        device__model__name="Chromebook <b>311</b>",
+        location=LocationFactory.create(name="Oak & Elm Elementary"),
+        opened_at=dt.datetime(2026, 3, 2, 3, 0, tzinfo=dt.UTC),  # 1 March, 22:00 in New York
+        symptom=Symptom.HINGE,
+        priority=Priority.URGENT,
+        tier=SupportTier.VENDOR,
+        status=TicketStatus.WAITING_FOR_PARTS,
+        assignee=technician,
+    )
+    newer = TicketFactory.create(opened_at=dt.datetime(2026, 3, 5, 15, 0, tzinfo=dt.UTC))
+
+    body = login(technician).get(reverse("repairs:ticket_list")).content.decode()
+
+    assert body.index(f">#{newer.pk}</a>") < body.index(f">#{older.pk}</a>")
+    row = body[body.index(f">#{older.pk}</a>") :].split("</tr>")[0]
+    assert f"<span>{older.device.asset_tag} <small" in row
+    assert "Chromebook &lt;b&gt;311&lt;/b&gt;" in row and "<b>311" not in row
+    assert '<td data-label="Opened" class="text-nowrap">2026-03-01</td>' in row
+    assert '<td data-label="Symptom">Hinge or housing</td>' in row
+    assert '<td data-label="Priority">Urgent</td>' in row
+    assert '<td data-label="Tier">Vendor or warranty depot</td>' in row
+    assert "status-waiting_for_parts" in row and ">Waiting for parts</span>" in row
+    assert '<td data-label="Location">Oak &amp; Elm Elementary</td>' in row
+    assert '<td data-label="Assignee">Terry Tech</td>' in row
+    other = body[body.index(f">#{newer.pk}</a>") :].split("</tr>")[0]
+    assert '<td data-label="Assignee">—</td>' in other and '<td data-label="Priority">Normal</td>' in other
 
 
 def test_ticket_list_htmx_returns_the_results_fragment(login: Login, technician: User) -> None:
