@@ -38,7 +38,7 @@ from accounts.choices import Role
 from accounts.models import User
 from core import selectors as history
 from fleet.choices import SCHOOL_KINDS, CustodyEventKind, DeviceStatus
-from fleet.models import CustodyEvent, Device, District, Location
+from fleet.models import CustodyEvent, Device, District, Location, visible_location_ids
 from fleet.selectors import reports as fleet_reports
 from fleet.selectors.devices import device_life_facts, device_variant_candidate_ids
 from repairs.choices import (
@@ -789,9 +789,14 @@ LOAN_DUE_TICKET_STATUSES = (TicketStatus.REPAIRED, TicketStatus.RETURNED, Ticket
 
 
 def _open_loans(user: User | AnonymousUser) -> QuerySet[Loan]:
-    return Loan.objects.filter(
-        returned_at__isnull=True, loaner__location__in=Location.objects.visible_to(user)
-    ).annotate(
+    """Open loans of loaners at locations the user sees. District staff see every location, so
+    no filter: a subquery of every location made PostgreSQL join each loan to its loaner device
+    to test it (2 ms of the due list's count at district scale, and again for its ids)."""
+    loans = Loan.objects.filter(returned_at__isnull=True)
+    location_ids = visible_location_ids(user)
+    if location_ids is not None:
+        loans = loans.filter(loaner__location_id__in=location_ids)
+    return loans.annotate(
         is_due=Case(
             When(ticket__status__in=LOAN_DUE_TICKET_STATUSES, then=True),
             default=False,

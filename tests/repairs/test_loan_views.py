@@ -249,6 +249,22 @@ def test_loan_due_list_shows_loans_whose_device_is_repaired(
     assert "LN-DUE" in html and "LN-WAIT" not in html
 
 
+def test_loan_due_list_for_school_admin_holds_only_their_schools_loaners(
+    school_admin: User, technician: User, login: Callable[[User], Client]
+):
+    own_school = school_admin.profile.locations.get()
+    mine = LoanFactory.create(
+        loaner__asset_tag="LN-MINE", loaner__location=own_school, ticket__status=TicketStatus.REPAIRED
+    )
+    other = LoanFactory.create(loaner__asset_tag="LN-OTHER", ticket__status=TicketStatus.CLOSED)
+
+    own = _html(login(school_admin).get(DUE_URL))
+    everyone = _html(login(technician).get(DUE_URL))
+
+    assert f'id="due-row-{mine.pk}"' in own and "LN-OTHER" not in own
+    assert f'id="due-row-{mine.pk}"' in everyone and f'id="due-row-{other.pk}"' in everyone
+
+
 # Query counts ---------------------------------------------------------------------------------
 
 
