@@ -50,8 +50,13 @@ class Ticket(TimeStampedModel):
     """A repair of one device from report to return. Status changes only through services."""
 
     device = models.ForeignKey("fleet.Device", on_delete=models.PROTECT, related_name="tickets")
+    # No index of its own: ticket_location_opened_idx leads with it.
     location = models.ForeignKey(
-        "fleet.Location", on_delete=models.PROTECT, related_name="tickets", help_text="Where it was reported."
+        "fleet.Location",
+        on_delete=models.PROTECT,
+        related_name="tickets",
+        help_text="Where it was reported.",
+        db_index=False,
     )
     reporter = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="tickets_reported"
@@ -91,6 +96,9 @@ class Ticket(TimeStampedModel):
             models.Index(fields=["assignee", "status"], name="ticket_assignee_status_idx"),
             models.Index(fields=["device", "opened_at"], name="ticket_device_opened_idx"),
             models.Index(fields=["opened_at"], name="ticket_opened_idx"),
+            # A school administrator's list, newest first: their school's tickets from the index,
+            # rather than walking every ticket by date until 50 of theirs turn up (10,000 rows).
+            models.Index(fields=["location", "opened_at"], name="ticket_location_opened_idx"),
         ]
         constraints = [
             models.CheckConstraint(
