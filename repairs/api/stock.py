@@ -122,7 +122,7 @@ class PartListApi(ListAPIView):
     queryset = Part.objects.none()  # tells the schema generator the model
 
     def get_queryset(self) -> QuerySet[Part]:
-        return selectors.part_list()
+        return selectors.part_list(with_model_ids=True)
 
 
 class StockLevelListApi(ListAPIView):

@@ -77,7 +77,7 @@ PINNED: dict[str, int] = {
     "notifications:preference_edit": 5,
     "portal:home": 13,
     "repairs:part_detail": 9,
-    "repairs:part_list": 8,
+    "repairs:part_list": 7,
     "repairs:purchase_order_create": 10,
     "repairs:purchase_order_detail": 6,
     "repairs:purchase_order_list": 7,

@@ -13,6 +13,7 @@ from accounts.models import User
 from repairs.choices import PurchaseOrderStatus, StockMovementKind
 from repairs.models import Part, StockLevel, StockMovement
 from repairs.services import stock
+from tests.fleet.factories import DeviceModelFactory
 from tests.repairs.factories import (
     PartFactory,
     PurchaseOrderFactory,
@@ -102,6 +103,22 @@ def test_part_list_api_filters_by_model_and_text(token_api_client: Client, techn
     )
 
     assert [p["id"] for p in response.json()["results"]] == [screen.pk]
+
+
+def test_part_list_api_gives_each_parts_compatible_model_ids_in_model_order(
+    token_api_client: Client, technician
+):
+    """The API prefetches the models as ids alone; the ids and their order are the models' own."""
+    part = PartFactory.create(part_number="FIT-1")
+    models = [DeviceModelFactory.create(name=name) for name in ("Zeta 11", "Alpha 14", "Mid 12")]
+    part.compatible_models.add(*models)
+    PartFactory.create(part_number="FIT-2")
+
+    rows = {p["part_number"]: p for p in token_api_client(technician).get("/api/parts/").json()["results"]}
+
+    assert rows["FIT-1"]["compatible_model_ids"] == [m.pk for m in part.compatible_models.all()]
+    assert sorted(rows["FIT-1"]["compatible_model_ids"]) == sorted(m.pk for m in models)
+    assert rows["FIT-2"]["compatible_model_ids"] == []
 
 
 def test_stock_level_api_low_filter(token_api_client: Client, technician):

@@ -15,6 +15,7 @@ from portal.selectors import navigation_for
 from repairs.choices import PurchaseOrderStatus, StockMovementKind
 from repairs.models import PurchaseOrder, StockLevel, StockMovement
 from repairs.services import stock
+from tests.fleet.factories import DeviceModelFactory
 from tests.repairs.factories import (
     PartFactory,
     PurchaseOrderFactory,
@@ -105,6 +106,25 @@ def test_part_list_htmx_returns_results_fragment_only(login, technician):
     assert body.lstrip().startswith('<div id="part-results">')
     assert "Hinge cap" in body and "<html" not in body
     assert "HX-Request" in response["Vary"]
+
+
+def test_part_list_reads_no_compatible_models_it_does_not_show(login, technician):
+    """The catalogue page shows no models per part: its queries neither read them nor grow."""
+    client = login(technician)
+
+    def queries() -> list[str]:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(reverse("repairs:part_list")).status_code == 200
+        return [query["sql"] for query in captured.captured_queries]
+
+    PartFactory.create().compatible_models.add(DeviceModelFactory.create())
+    few = queries()
+    for _ in range(4):
+        PartFactory.create().compatible_models.add(DeviceModelFactory.create(), DeviceModelFactory.create())
+    many = queries()
+
+    assert len(few) == len(many)
+    assert not [sql for sql in many if "repairs_part_compatible_models" in sql]
 
 
 def test_part_detail_shows_stock_per_location_and_models(login, technician):
