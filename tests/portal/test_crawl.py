@@ -78,7 +78,7 @@ PINNED: dict[str, int] = {
     "portal:home": 13,
     "repairs:part_detail": 9,
     "repairs:part_list": 7,
-    "repairs:purchase_order_create": 10,
+    "repairs:purchase_order_create": 6,
     "repairs:purchase_order_detail": 6,
     "repairs:purchase_order_list": 7,
     "repairs:stock_adjust": 5,

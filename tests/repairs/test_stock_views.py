@@ -13,6 +13,7 @@ from pytest_django import DjangoAssertNumQueries
 
 from portal.selectors import navigation_for
 from repairs.choices import PurchaseOrderStatus, StockMovementKind
+from repairs.forms.stock import PO_FORM_LINES
 from repairs.models import PurchaseOrder, StockLevel, StockMovement
 from repairs.services import stock
 from tests.fleet.factories import DeviceModelFactory
@@ -222,6 +223,32 @@ def test_purchase_order_create_form_without_lines_rerenders(login, procurement):
 
     assert response.status_code == 200 and "Add at least one line." in response.content.decode()
     assert not PurchaseOrder.objects.exists()
+
+
+def test_purchase_order_create_form_reads_the_parts_once_for_all_its_lines(login, procurement):
+    """Every line offers the same active, orderable parts, read in one query; a part the form
+    may not take (a demo part) is still refused on its line, which keeps the choice shown."""
+    real = PartFactory.create(part_number="5D10T45069", description="LCD <11.6>", is_demo=False)
+    demo = PartFactory.create(part_number="DEMO-1", is_demo=True)
+    PartFactory.create(part_number="OLD-1", is_demo=False, is_active=False)
+    client = login(procurement)
+
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get(reverse("repairs:purchase_order_create")).content.decode()
+
+    assert len([q for q in queries.captured_queries if 'FROM "repairs_part"' in q["sql"]]) == 1
+    option = f'<option value="{real.pk}">5D10T45069 LCD &lt;11.6&gt;</option>'
+    assert html.count(option) == PO_FORM_LINES
+    # A blank first choice on every line, and on the vendor and ship-to selects.
+    assert html.count('<option value="" selected>---------</option>') == PO_FORM_LINES + 2
+    assert "DEMO-1" not in html and "OLD-1" not in html
+
+    data = {"vendor": VendorFactory.create().pk, "ship_to": StockLocationFactory.create().pk}
+    data |= {"part_0": real.pk, "quantity_0": 1, "part_1": demo.pk, "quantity_1": 1}
+    refused = client.post(reverse("repairs:purchase_order_create"), data).content.decode()
+
+    assert "Select a valid choice." in refused and not PurchaseOrder.objects.exists()
+    assert f'<option value="{real.pk}" selected>5D10T45069 LCD &lt;11.6&gt;</option>' in refused
 
 
 def test_purchase_order_send_and_receive_partial_via_htmx(login, procurement):
