@@ -1,4 +1,6 @@
-"""Filter parts shared by the apps' FilterSets."""
+"""Filter parts shared by the apps' FilterSets. The row-reading choice fields serve the apps' plain
+forms too (a stock transfer's 400 parts, a ticket's assignees): there, as in a filter bar, they
+render and clean as Django's ``ModelChoiceField`` (``tests/core/test_filters.py``)."""
 
 from __future__ import annotations
 

@@ -7,6 +7,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.http import QueryDict
 
+from core.filters import RowModelChoiceField
 from fleet.choices import DeviceStatus, ReadinessFlag
 from fleet.domain import labels
 from fleet.models import Location
@@ -101,7 +102,7 @@ class ReadinessDevicesForm(forms.Form):
 
 
 class VehicleCheckInForm(forms.Form):
-    to_location = forms.ModelChoiceField(queryset=Location.objects.none(), label="Check in at")
+    to_location = RowModelChoiceField(queryset=Location.objects.none(), label="Check in at")
     reason = forms.CharField(max_length=255, required=False)
 
     def __init__(self, data: QueryDict | None = None, *, locations: QuerySet[Location]) -> None:

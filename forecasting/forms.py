@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
+from core.filters import RowModelChoiceField
 from repairs.models import Vendor
 
 
@@ -34,4 +35,4 @@ class SuggestionOrderForm(forms.Form):
     """The ticked suggestion lines, and the vendor whose button was pressed (none for "Create all")."""
 
     suggestion = IdListField()
-    vendor = forms.ModelChoiceField(queryset=Vendor.objects.all(), required=False)
+    vendor = RowModelChoiceField(queryset=Vendor.objects.all(), required=False)

@@ -11,6 +11,7 @@ from typing import Any
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
 
+from core.filters import RowModelChoiceField
 from fleet.models import DeviceModel
 from repairs.choices import DamageCause, Symptom
 from students.choices import AccessoryKind, Condition, PaymentMethod, SignedBy
@@ -272,7 +273,7 @@ class ChargePayForm(_Prefixed):
 class FeeRuleForm(_Prefixed):
     id_prefix = "fee"
     damage_cause = forms.ChoiceField(choices=CHARGEABLE_CHOICES, label="Damage cause")
-    device_model = forms.ModelChoiceField(
+    device_model = RowModelChoiceField(
         queryset=DeviceModel.objects.order_by("name"),
         required=False,
         empty_label="Any model",

@@ -18,6 +18,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.views import HtmxHttpRequest
 from core.exceptions import DomainError, ServiceUnavailable
+from core.filters import RowModelChoiceField
 from core.htmx import domain_error_status, is_partial
 from fleet import permissions
 from fleet.models import Location
@@ -36,7 +37,7 @@ class DeviceImportForm(forms.Form):
         choices=importing.ImportFormat.choices, initial=importing.ImportFormat.AUTO, label="Format"
     )
     valid_only = forms.BooleanField(required=False, label="Import only the valid rows and skip the bad ones")
-    default_location = forms.ModelChoiceField(
+    default_location = RowModelChoiceField(
         queryset=Location.objects.none(),
         required=False,
         label="Default location",

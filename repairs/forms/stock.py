@@ -8,14 +8,15 @@ from typing import Any
 from django import forms
 from django.db.models import BLANK_CHOICE_DASH
 
+from core.filters import PartModelChoiceField, RowModelChoiceField
 from repairs.models import Part, PurchaseOrder, StockLocation, Vendor
 
 PO_FORM_LINES = 5
 
 
 class StockAdjustForm(forms.Form):
-    part = forms.ModelChoiceField(queryset=Part.objects.all())
-    stock_location = forms.ModelChoiceField(queryset=StockLocation.objects.all())
+    part = PartModelChoiceField(queryset=Part.objects.all())
+    stock_location = RowModelChoiceField(queryset=StockLocation.objects.all())
     quantity = forms.IntegerField(
         min_value=-10000, max_value=10000, help_text="Positive when more were found, negative when fewer."
     )
@@ -23,9 +24,9 @@ class StockAdjustForm(forms.Form):
 
 
 class StockTransferForm(forms.Form):
-    part = forms.ModelChoiceField(queryset=Part.objects.all())
-    from_location = forms.ModelChoiceField(queryset=StockLocation.objects.all())
-    to_location = forms.ModelChoiceField(queryset=StockLocation.objects.all())
+    part = PartModelChoiceField(queryset=Part.objects.all())
+    from_location = RowModelChoiceField(queryset=StockLocation.objects.all())
+    to_location = RowModelChoiceField(queryset=StockLocation.objects.all())
     quantity = forms.IntegerField(min_value=1, max_value=10000, initial=1)
     reason = forms.CharField(max_length=255, required=False)
 
@@ -46,8 +47,8 @@ class UsageFilterForm(forms.Form):
 class PurchaseOrderForm(forms.Form):
     """The order header plus ``PO_FORM_LINES`` line rows; blank rows are ignored."""
 
-    vendor = forms.ModelChoiceField(queryset=Vendor.objects.all())
-    ship_to = forms.ModelChoiceField(queryset=StockLocation.objects.all())
+    vendor = RowModelChoiceField(queryset=Vendor.objects.all())
+    ship_to = RowModelChoiceField(queryset=StockLocation.objects.all())
     expected_on = forms.DateField(required=False, widget=_date_input())
     notes = forms.CharField(required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
 

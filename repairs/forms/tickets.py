@@ -9,6 +9,7 @@ from django.db.models import Case, QuerySet, Value, When
 from django.http import QueryDict
 
 from accounts.models import User
+from core.filters import RowModelChoiceField, UserModelChoiceField
 from fleet.models import Location
 from repairs.choices import SYMPTOM_PART_CATEGORIES, Coverage, DamageCause, Priority, Symptom, TicketStatus
 from repairs.models import Part, StockLevel, StockLocation, Ticket, Vendor
@@ -62,7 +63,7 @@ class TicketIntakeForm(forms.Form):
     symptom = forms.ChoiceField(choices=Symptom.choices)
     damage_cause = forms.ChoiceField(choices=DamageCause.choices, initial=DamageCause.UNKNOWN)
     priority = forms.ChoiceField(choices=Priority.choices, initial=Priority.NORMAL)
-    location = forms.ModelChoiceField(
+    location = RowModelChoiceField(
         queryset=Location.objects.none(), required=False, label="Reported at (default: each device's school)"
     )
 
@@ -113,7 +114,7 @@ class TicketTransitionForm(VersionedForm):
 
 
 class TicketAssignForm(VersionedForm):
-    assignee = forms.ModelChoiceField(queryset=User.objects.none(), required=False, empty_label="Nobody")
+    assignee = UserModelChoiceField(queryset=User.objects.none(), required=False, empty_label="Nobody")
 
     def __init__(self, *args: Any, assignees: QuerySet[User], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -125,7 +126,7 @@ class TicketEscalateForm(VersionedForm):
 
 
 class TicketVendorForm(VersionedForm):
-    vendor = forms.ModelChoiceField(queryset=Vendor.objects.order_by("name"), required=False)
+    vendor = RowModelChoiceField(queryset=Vendor.objects.order_by("name"), required=False)
     vendor_reference = forms.CharField(max_length=60, required=False, label="RMA or dispatch reference")
     coverage = forms.ChoiceField(choices=Coverage.choices, required=False)
     shipped_at = forms.DateTimeField(

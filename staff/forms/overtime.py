@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.http import QueryDict
 
 from accounts.models import User
+from core.filters import RowModelChoiceField, UserModelChoiceField
 from fleet.models import Location
 from repairs.models import Ticket
 from staff.choices import Weekday
@@ -32,7 +33,7 @@ class OvertimeRequestForm(forms.Form):
         decimal_places=2,
         widget=forms.NumberInput(attrs={"step": "0.25", "inputmode": "decimal"}),
     )
-    location = forms.ModelChoiceField(queryset=Location.objects.none(), required=False)
+    location = RowModelChoiceField(queryset=Location.objects.none(), required=False)
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
     tickets = forms.ModelMultipleChoiceField(
         queryset=Ticket.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
@@ -105,7 +106,7 @@ class OvertimeRuleForm(forms.Form):
 
 
 class OvertimeDelegationForm(forms.Form):
-    delegate = forms.ModelChoiceField(queryset=User.objects.none())
+    delegate = UserModelChoiceField(queryset=User.objects.none())
     starts_on = forms.DateField(label="From", widget=iso_date_input())
     ends_on = forms.DateField(label="To", widget=iso_date_input())
 

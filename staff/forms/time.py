@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.http import QueryDict
 from django.utils import timezone
 
+from core.filters import RowModelChoiceField
 from fleet.models import Location
 from staff.choices import TimeEntryKind, TimesheetStatus
 from staff.forms.overtime import iso_date_input
@@ -33,7 +34,7 @@ class TimeEntryForm(forms.Form):
         label="Miles driven",
         widget=forms.NumberInput(attrs={"step": "0.1", "inputmode": "decimal"}),
     )
-    location = forms.ModelChoiceField(
+    location = RowModelChoiceField(
         queryset=Location.objects.none(), required=False, label="Location (optional)", empty_label="—"
     )
     note = forms.CharField(max_length=200, required=False)

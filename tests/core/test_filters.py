@@ -1,15 +1,23 @@
 """``NameModelChoiceFilter`` and its kin for users and parts: the same dropdown as django-filter's,
-read as rows, not instances."""
+read as rows, not instances; their fields the same as Django's ``ModelChoiceField`` in plain forms."""
 
 from __future__ import annotations
 
 import django_filters
 import pytest
+from django import forms
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
-from core.filters import NameModelChoiceFilter, PartModelChoiceFilter, UserModelChoiceFilter
+from core.filters import (
+    NameModelChoiceFilter,
+    PartModelChoiceField,
+    PartModelChoiceFilter,
+    RowModelChoiceField,
+    UserModelChoiceField,
+    UserModelChoiceFilter,
+)
 from core.widgets import MemoSelect
 from fleet.models import Device, Location
 from repairs.models import Part, StockMovement
@@ -119,3 +127,56 @@ def test_users_and_parts_are_labelled_as_their_str(chosen: str | None):
     assert "Zoë O&#x27;Neil" in str(after["assignee"]) and "kiosk&lt;1&gt;" in str(after["assignee"])
     assert f">{parts[0].part_number} Keyboard &amp; palm rest<" in str(after["part"])
     assert after.is_valid() == before.is_valid()
+
+
+# The same fields in the apps' plain forms (stock transfer, ticket assignment, time entry...).
+
+
+class PlainBefore(forms.Form):
+    location = forms.ModelChoiceField(queryset=Location.objects.order_by("name"), empty_label="—")
+    assignee = forms.ModelChoiceField(
+        queryset=User.objects.order_by("pk"), required=False, empty_label="Nobody"
+    )
+    part = forms.ModelChoiceField(queryset=Part.objects.order_by("pk"), empty_label=None)
+
+
+class PlainAfter(forms.Form):
+    location = RowModelChoiceField(queryset=Location.objects.order_by("name"), empty_label="—")
+    assignee = UserModelChoiceField(
+        queryset=User.objects.order_by("pk"), required=False, empty_label="Nobody"
+    )
+    part = PartModelChoiceField(queryset=Part.objects.order_by("pk"), empty_label=None)
+
+
+@pytest.mark.parametrize("chosen", [None, "picked", "unknown"])
+def test_in_a_plain_form_they_render_and_clean_as_djangos_model_choice_field(chosen: str | None):
+    places = [LocationFactory.create(name=name) for name in ("Depot <north>", "O'Hare Elementary")]
+    users = [
+        UserFactory.create(first_name="Zoë", last_name="O'Neil"),
+        UserFactory.create(username="kiosk<1>"),
+    ]
+    parts = [PartFactory.create(description="Keyboard & palm rest"), PartFactory.create(description="")]
+    data = {
+        "picked": {"location": places[1].pk, "assignee": users[1].pk, "part": parts[1].pk},
+        "unknown": {"location": 999999, "assignee": 999999, "part": 999999},
+        None: {},
+    }[chosen]
+
+    before, after = PlainBefore(data), PlainAfter(data)
+
+    for name in ("location", "assignee", "part"):
+        assert str(after[name]) == str(before[name])
+    assert after.is_valid() == before.is_valid()
+    assert after.errors == before.errors
+    if chosen == "picked":
+        assert (
+            after.cleaned_data
+            == before.cleaned_data
+            == {
+                "location": places[1],
+                "assignee": users[1],
+                "part": parts[1],
+            }
+        )
+    if chosen == "unknown":
+        assert set(after.errors) == {"location", "assignee", "part"}
