@@ -161,23 +161,40 @@ def not_synced_before(today: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
-def readiness_conditions(
-    *, today: dt.date, milestones: Milestones, prefix: str = ""
-) -> dict[ReadinessFlag, Q]:
-    """Each flag as a condition on devices (``prefix`` "devices__" from a location).
+def readiness_condition(
+    flag: ReadinessFlag, *, today: dt.date, milestones: Milestones, prefix: str = ""
+) -> Q:
+    """One flag as a condition on devices (``prefix`` "devices__" from a location).
 
     Not synced: a last sync known and older than NOT_SYNCED_DAYS (a device Google never reported,
     such as a Windows laptop, is not flagged). OS behind: a milestone more than MILESTONES_BEHIND
     below the district's newest. Developer mode: Google's boot mode "Dev". Past AUE: the
     effective AUE date (the device's own from Google, else its model's month) before today.
     """
-    past_models = DeviceModel.objects.filter(aue_month__lt=today.replace(day=1)).values("pk")
+    if flag == ReadinessFlag.NOT_SYNCED:
+        return Q(**{f"{prefix}last_sync__lt": not_synced_before(today)})
+    if flag == ReadinessFlag.OS_BEHIND:
+        return Q(**{f"{prefix}os_version__in": milestones.behind})
+    if flag == ReadinessFlag.DEV_MODE:
+        return Q(**{f"{prefix}boot_mode": BootMode.DEV})
+    # The few models' ids themselves, not a subquery: with a subquery inside the OR PostgreSQL
+    # scanned every device (59 ms for the district's past-AUE devices); with the ids it combines
+    # the AUE-override and model indexes (3 ms).
+    past_models = list(
+        DeviceModel.objects.filter(aue_month__lt=today.replace(day=1)).values_list("pk", flat=True)
+    )
+    return Q(**{f"{prefix}aue_override__lt": today}) | Q(
+        **{f"{prefix}aue_override__isnull": True, f"{prefix}model__in": past_models}
+    )
+
+
+def readiness_conditions(
+    *, today: dt.date, milestones: Milestones, prefix: str = ""
+) -> dict[ReadinessFlag, Q]:
+    """Every flag's ``readiness_condition``."""
     return {
-        ReadinessFlag.NOT_SYNCED: Q(**{f"{prefix}last_sync__lt": not_synced_before(today)}),
-        ReadinessFlag.OS_BEHIND: Q(**{f"{prefix}os_version__in": milestones.behind}),
-        ReadinessFlag.DEV_MODE: Q(**{f"{prefix}boot_mode": BootMode.DEV}),
-        ReadinessFlag.PAST_AUE: Q(**{f"{prefix}aue_override__lt": today})
-        | Q(**{f"{prefix}aue_override__isnull": True, f"{prefix}model__in": past_models}),
+        flag: readiness_condition(flag, today=today, milestones=milestones, prefix=prefix)
+        for flag in ReadinessFlag
     }
 
 
@@ -265,7 +282,7 @@ def readiness_devices(
     # Only "OS behind" needs the district's OS versions (a scan of the active devices' versions).
     behind = flag == ReadinessFlag.OS_BEHIND
     milestones = district_milestones() if behind else Milestones(newest=None, behind=())
-    condition = readiness_conditions(today=today, milestones=milestones)[ReadinessFlag(flag)]
+    condition = readiness_condition(ReadinessFlag(flag), today=today, milestones=milestones)
     devices = (
         Device.objects.visible_to(user)
         .filter(

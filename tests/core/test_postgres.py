@@ -1,9 +1,13 @@
 """What only PostgreSQL can show: indexes with operator classes and the plans that use them."""
 
+import datetime as dt
+
 import pytest
 from django.db import connection
 
+from fleet.choices import DeviceStatus, ReadinessFlag
 from fleet.models import Device
+from fleet.selectors import reports
 from tests.fleet.factories import DeviceFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
@@ -43,3 +47,30 @@ def test_device_asset_tag_prefix_search_uses_an_index():
 
     assert "Index" in plan and "Seq Scan" not in plan, plan
     assert Device.objects.filter(asset_tag__startswith="CB-01").count() == 20
+
+
+def test_past_aue_devices_are_found_by_index_not_by_scanning_every_device(admin_user):
+    """The readiness report's "past AUE" devices: an AUE override before today, or none and a
+    model whose AUE month has passed. Given as the models' ids, PostgreSQL combines the two
+    indexes; given as a subquery inside the OR, it scanned every device."""
+    past = DeviceFactory.create(model__aue_month=dt.date(2020, 6, 1))
+    current = DeviceFactory.create(model__aue_month=dt.date(2031, 6, 1), location=past.location)
+    Device.objects.bulk_create(
+        Device(
+            asset_tag=f"AUE-{i:05d}",
+            serial=f"SN{i:06d}",
+            manufacturer=(past if i % 100 == 0 else current).manufacturer,
+            model=(past if i % 100 == 0 else current).model,
+            location=past.location,
+            status=DeviceStatus.DEPLOYED,
+        )
+        for i in range(3000)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {Device._meta.db_table}")
+
+    devices = reports.readiness_devices(user=admin_user, flag=ReadinessFlag.PAST_AUE)
+
+    plan = devices.explain()
+    assert "Seq Scan on fleet_device" not in plan, plan
+    assert devices.count() == 31  # the 30 of the past model, and the first one
