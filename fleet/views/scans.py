@@ -141,7 +141,6 @@ def _check_in_context(
         "count": len(batch),
         "in_vehicle": list(selectors.devices_in_vehicle(user=request.user)),
         "form": ScanForm(),
-        "depot_kind": LocationKind.DEPOT,
         **extra,
     }
 

@@ -611,3 +611,39 @@ def test_location_audit_page_and_report_query_counts_do_not_grow_with_scans(
     with django_assert_num_queries(6):
         response = client.get(reverse("fleet:location_audit_report", args=[audit.pk]))
     assert "Missing: expected here by the records, not scanned (6)" in _html(response)
+
+
+# The location pickers (fleet_controls.location_options) ----------------------------------------
+
+
+def _picker(html: str, select_id: str) -> str:
+    start = html.index(f'<select id="{select_id}"')
+    return html[start : html.index("</select>", start)]
+
+
+def test_location_pickers_offer_every_active_location_escaped_with_the_chosen_one_selected(
+    technician: User, login: Callable[[User], Client]
+):
+    depot = LocationFactory.create(name="Central & Depot", kind=LocationKind.DEPOT)
+    school = LocationFactory.create(name="O'Hare <Elementary>", kind=LocationKind.ELEMENTARY)
+    LocationFactory.create(name="Closed school", is_active=False)
+    client = login(technician)
+
+    check_in = _picker(
+        client.get(reverse("fleet:scan_check_in"), {"location": school.pk}).content.decode(),
+        "check-in-location",
+    )
+    collection = _picker(client.get(reverse("fleet:scan_collection")).content.decode(), "collection-location")
+    audits = _picker(client.get(reverse("fleet:location_audit_list")).content.decode(), "audit-location")
+
+    assert (
+        f'<option value="{depot.pk}">Central &amp; Depot (depot: secure overnight storage)</option>'
+        in check_in
+    )
+    assert f'<option value="{school.pk}" selected>O&#x27;Hare &lt;Elementary&gt;</option>' in check_in
+    assert f'<option value="{school.pk}">O&#x27;Hare &lt;Elementary&gt;</option>' in collection
+    assert f'<option value="{depot.pk}">Central &amp; Depot</option>' in collection  # the note is check-in's
+    assert " selected" not in collection and " selected" not in audits
+    for picker in (check_in, collection, audits):
+        assert "Closed school" not in picker
+        assert picker.index("Central &amp; Depot") < picker.index("O&#x27;Hare")  # by name
