@@ -12,12 +12,12 @@ from functools import lru_cache
 
 from django import template
 from django.urls import get_script_prefix, reverse
-from django.utils.html import escape, format_html
+from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from core.templatetags.links import querystring_each
 from core.templatetags.ui import count, money
-from fleet.selectors.reports import AueSchoolLine
+from fleet.selectors.reports import AueSchoolLine, ReadinessRow
 
 register = template.Library()
 
@@ -55,3 +55,32 @@ def aue_school_rows(
             "\n          "
         )
     return mark_safe("".join(rows))
+
+
+@register.simple_tag
+def readiness_rows(rows: Iterable[ReadinessRow]) -> SafeString:
+    """The readiness report's row per school: its counts, four of them linked to their devices
+    (``readiness_count``). A template loop over 210 schools took about 10 ms of the report's 33 at
+    district scale; the markup is the same (``tests/fleet/test_report_views.py``)."""
+    html = []
+    for row in rows:
+        html.append(
+            "\n        <tr>"
+            f'\n          <td data-label="School">{escape(row.name)}</td>'
+            f'\n          <td data-label="Active" class="num">{escape(count(row.active))}</td>'
+            f'\n          <td data-label="Deployed" class="num">{escape(count(row.deployed))}</td>'
+            f'\n          <td data-label="In service" class="num">{escape(row.share_in_service_percent)}</td>'
+            f'\n          <td data-label="In repair" class="num">{escape(count(row.in_repair))}</td>'
+            f'\n          <td data-label="Past AUE" class="num">'
+            f"{conditional_escape(readiness_count('past_aue', row.past_aue, row.location_id))}</td>"
+            f'\n          <td data-label="Loaners out" class="num">{escape(count(row.loaners_out))}</td>'
+            f'\n          <td data-label="Not synced 30 days" class="num">'
+            f"{conditional_escape(readiness_count('not_synced', row.not_synced, row.location_id))}</td>"
+            f'\n          <td data-label="OS behind" class="num">'
+            f"{conditional_escape(readiness_count('os_behind', row.os_behind, row.location_id))}</td>"
+            f'\n          <td data-label="Dev mode" class="num">'
+            f"{conditional_escape(readiness_count('dev_mode', row.dev_mode, row.location_id))}</td>"
+            f'\n          <td data-label="Not ready" class="num">{escape(count(row.flagged))}</td>'
+            "\n        </tr>\n      "
+        )
+    return mark_safe("".join(html))  # every value above is escaped or built by format_html

@@ -18,6 +18,7 @@ from pytest_django import DjangoAssertNumQueries
 
 from accounts.models import User
 from fleet.choices import DeviceStatus
+from fleet.selectors.reports import ReadinessRow
 from tests.fleet.factories import DeviceFactory, DeviceModelFactory, LocationFactory
 
 pytestmark = pytest.mark.django_db
@@ -98,6 +99,53 @@ def test_readiness_report_shows_each_school_and_the_total(
     assert ["School 00", "3", "1", "33.3%", "1", "0", "1", "0", "0", "0", "0"] in rows
     assert ["School 01", "3", "1", "33.3%", "1", "0", "1", "0", "0", "0", "0"] in rows
     assert rows[-1] == ["All schools", "6", "2", "33.3%", "2", "0", "2", "0", "0", "0", "0"]
+
+
+# The readiness rows as a template loop wrote them before fleet_reports.readiness_rows.
+READINESS_LOOP = (
+    "{% for row in report.rows %}\n"
+    "        <tr>\n"
+    '          <td data-label="School">{{ row.name }}</td>\n'
+    '          <td data-label="Active" class="num">{{ row.active|count }}</td>\n'
+    '          <td data-label="Deployed" class="num">{{ row.deployed|count }}</td>\n'
+    '          <td data-label="In service" class="num">{{ row.share_in_service_percent }}</td>\n'
+    '          <td data-label="In repair" class="num">{{ row.in_repair|count }}</td>\n'
+    '          <td data-label="Past AUE" class="num">'
+    '{% readiness_count "past_aue" row.past_aue row.location_id %}</td>\n'
+    '          <td data-label="Loaners out" class="num">{{ row.loaners_out|count }}</td>\n'
+    '          <td data-label="Not synced 30 days" class="num">'
+    '{% readiness_count "not_synced" row.not_synced row.location_id %}</td>\n'
+    '          <td data-label="OS behind" class="num">'
+    '{% readiness_count "os_behind" row.os_behind row.location_id %}</td>\n'
+    '          <td data-label="Dev mode" class="num">'
+    '{% readiness_count "dev_mode" row.dev_mode row.location_id %}</td>\n'
+    '          <td data-label="Not ready" class="num">{{ row.flagged|count }}</td>\n'
+    "        </tr>\n"
+    "      {% endfor %}"
+)
+
+
+def test_readiness_rows_are_the_template_loops_markup():
+    rows = [
+        ReadinessRow(4, "SCH04", "St. Mary's <Annex> & Co", 1234, 1000, 1100, 7, 12, 3, 0, 5, 1, 15),
+        ReadinessRow(5, "SCH05", "Empty school", 0, 0, 0, 0, 0, 0),
+        ReadinessRow(None, "", "All schools", 1234, 1000, 1100, 7, 12, 3, 0, 5, 1, 15),
+    ]
+    context = {"report": {"rows": rows}}
+
+    old = engines["django"].from_string("{% load ui links fleet_reports %}" + READINESS_LOOP).render(context)
+    new = (
+        engines["django"]
+        .from_string("{% load fleet_reports %}{% readiness_rows report.rows %}")
+        .render(context)
+    )
+
+    assert new == old
+    assert "St. Mary&#x27;s &lt;Annex&gt; &amp; Co" in new and ">1,234<" in new and ">89.1%<" in new
+    assert (
+        "?flag=past_aue&amp;location=4" in new and '?flag=past_aue">12<' in new
+    )  # a school's, the district's
+    assert '<td data-label="In service" class="num">—</td>' in new
 
 
 def test_readiness_report_for_school_admin_lists_only_their_school(
