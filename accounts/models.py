@@ -35,7 +35,13 @@ class User(AbstractUser):
         swappable = "AUTH_USER_MODEL"
 
     def __str__(self) -> str:
-        return self.get_full_name() or self.username
+        return self.name_of(self.first_name, self.last_name, self.username)
+
+    @staticmethod
+    def name_of(first_name: str, last_name: str, username: str) -> str:
+        """How a person is named on screen (``__str__``): the full name, else the username. For
+        pages that read users as columns rather than instances."""
+        return f"{first_name} {last_name}".strip() or username
 
     def has_role(self, role: Role | str) -> bool:
         if not self.is_active:

@@ -52,6 +52,7 @@ class UserModelChoiceField(RowModelChoiceField):
 
     @staticmethod
     def option_label(first_name: str, last_name: str, username: str) -> str:  # type: ignore[override]
+        # ``accounts.models.User.name_of``, which core may not import.
         return f"{first_name} {last_name}".strip() or username
 
 

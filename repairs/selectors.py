@@ -10,7 +10,6 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 
 from django.contrib.auth.models import AnonymousUser
-from django.db import models
 from django.db.models import (
     BooleanField,
     Case,
@@ -37,6 +36,7 @@ from pghistory.models import Events
 from accounts.choices import Role
 from accounts.models import User
 from core import selectors as history
+from core.choices import choice_label
 from fleet.choices import SCHOOL_KINDS, CustodyEventKind, DeviceStatus
 from fleet.models import CustodyEvent, Device, DeviceModel, District, Location, visible_location_ids
 from fleet.selectors import reports as fleet_reports
@@ -400,11 +400,6 @@ def ticket_list(*, user: User | AnonymousUser, filters: Mapping[str, Any] | None
     return ticket_filterset(user=user, filters=filters).qs
 
 
-def _label(choices: type[models.TextChoices], value: str) -> str:
-    """A choice's label, or the stored value itself when it is no longer a choice."""
-    return str(choices(value).label) if value in choices.values else value
-
-
 class TicketListRow(NamedTuple):
     """One line of the ticket list: what its table shows, read as a row of columns.
 
@@ -425,19 +420,19 @@ class TicketListRow(NamedTuple):
 
     @property
     def symptom_label(self) -> str:
-        return _label(Symptom, self.symptom)
+        return choice_label(Symptom, self.symptom)
 
     @property
     def priority_label(self) -> str:
-        return _label(Priority, self.priority)
+        return choice_label(Priority, self.priority)
 
     @property
     def tier_label(self) -> str:
-        return _label(SupportTier, self.tier)
+        return choice_label(SupportTier, self.tier)
 
     @property
     def status_label(self) -> str:
-        return _label(TicketStatus, self.status)
+        return choice_label(TicketStatus, self.status)
 
 
 def ticket_list_rows(*, ticket_ids: Sequence[int]) -> list[TicketListRow]:
@@ -459,7 +454,7 @@ def ticket_list_rows(*, ticket_ids: Sequence[int]) -> list[TicketListRow]:
     )
     rows = {}
     for pk, tag, model, opened, symptom, priority, tier, status, location, first, last, username in columns:
-        assignee = f"{first} {last}".strip() or username if username else ""
+        assignee = User.name_of(first, last, username) if username else ""
         rows[pk] = TicketListRow(pk, tag, model, opened, symptom, priority, tier, status, location, assignee)
     return [rows[pk] for pk in ticket_ids if pk in rows]
 

@@ -15,6 +15,7 @@ from pghistory.models import Events
 
 from accounts.models import User
 from core import selectors as history
+from core.choices import choice_label
 from fleet.choices import AssigneeKind, AuditScanOutcome, DeviceStatus, LocationKind
 from fleet.domain import lifecycle
 from fleet.filters import DeviceFilterSet, normalise_identifier, warranty_state
@@ -52,13 +53,11 @@ class DeviceListRow(NamedTuple):
 
     @property
     def status_label(self) -> str:
-        return str(DeviceStatus(self.status).label) if self.status in DeviceStatus.values else self.status
+        return choice_label(DeviceStatus, self.status)
 
     @property
     def assignee_kind_label(self) -> str:
-        return (
-            str(AssigneeKind(self.assignee_kind).label) if self.assignee_kind in AssigneeKind.values else ""
-        )
+        return choice_label(AssigneeKind, self.assignee_kind)
 
 
 def device_list_rows(*, device_ids: Sequence[int]) -> list[DeviceListRow]:
@@ -80,7 +79,7 @@ def device_list_rows(*, device_ids: Sequence[int]) -> list[DeviceListRow]:
     )
     rows = {}
     for pk, tag, serial, model, status, location, warranty, first, last, username, kind, assignee in columns:
-        custodian = f"{first} {last}".strip() or username if username else ""
+        custodian = User.name_of(first, last, username) if username else ""
         rows[pk] = DeviceListRow(
             pk, tag, serial, model, status, location, warranty, custodian, kind, assignee
         )

@@ -231,6 +231,6 @@ def payroll_rows(*, user: User, date_from: dt.date, date_to: dt.date) -> Iterato
     )
     # A generator expression, not a generator function: the permission check above runs now.
     return (
-        PayrollRow._make((employee_id or "", f"{first_name} {last_name}".strip() or username, *figures))
+        PayrollRow._make((employee_id or "", User.name_of(first_name, last_name, username), *figures))
         for employee_id, first_name, last_name, username, *figures in columns.iterator(chunk_size=500)
     )
