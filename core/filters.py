@@ -4,11 +4,29 @@ render and clean as Django's ``ModelChoiceField`` (``tests/core/test_filters.py`
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any, ClassVar
+from collections.abc import Iterator, Mapping
+from typing import Any, ClassVar, TypeVar
 
 import django_filters
+from django.db.models import Model, QuerySet
 from django_filters import fields as filter_fields
+
+M = TypeVar("M", bound=Model)
+
+
+def filtered(
+    filterset_class: type[django_filters.FilterSet], filters: Mapping[str, Any] | None, queryset: QuerySet[M]
+) -> QuerySet[M]:
+    """``filterset_class(filters, queryset=queryset).qs``, but with no filters the queryset itself.
+
+    A filter set with no data changes nothing (every filter skips an empty value), yet building
+    one deep-copies its filters and builds and validates its form: about 1 ms. Each list API asks
+    its selector for the unfiltered rows and then filters them itself (``filterset_class``), so
+    it paid that twice (``tests/core/test_filters.py``).
+    """
+    if not filters:
+        return queryset
+    return filterset_class(filters, queryset=queryset).qs
 
 
 class RowChoiceIterator(filter_fields.ModelChoiceIterator):

@@ -37,6 +37,7 @@ from accounts.choices import Role
 from accounts.models import User
 from core import selectors as history
 from core.choices import choice_label
+from core.filters import filtered
 from fleet.choices import SCHOOL_KINDS, CustodyEventKind, DeviceStatus
 from fleet.models import CustodyEvent, Device, DeviceModel, District, Location, visible_location_ids
 from fleet.selectors import reports as fleet_reports
@@ -94,7 +95,7 @@ def part_list(*, filters: Mapping[str, Any] | None = None, with_model_ids: bool 
     if with_model_ids:
         models_as_ids = Prefetch("compatible_models", queryset=DeviceModel.objects.only("pk"))
         parts = parts.prefetch_related(models_as_ids)
-    return PartFilterSet(filters or {}, queryset=parts).qs
+    return filtered(PartFilterSet, filters, parts)
 
 
 def part_get(*, part_id: int) -> Part:
@@ -135,7 +136,7 @@ def stock_levels(
     )
     if location is not None:
         levels = levels.filter(stock_location=location)
-    return StockLevelFilterSet(filters or {}, queryset=levels).qs
+    return filtered(StockLevelFilterSet, filters, levels)
 
 
 def low_stock(*, location: StockLocation | None = None) -> QuerySet[StockLevel]:
@@ -156,7 +157,7 @@ def stock_movement_list(*, filters: Mapping[str, Any] | None = None) -> QuerySet
         .prefetch_related("transfer_peer", "source_device")
         .order_by("-occurred_at", "-pk")
     )
-    return StockMovementFilterSet(filters or {}, queryset=movements).qs
+    return filtered(StockMovementFilterSet, filters, movements)
 
 
 def stock_ledger_mismatches() -> QuerySet[StockLevel]:
@@ -349,7 +350,7 @@ def purchase_order_list(
     )
     if with_lines:
         orders = orders.prefetch_related("lines__part")
-    return PurchaseOrderFilterSet(filters or {}, queryset=orders).qs
+    return filtered(PurchaseOrderFilterSet, filters, orders)
 
 
 def purchase_order_get(*, order_id: int) -> PurchaseOrder:
@@ -397,7 +398,7 @@ def ticket_filterset(
 
 def ticket_list(*, user: User | AnonymousUser, filters: Mapping[str, Any] | None = None) -> QuerySet[Ticket]:
     """Tickets the user may see, filtered, newest first; one query for a page whatever its size."""
-    return ticket_filterset(user=user, filters=filters).qs
+    return filtered(TicketFilterSet, filters, _tickets(user))
 
 
 class TicketListRow(NamedTuple):

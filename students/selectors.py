@@ -26,6 +26,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
+from core.filters import filtered
 from core.models import MAX_ID
 from core.services import job_progress as core_jobs
 from fleet.choices import AssigneeKind, DeviceStatus
@@ -489,7 +490,7 @@ def charge_list(*, user: User | AnonymousUser, filters: Mapping[str, str] | None
     locations = Location.objects.visible_to(user)
     if locations.query.where:
         charges = charges.filter(student__school__in=locations.values("pk"))
-    return ChargeFilterSet(filters or {}, queryset=charges).qs
+    return filtered(ChargeFilterSet, filters, charges)
 
 
 def charge_get(*, user: User | AnonymousUser, charge_id: int) -> Charge:

@@ -27,7 +27,9 @@ UserLike = User | AnonymousUser
 def device_list(*, user: UserLike, filters: Mapping[str, Any] | None = None) -> QuerySet[Device]:
     """Devices the user may see, filtered; two queries for a page whatever its size."""
     devices = Device.objects.visible_to(user).select_related("model", "manufacturer", "location", "custodian")
-    filterset = DeviceFilterSet(filters or {}, queryset=devices)
+    if not filters:
+        return devices  # nothing to filter: see ``core.filters.filtered``
+    filterset = DeviceFilterSet(filters, queryset=devices)
     if not filterset.is_valid():
         return devices.none()
     return filterset.qs

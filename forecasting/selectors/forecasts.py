@@ -12,6 +12,7 @@ from typing import Any
 from django.db.models import F, QuerySet, Sum
 from django.http import Http404
 
+from core.filters import filtered
 from forecasting.choices import ForecastRunStatus
 from forecasting.filters import (
     DEFAULT_FORECAST_ORDERING,
@@ -49,7 +50,7 @@ def forecast_list(
         .select_related("part", "part__vendor")
         .order_by(*FORECAST_ORDERINGS[DEFAULT_FORECAST_ORDERING])
     )
-    return PartForecastFilterSet(filters or {}, queryset=rows).qs
+    return filtered(PartForecastFilterSet, filters, rows)
 
 
 # The forecast table's sortable columns: ``sort`` value -> order_by fields (a leading "-" in the
@@ -111,7 +112,7 @@ def suggestion_list(
         .select_related("part", "part__vendor", "stock_location", "purchase_order")
         .order_by("part__part_number", "stock_location__code", "pk")
     )
-    return ReorderSuggestionFilterSet(filters or {}, queryset=rows).qs
+    return filtered(ReorderSuggestionFilterSet, filters, rows)
 
 
 def active_run() -> ForecastRun | None:

@@ -15,6 +15,7 @@ from accounts import permissions as account_permissions
 from accounts.choices import Role
 from accounts.models import StaffGrade, User
 from core.exceptions import DomainError
+from core.filters import filtered
 from staff.choices import OvertimeRequestStatus
 from staff.models import (
     OvertimeDelegation,
@@ -90,7 +91,7 @@ def overtime_request_list(
         requests = requests.filter(
             Q(requester=user) | Q(requester__profile__supervisor__in=_overtime_supervisor_ids(user=user))
         )
-    return OvertimeRequestFilterSet(filters or {}, queryset=requests).qs
+    return filtered(OvertimeRequestFilterSet, filters, requests)
 
 
 def overtime_request_mine(*, user: User) -> QuerySet[OvertimeRequest]:

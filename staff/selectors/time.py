@@ -21,6 +21,7 @@ from django.utils import timezone
 from accounts import permissions as account_permissions
 from accounts.choices import Role
 from accounts.models import StaffProfile, User
+from core.filters import filtered
 from staff import permissions as staff_permissions
 from staff.choices import TimeEntryKind, TimesheetStatus
 from staff.models import (
@@ -89,7 +90,7 @@ def time_entry_list(*, user: User, filters: Mapping[str, str] | None = None) -> 
     """Entries the user may see (own, team for supervisors, all for admins), filtered."""
     from staff.filters import TimeEntryFilterSet
 
-    return TimeEntryFilterSet(filters or {}, queryset=_time_entries_visible(user=user)).qs
+    return filtered(TimeEntryFilterSet, filters, _time_entries_visible(user=user))
 
 
 def time_entry_get(*, user: User, entry_id: int) -> TimeEntry:
@@ -134,7 +135,7 @@ def timesheet_list(*, user: User, filters: Mapping[str, str] | None = None) -> Q
     from staff.filters import TimesheetFilterSet
 
     timesheets = _timesheets_visible(user=user).order_by("-week_start", "user__last_name", "pk")
-    return TimesheetFilterSet(filters or {}, queryset=timesheets).qs
+    return filtered(TimesheetFilterSet, filters, timesheets)
 
 
 def team_timesheet_list(*, user: User, filters: Mapping[str, str] | None = None) -> QuerySet[Timesheet]:
