@@ -11,6 +11,8 @@ import django_filters
 from django.db.models import Model, QuerySet
 from django_filters import fields as filter_fields
 
+from core.widgets import MemoSelect
+
 M = TypeVar("M", bound=Model)
 
 
@@ -85,18 +87,24 @@ class PartModelChoiceField(RowModelChoiceField):
 
 
 class NameModelChoiceFilter(django_filters.ModelChoiceFilter):
-    """A ``ModelChoiceFilter`` over a model named by its ``name`` field (its ``__str__``)."""
+    """A ``ModelChoiceFilter`` over a model named by its ``name`` field (its ``__str__``); its
+    dropdown, unless told otherwise, a ``MemoSelect``: the same bytes as a ``Select``, rendered
+    once per set of options (a template per option took 0.1-0.3 ms even for three makers)."""
 
     field_class = RowModelChoiceField
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MemoSelect)
+        super().__init__(*args, **kwargs)
 
-class UserModelChoiceFilter(django_filters.ModelChoiceFilter):
+
+class UserModelChoiceFilter(NameModelChoiceFilter):
     """A ``ModelChoiceFilter`` over users, read as rows."""
 
     field_class = UserModelChoiceField
 
 
-class PartModelChoiceFilter(django_filters.ModelChoiceFilter):
+class PartModelChoiceFilter(NameModelChoiceFilter):
     """A ``ModelChoiceFilter`` over parts, read as rows."""
 
     field_class = PartModelChoiceField

@@ -28,8 +28,9 @@ class MemoSelect(forms.Select):
     ) -> SafeString:
         # One query for a model's options, kept for the render below rather than run again.
         # (A generator: list() of a ModelChoiceIterator would ask len(), a COUNT query, first.)
-        self.choices = list(choice for choice in self.choices)
-        options = tuple((str(choice), str(label)) for choice, label in self.choices)
+        # Assigned to ``self.choices`` only on a miss: the setter normalises every option again.
+        choices = list(choice for choice in self.choices)
+        options = tuple((str(choice), str(label)) for choice, label in choices)
         built = self.build_attrs(self.attrs, attrs)
         key = hash(
             (
@@ -47,6 +48,7 @@ class MemoSelect(forms.Select):
             if html is not None:
                 self._memo.move_to_end(key)
                 return html
+        self.choices = choices
         html = super().render(name, value, attrs, renderer)
         with self._lock:
             self._memo[key] = html

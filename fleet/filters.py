@@ -9,7 +9,6 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from core.filters import NameModelChoiceFilter
-from core.widgets import MemoSelect
 from fleet.choices import DeviceStatus, DeviceType, WarrantyState
 from fleet.models import Device, DeviceModel, Location, Manufacturer
 
@@ -23,11 +22,11 @@ def normalise_identifier(value: str) -> str:
 
 class DeviceFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", label="Asset tag or serial starts with")
-    location = NameModelChoiceFilter(queryset=Location.objects.all(), widget=MemoSelect)
+    location = NameModelChoiceFilter(queryset=Location.objects.all())
     # A device has one status: the filter cannot duplicate rows, so no DISTINCT (which made
     # PostgreSQL sort and compare all 22 columns of every match).
     status = django_filters.MultipleChoiceFilter(choices=DeviceStatus.choices, distinct=False)
-    model = NameModelChoiceFilter(queryset=DeviceModel.objects.all(), widget=MemoSelect)
+    model = NameModelChoiceFilter(queryset=DeviceModel.objects.all())
     manufacturer = NameModelChoiceFilter(queryset=Manufacturer.objects.all())
     device_type = django_filters.ChoiceFilter(field_name="model__device_type", choices=DeviceType.choices)
     aue_year = django_filters.NumberFilter(method="filter_aue_year", label="AUE year")

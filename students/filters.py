@@ -5,7 +5,6 @@ from __future__ import annotations
 import django_filters
 
 from core.filters import NameModelChoiceFilter
-from core.widgets import MemoSelect
 from fleet.models import Location
 from students.choices import ChargeStatus
 from students.models import Charge
@@ -15,7 +14,7 @@ class ChargeFilterSet(django_filters.FilterSet):
     # One status per charge: the filter cannot duplicate rows, so no DISTINCT.
     status = django_filters.MultipleChoiceFilter(choices=ChargeStatus.choices, distinct=False)
     school = NameModelChoiceFilter(
-        field_name="student__school", queryset=Location.objects.all(), widget=MemoSelect, label="School"
+        field_name="student__school", queryset=Location.objects.all(), label="School"
     )
 
     class Meta:

@@ -8,7 +8,6 @@ from django.db.models import F, Q, QuerySet
 
 from core.filters import NameModelChoiceFilter, PartModelChoiceFilter
 from core.models import MAX_ID
-from core.widgets import MemoSelect
 from fleet.models import DeviceModel
 from repairs.choices import PartCategory, PurchaseOrderStatus, StockMovementKind
 from repairs.models import Part, PurchaseOrder, StockLevel, StockLocation, StockMovement, Vendor
@@ -47,8 +46,8 @@ class PartFilterSet(django_filters.FilterSet):
 
 
 class StockLevelFilterSet(django_filters.FilterSet):
-    part = PartModelChoiceFilter(queryset=Part.objects.all(), widget=MemoSelect)
-    stock_location = NameModelChoiceFilter(queryset=StockLocation.objects.all(), widget=MemoSelect)
+    part = PartModelChoiceFilter(queryset=Part.objects.all())
+    stock_location = NameModelChoiceFilter(queryset=StockLocation.objects.all())
     category = django_filters.ChoiceFilter(field_name="part__category", choices=PartCategory.choices)
     low = django_filters.BooleanFilter(
         method="filter_low", label="At or below reorder point", widget=yes_no_select()
@@ -68,8 +67,8 @@ class StockLevelFilterSet(django_filters.FilterSet):
 
 
 class StockMovementFilterSet(django_filters.FilterSet):
-    part = PartModelChoiceFilter(queryset=Part.objects.all(), widget=MemoSelect)
-    stock_location = NameModelChoiceFilter(queryset=StockLocation.objects.all(), widget=MemoSelect)
+    part = PartModelChoiceFilter(queryset=Part.objects.all())
+    stock_location = NameModelChoiceFilter(queryset=StockLocation.objects.all())
     kind = django_filters.MultipleChoiceFilter(choices=StockMovementKind.choices)
     ticket = django_filters.NumberFilter(
         field_name="ticket_id", min_value=1, max_value=MAX_ID, label="Ticket number"
@@ -89,7 +88,7 @@ class StockMovementFilterSet(django_filters.FilterSet):
 class PurchaseOrderFilterSet(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=PurchaseOrderStatus.choices)
     vendor = NameModelChoiceFilter(queryset=Vendor.objects.all())
-    ship_to = NameModelChoiceFilter(queryset=StockLocation.objects.all(), widget=MemoSelect)
+    ship_to = NameModelChoiceFilter(queryset=StockLocation.objects.all())
 
     class Meta:
         model = PurchaseOrder

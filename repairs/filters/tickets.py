@@ -7,7 +7,6 @@ from django.db.models import Q, QuerySet
 
 from accounts.models import User
 from core.filters import NameModelChoiceFilter, UserModelChoiceFilter
-from core.widgets import MemoSelect
 from fleet.filters import normalise_identifier
 from fleet.models import Location
 from repairs.choices import OPEN_TICKET_STATUSES, Priority, SupportTier, Symptom, TicketStatus
@@ -25,11 +24,11 @@ class TicketFilterSet(django_filters.FilterSet):
     symptom = django_filters.ChoiceFilter(choices=Symptom.choices)
     tier = django_filters.ChoiceFilter(choices=SupportTier.choices)
     priority = django_filters.ChoiceFilter(choices=Priority.choices)
-    assignee = UserModelChoiceFilter(queryset=User.objects.all(), widget=MemoSelect)
+    assignee = UserModelChoiceFilter(queryset=User.objects.all())
     unassigned = django_filters.BooleanFilter(
         field_name="assignee", lookup_expr="isnull", label="Unassigned", widget=yes_no_select()
     )
-    location = NameModelChoiceFilter(queryset=Location.objects.all(), widget=MemoSelect)
+    location = NameModelChoiceFilter(queryset=Location.objects.all())
     ordering = django_filters.OrderingFilter(
         fields=(
             ("opened_at", "opened_at"),
