@@ -8,7 +8,7 @@ import django_filters
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from core.filters import NameModelChoiceFilter
+from core.filters import FilterSet, NameModelChoiceFilter
 from fleet.choices import DeviceStatus, DeviceType, WarrantyState
 from fleet.models import Device, DeviceModel, Location, Manufacturer
 
@@ -20,7 +20,7 @@ def normalise_identifier(value: str) -> str:
     return value.strip().upper()
 
 
-class DeviceFilterSet(django_filters.FilterSet):
+class DeviceFilterSet(FilterSet):
     q = django_filters.CharFilter(method="filter_q", label="Asset tag or serial starts with")
     location = NameModelChoiceFilter(queryset=Location.objects.all())
     # A device has one status: the filter cannot duplicate rows, so no DISTINCT (which made

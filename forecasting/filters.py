@@ -5,7 +5,7 @@ from __future__ import annotations
 import django_filters
 from django.db.models import Q, QuerySet
 
-from core.filters import NameModelChoiceFilter
+from core.filters import FilterSet, NameModelChoiceFilter
 from fleet.models import DeviceModel
 from forecasting.models import PartForecast, ReorderSuggestion
 from repairs.choices import PartCategory
@@ -20,7 +20,7 @@ FORECAST_ORDERINGS: dict[str, tuple[str, ...]] = {
 DEFAULT_FORECAST_ORDERING = "spend"
 
 
-class PartForecastFilterSet(django_filters.FilterSet):
+class PartForecastFilterSet(FilterSet):
     q = django_filters.CharFilter(method="filter_q", label="Part number or description")
     category = django_filters.ChoiceFilter(field_name="part__category", choices=PartCategory.choices)
     vendor = NameModelChoiceFilter(field_name="part__vendor", queryset=Vendor.objects.all())
@@ -59,7 +59,7 @@ class PartForecastFilterSet(django_filters.FilterSet):
         )
 
 
-class ReorderSuggestionFilterSet(django_filters.FilterSet):
+class ReorderSuggestionFilterSet(FilterSet):
     vendor = NameModelChoiceFilter(field_name="part__vendor", queryset=Vendor.objects.all())
     stock_location = NameModelChoiceFilter(queryset=StockLocation.objects.all())
     category = django_filters.ChoiceFilter(field_name="part__category", choices=PartCategory.choices)

@@ -7,12 +7,13 @@ import datetime as dt
 import django_filters
 from django.db.models import QuerySet
 
+from core.filters import FilterSet
 from core.models import MAX_ID
 from staff.choices import OvertimeRequestStatus, TimeEntryKind, TimesheetStatus
 from staff.models import OvertimeRequest, TimeEntry, Timesheet
 
 
-class OvertimeRequestFilterSet(django_filters.FilterSet):
+class OvertimeRequestFilterSet(FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=OvertimeRequestStatus.choices)
     is_emergency = django_filters.BooleanFilter()
     work_date_from = django_filters.DateFilter(field_name="work_date", lookup_expr="gte")
@@ -23,7 +24,7 @@ class OvertimeRequestFilterSet(django_filters.FilterSet):
         fields = ["status", "is_emergency"]
 
 
-class TimeEntryFilterSet(django_filters.FilterSet):
+class TimeEntryFilterSet(FilterSet):
     """``week_start`` is the first day of a workweek: entries on it and the six days after."""
 
     week_start = django_filters.DateFilter(method="filter_week", label="Week starting")
@@ -41,7 +42,7 @@ class TimeEntryFilterSet(django_filters.FilterSet):
         return queryset.filter(work_date__range=(value, end))
 
 
-class TimesheetFilterSet(django_filters.FilterSet):
+class TimesheetFilterSet(FilterSet):
     status = django_filters.ChoiceFilter(choices=TimesheetStatus.choices)
     week_start = django_filters.DateFilter(field_name="week_start", label="Week starting")
     week_from = django_filters.DateFilter(field_name="week_start", lookup_expr="gte", label="Weeks from")

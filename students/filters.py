@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import django_filters
 
-from core.filters import NameModelChoiceFilter
+from core.filters import FilterSet, NameModelChoiceFilter
 from fleet.models import Location
 from students.choices import ChargeStatus
 from students.models import Charge
 
 
-class ChargeFilterSet(django_filters.FilterSet):
+class ChargeFilterSet(FilterSet):
     # One status per charge: the filter cannot duplicate rows, so no DISTINCT.
     status = django_filters.MultipleChoiceFilter(choices=ChargeStatus.choices, distinct=False)
     school = NameModelChoiceFilter(

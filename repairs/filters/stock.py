@@ -6,7 +6,7 @@ import django_filters
 from django import forms
 from django.db.models import F, Q, QuerySet
 
-from core.filters import NameModelChoiceFilter, PartModelChoiceFilter
+from core.filters import FilterSet, NameModelChoiceFilter, PartModelChoiceFilter
 from core.models import MAX_ID
 from fleet.models import DeviceModel
 from repairs.choices import PartCategory, PurchaseOrderStatus, StockMovementKind
@@ -24,7 +24,7 @@ def date_picker() -> forms.DateInput:
     return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class PartFilterSet(django_filters.FilterSet):
+class PartFilterSet(FilterSet):
     q = django_filters.CharFilter(method="filter_q", label="Part number or description")
     category = django_filters.ChoiceFilter(choices=PartCategory.choices)
     vendor = NameModelChoiceFilter(queryset=Vendor.objects.all())
@@ -45,7 +45,7 @@ class PartFilterSet(django_filters.FilterSet):
         return queryset.filter(Q(part_number__icontains=value) | Q(description__icontains=value))
 
 
-class StockLevelFilterSet(django_filters.FilterSet):
+class StockLevelFilterSet(FilterSet):
     part = PartModelChoiceFilter(queryset=Part.objects.all())
     stock_location = NameModelChoiceFilter(queryset=StockLocation.objects.all())
     category = django_filters.ChoiceFilter(field_name="part__category", choices=PartCategory.choices)
@@ -66,7 +66,7 @@ class StockLevelFilterSet(django_filters.FilterSet):
         return queryset.filter(low) if value else queryset.exclude(low)
 
 
-class StockMovementFilterSet(django_filters.FilterSet):
+class StockMovementFilterSet(FilterSet):
     part = PartModelChoiceFilter(queryset=Part.objects.all())
     stock_location = NameModelChoiceFilter(queryset=StockLocation.objects.all())
     kind = django_filters.MultipleChoiceFilter(choices=StockMovementKind.choices)
@@ -85,7 +85,7 @@ class StockMovementFilterSet(django_filters.FilterSet):
         fields = ["part", "stock_location", "kind", "ticket", "date_from", "date_to"]
 
 
-class PurchaseOrderFilterSet(django_filters.FilterSet):
+class PurchaseOrderFilterSet(FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=PurchaseOrderStatus.choices)
     vendor = NameModelChoiceFilter(queryset=Vendor.objects.all())
     ship_to = NameModelChoiceFilter(queryset=StockLocation.objects.all())

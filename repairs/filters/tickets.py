@@ -6,7 +6,7 @@ import django_filters
 from django.db.models import Q, QuerySet
 
 from accounts.models import User
-from core.filters import NameModelChoiceFilter, UserModelChoiceFilter
+from core.filters import FilterSet, NameModelChoiceFilter, UserModelChoiceFilter
 from fleet.filters import normalise_identifier
 from fleet.models import Location
 from repairs.choices import OPEN_TICKET_STATUSES, Priority, SupportTier, Symptom, TicketStatus
@@ -16,7 +16,7 @@ from repairs.models import Ticket
 OPEN_CHOICES = [("open", "Open"), ("closed", "Finished")]
 
 
-class TicketFilterSet(django_filters.FilterSet):
+class TicketFilterSet(FilterSet):
     q = django_filters.CharFilter(method="filter_q", label="Device asset tag or serial starts with")
     # One status per ticket: the filter cannot duplicate rows, so no DISTINCT.
     status = django_filters.MultipleChoiceFilter(choices=TicketStatus.choices, distinct=False)

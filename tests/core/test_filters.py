@@ -207,7 +207,7 @@ def _project_filtersets() -> list[type[django_filters.FilterSet]]:
             for v in vars(module).values()
             if isinstance(v, type) and issubclass(v, django_filters.FilterSet)
         ]
-    return sorted({f for f in found if f is not django_filters.FilterSet}, key=lambda f: f.__name__)
+    return sorted({f for f in found if f._meta.model is not None}, key=lambda f: f.__name__)
 
 
 @pytest.mark.parametrize("filterset_class", _project_filtersets(), ids=lambda f: f.__name__)
@@ -241,3 +241,20 @@ def test_with_filters_it_is_the_filter_sets_rows_and_without_it_builds_none(monk
     assert built == []
     filtered(DeviceFilterSet, data, devices)
     assert len(built) == 1
+
+
+@pytest.mark.parametrize("filterset_class", _project_filtersets(), ids=lambda f: f.__name__)
+def test_the_form_class_is_made_once_and_its_forms_are_djangos_and_share_no_field(filterset_class):
+    from core.filters import FilterSet
+
+    assert issubclass(filterset_class, FilterSet)
+    rows = filterset_class._meta.model.objects.all()
+    first, second = filterset_class({}, queryset=rows), filterset_class({"page": "2"}, queryset=rows)
+    built_afresh = django_filters.FilterSet.get_form_class(filterset_class({}, queryset=rows))
+
+    assert type(first.form) is type(second.form)
+    assert str(first.form) == str(built_afresh({}))
+    assert list(first.form.fields) == list(built_afresh.base_fields)
+    for name, field in first.form.fields.items():
+        assert field is not second.form.fields[name]
+        assert field.label == built_afresh.base_fields[name].label
