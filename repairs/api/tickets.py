@@ -77,6 +77,12 @@ class TicketListApi(ListAPIView):
             return Ticket.objects.none()
         return selectors.ticket_list(user=self.request.user)
 
+    def paginate_queryset(self, queryset: QuerySet[Ticket]) -> list[Any] | None:
+        """The page's ids from the filtered tickets, then their rows as columns
+        (``selectors.ticket_api_rows``), as the list page reads them."""
+        ids = super().paginate_queryset(queryset.values_list("pk", flat=True))  # type: ignore[arg-type]
+        return None if ids is None else selectors.ticket_api_rows(ticket_ids=list(ids))
+
     @extend_schema(request=InputSerializer, responses={201: TicketDetailOutputSerializer})
     def post(self, request: Request) -> Response:
         serializer = self.InputSerializer(data=request.data, context={"request": request})

@@ -83,6 +83,35 @@ def test_ticket_list_query_count_does_not_grow_with_rows(
     assert _count_list_queries(client) == few
 
 
+def test_each_listed_ticket_is_what_the_serializer_makes_of_the_ticket_itself(
+    token_api_client: ClientFor, technician: User
+) -> None:
+    """The list reads its page as columns (``selectors.ticket_api_rows``); every field, nulls
+    and dates included, is what the serializer gives for the model instance."""
+    from django.utils import timezone
+
+    from repairs.api.serializers import TicketOutputSerializer
+    from tests.repairs.factories import VendorFactory
+
+    TicketFactory.create()  # no assignee, vendor or dates
+    TicketFactory.create(
+        assignee=technician,
+        status=TicketStatus.AT_VENDOR,
+        vendor=VendorFactory.create(),
+        vendor_reference="RMA-7",
+        shipped_at=timezone.now(),
+        labour_minutes=35,
+        resolution_summary="Swapped <the> panel & hinge",
+    )
+    rows = token_api_client(technician).get(LIST).json()["results"]
+
+    tickets = Ticket.objects.order_by("-opened_at", "-pk")
+    expected = [dict(data) for data in TicketOutputSerializer(tickets, many=True).data]
+    assert rows == expected
+    assert rows[0]["assignee"] == technician.username and rows[1]["assignee"] is None
+    assert set(rows[0]) == set(TicketOutputSerializer.Meta.fields)
+
+
 def test_ticket_create_by_asset_tag(token_api_client: ClientFor, technician: User) -> None:
     device = DeviceFactory.create()
     response = token_api_client(technician).post(
