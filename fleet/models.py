@@ -81,10 +81,15 @@ class DeviceModel(TimeStampedModel):
     @property
     def aue_date(self) -> dt.date | None:
         """Last day of the AUE month: updates stop after it."""
-        if self.aue_month is None:
+        return self.aue_date_of(self.aue_month)
+
+    @staticmethod
+    def aue_date_of(aue_month: dt.date | None) -> dt.date | None:
+        """``aue_date`` for an AUE month read as a column."""
+        if aue_month is None:
             return None
-        last = calendar.monthrange(self.aue_month.year, self.aue_month.month)[1]
-        return self.aue_month.replace(day=last)
+        last = calendar.monthrange(aue_month.year, aue_month.month)[1]
+        return aue_month.replace(day=last)
 
 
 def visible_location_ids(user: User | AnonymousUser) -> list[int] | None:
@@ -279,6 +284,11 @@ class Device(TimeStampedModel):
     def aue_date(self) -> dt.date | None:
         """The device's own AUE date from Google when known, else its model's."""
         return self.aue_override or self.model.aue_date
+
+    @staticmethod
+    def aue_date_of(aue_override: dt.date | None, model_aue_month: dt.date | None) -> dt.date | None:
+        """``aue_date`` for a device read as columns (its own date, its model's AUE month)."""
+        return aue_override or DeviceModel.aue_date_of(model_aue_month)
 
 
 @track_history()

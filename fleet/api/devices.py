@@ -65,6 +65,12 @@ class DeviceListApi(FleetReadMixin, ListAPIView):
     def get_queryset(self) -> QuerySet[Device]:
         return selectors.device_list(user=self.request.user)
 
+    def paginate_queryset(self, queryset: QuerySet[Device]) -> list[Any] | None:
+        """The page's ids from the filtered devices, then their rows as columns
+        (``selectors.device_api_rows``), as the list page reads them."""
+        ids = super().paginate_queryset(queryset.values_list("pk", flat=True))  # type: ignore[arg-type]
+        return None if ids is None else selectors.device_api_rows(device_ids=list(ids))
+
 
 class DeviceDetailApi(FleetReadMixin, RetrieveAPIView):
     serializer_class = DeviceOutputSerializer

@@ -78,7 +78,7 @@ class DeviceOutputSerializer(serializers.ModelSerializer):
         return warranty_state(device.warranty_end)
 
     def get_in_vehicle_of(self, device: Device) -> str | None:
-        return device.custodian.get_username() if device.custodian_id and device.custodian else None
+        return device.custodian.username if device.custodian_id and device.custodian else None
 
     def _show_assignee(self) -> bool:
         return bool(self.context.get("show_assignee"))

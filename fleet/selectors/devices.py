@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any, NamedTuple
 
 from django.contrib.auth.models import AnonymousUser
@@ -85,6 +86,56 @@ def device_list_rows(*, device_ids: Sequence[int]) -> list[DeviceListRow]:
         rows[pk] = DeviceListRow(
             pk, tag, serial, model, status, location, warranty, custodian, kind, assignee
         )
+    return [rows[pk] for pk in device_ids if pk in rows]
+
+
+# The columns of an API list page, as ``DeviceOutputSerializer`` reads them (``__`` a relation).
+_DEVICE_API_COLUMNS = (
+    "id",
+    "asset_tag",
+    "serial",
+    "manufacturer__name",
+    "model__name",
+    "model_id",
+    "model__aue_month",
+    "status",
+    "location__code",
+    "location_id",
+    "custodian_id",
+    "custodian__username",
+    "assignee_kind",
+    "assignee_id",
+    "is_loaner",
+    "purchase_date",
+    "purchase_order_number",
+    "warranty_end",
+    "aue_override",
+    "os_version",
+    "google_device_id",
+    "org_unit_path",
+    "last_sync",
+    "version",
+)
+
+
+def device_api_rows(*, device_ids: Sequence[int]) -> list[SimpleNamespace]:
+    """The devices of an API list page, in the order of ``device_ids`` (already filtered for the
+    caller by ``device_list``), shaped as ``DeviceOutputSerializer`` reads a device
+    (``model.name``, ``custodian.username`` or no custodian, ``aue_date``); one query of the
+    columns it shows.
+
+    As model instances a page was 250 of them (device, maker, model, location, custodian):
+    3.4 ms at district scale. The JSON is the same (``tests/fleet/test_api.py``)."""
+    rows = {}
+    for values in Device.objects.filter(pk__in=device_ids).values(*_DEVICE_API_COLUMNS):
+        row = {name: value for name, value in values.items() if "__" not in name}
+        row["manufacturer"] = SimpleNamespace(name=values["manufacturer__name"])
+        row["model"] = SimpleNamespace(name=values["model__name"])
+        row["location"] = SimpleNamespace(code=values["location__code"])
+        has_custodian = values["custodian_id"] is not None
+        row["custodian"] = SimpleNamespace(username=values["custodian__username"]) if has_custodian else None
+        row["aue_date"] = Device.aue_date_of(values["aue_override"], values["model__aue_month"])
+        rows[values["id"]] = SimpleNamespace(**row)
     return [rows[pk] for pk in device_ids if pk in rows]
 
 

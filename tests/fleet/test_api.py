@@ -73,12 +73,44 @@ def test_device_list_api_query_count_is_fixed_whatever_the_page(
 ):
     client = token_api_client(technician)
     DeviceFactory.create_batch(3)
-    # Token and user, roles, count, the page.
-    with django_assert_num_queries(4):
+    # Token and user, roles, count, the page's ids, their rows.
+    with django_assert_num_queries(5):
         client.get("/api/devices/")
     DeviceFactory.create_batch(30, model=DeviceModelFactory.create(), location=LocationFactory.create())
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         client.get("/api/devices/")
+
+
+@pytest.mark.parametrize("actor", ["technician", "procurement"])
+def test_each_listed_device_is_what_the_serializer_makes_of_the_device_itself(
+    token_api_client: Callable[[User], APIClient], request: pytest.FixtureRequest, actor: str
+):
+    """The list reads its page as columns (``selectors.device_api_rows``); every field is what
+    the serializer gives for the model instance: a device in a vehicle, one with its own AUE
+    date from Google, an assignee shown or hidden by role, no warranty."""
+    import datetime as dt
+
+    from fleet.api.serializers import DeviceOutputSerializer
+    from fleet.models import Device
+    from fleet.permissions import can_see_assignee
+    from tests.accounts.factories import UserFactory
+
+    user = request.getfixturevalue(actor)
+    DeviceFactory.create(
+        custodian=UserFactory.create(username="van.driver"),
+        assignee_kind=AssigneeKind.STUDENT,
+        assignee_id="1234567",
+    )
+    DeviceFactory.create(aue_override=dt.date(2031, 6, 1), warranty_end=None, os_version="158.0.1")
+
+    rows = token_api_client(user).get("/api/devices/").json()["results"]
+
+    devices = Device.objects.order_by("asset_tag")
+    context = {"show_assignee": can_see_assignee(user)}
+    assert rows == [dict(data) for data in DeviceOutputSerializer(devices, many=True, context=context).data]
+    assert rows[0]["in_vehicle_of"] == "van.driver" and rows[1]["in_vehicle_of"] is None
+    assert (rows[0]["assignee_id"] == "1234567") is (actor == "technician")
+    assert rows[1]["aue_date"] == "2031-06-01" and rows[0]["aue_date"] == "2030-06-30"
 
 
 def test_device_list_api_for_school_admin_shows_own_school_only(

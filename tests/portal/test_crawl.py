@@ -33,7 +33,7 @@ PINNED: dict[str, int] = {
     "accounts:password_change": 3,
     "accounts:token_list": 4,
     "api:charge-list": 5,
-    "api:device-list": 6,
+    "api:device-list": 7,  # the page's ids, then their rows as columns (fleet.selectors)
     "api:device-model-list": 5,
     "api:forecast-list": 6,
     "api:forecast-run-list": 5,
