@@ -1,14 +1,16 @@
-"""The ticket list's rows written by a tag, beside the template loop it replaces: the same bytes."""
+"""The repairs lists' rows written by tags, beside the template loops they replace: the same bytes."""
 
 from __future__ import annotations
 
 import datetime as dt
+from types import SimpleNamespace
 
+import pytest
 from django.core.paginator import Paginator
 from django.template import engines
 from django.utils import timezone
 
-from repairs.selectors import TicketListRow
+from repairs.selectors import LoanerPoolSummary, TicketListRow
 
 # The ticket list's rows as a template loop wrote them before repairs_lists.ticket_rows.
 TICKET_LOOP = (
@@ -64,3 +66,121 @@ def test_ticket_rows_are_the_template_loops_markup(settings):
     assert ">2027-03-03<" in new and '<td data-label="Assignee">—</td>' in new
     assert ">retired_symptom<" in new and "Depot &amp; Annex" in new
     assert 'href="/repairs/tickets/41/"' in new
+
+
+# The loaners due back as the page's partial wrote a row before repairs_lists.loan_due_row.
+DUE_ROW = (
+    "\n"
+    '<tr id="due-row-{{ loan.pk }}">\n'
+    '  <td data-label="Loaner">'
+    "<a href=\"{% path 'fleet:device_detail' loan.loaner_id %}\">{{ loan.loaner.asset_tag }}</a></td>\n"
+    '  <td data-label="School">'
+    "<a href=\"{% path 'loans:loaner_pool' loan.loaner.location_id %}\">"
+    "{{ loan.loaner.location.name }}</a></td>\n"
+    '  <td data-label="Ticket">'
+    "<a href=\"{% path 'repairs:ticket_detail' loan.ticket_id %}\">#{{ loan.ticket_id }}</a></td>\n"
+    '  <td data-label="Device">{{ loan.ticket.device.asset_tag }}</td>\n'
+    '  <td data-label="Ticket status">'
+    "{% status_badge loan.ticket.status loan.ticket.get_status_display %}</td>\n"
+    '  <td data-label="Since" class="text-nowrap">{{ loan.checked_out_at|day }}</td>\n'
+    '  <td data-label="Collected">'
+    '{% if error %}<span class="error" role="alert">{{ error }}</span>{% endif %}\n'
+    "    {% if loan.returned_at %}"
+    '<span class="success">Back in the pool {{ loan.returned_at|day_time }}</span>{% else %}\n'
+    "    {% if can_change or error %}\n"
+    '    <form method="post" action="{% path \'loans:loan_return\' loan.pk %}" '
+    'hx-post="{% path \'loans:loan_return\' loan.pk %}" hx-target="closest tr" hx-swap="outerHTML">\n'
+    '      {% csrf_token %}<input type="hidden" name="from" value="due">'
+    '<button type="submit" class="btn btn-sm btn-outline-secondary">Returned'
+    '<span class="visually-hidden"> {{ loan.loaner.asset_tag }}</span></button>\n'
+    "    </form>{% endif %}{% endif %}</td>\n"
+    "</tr>\n"
+)
+
+# The loaner pools' rows as a template loop wrote them before repairs_lists.loaner_pool_rows.
+POOL_LOOP = (
+    "{% for school in schools %}\n"
+    "      <tr>\n"
+    '        <td data-label="School">'
+    "<a href=\"{% path 'loans:loaner_pool' school.location.pk %}\">{{ school.location.name }}</a></td>\n"
+    '        <td data-label="Available" class="num">{{ school.available|count }}</td>\n'
+    '        <td data-label="Out" class="num">{{ school.out|count }}</td>\n'
+    '        <td data-label="Due back" class="num">'
+    "{% if school.due %}<strong>{{ school.due|count }}</strong>{% else %}0{% endif %}</td>\n"
+    "      </tr>\n"
+    "    {% endfor %}"
+)
+
+
+def _loan(pk: int, *, returned: bool) -> SimpleNamespace:
+    school = SimpleNamespace(name="St. Mary's <Annex> & Co")
+    device = SimpleNamespace(asset_tag="CB-<7>")
+    return SimpleNamespace(
+        pk=pk,
+        loaner_id=900 + pk,
+        ticket_id=700 + pk,
+        loaner=SimpleNamespace(asset_tag='LN-"1"', location_id=4, location=school),
+        ticket=SimpleNamespace(device=device, status="repaired", get_status_display=lambda: "Repaired"),
+        checked_out_at=dt.datetime(2027, 3, 4, 2, 30, tzinfo=dt.UTC),
+        returned_at=dt.datetime(2027, 3, 9, 15, 5, tzinfo=dt.UTC) if returned else None,
+    )
+
+
+@pytest.mark.parametrize("returned", [False, True])
+@pytest.mark.parametrize("can_change", [False, True])
+@pytest.mark.parametrize("error", ["", "This loaner is already <back>."])
+@pytest.mark.parametrize("csrf_token", ["tok3n", None])
+def test_a_due_row_is_the_partials_markup(
+    returned: bool, can_change: bool, error: str, csrf_token: str | None
+):
+    context = {"loan": _loan(5, returned=returned), "can_change": can_change, "error": error}
+    if csrf_token:
+        context["csrf_token"] = csrf_token
+    with timezone.override("America/New_York"):
+        old = engines["django"].from_string("{% load ui links %}" + DUE_ROW).render(context)
+        new = (
+            engines["django"]
+            .from_string("{% load repairs_lists %}{% loan_due_row loan can_change error %}")
+            .render(context)
+        )
+
+    assert new == old
+    assert ("Back in the pool 2027-03-09 10:05" in new) is returned
+    assert ('name="csrfmiddlewaretoken" value="tok3n"' in new) is bool(
+        csrf_token and not returned and (can_change or error)
+    )
+    assert "St. Mary&#x27;s &lt;Annex&gt; &amp; Co" in new and ">2027-03-03<" in new
+
+
+def test_the_due_rows_of_a_page_are_the_loops_markup():
+    loans = [_loan(1, returned=False), _loan(2, returned=True)]
+    context = {"loans": loans, "can_change": True, "csrf_token": "tok3n"}
+    old = (
+        engines["django"]
+        .from_string("{% load ui links %}{% for loan in loans %}" + DUE_ROW + "{% endfor %}")
+        .render(context)
+    )
+    new = (
+        engines["django"]
+        .from_string("{% load repairs_lists %}{% loan_due_rows loans can_change %}")
+        .render(context)
+    )
+
+    assert new == old
+
+
+def test_the_loaner_pool_rows_are_the_loops_markup():
+    school = SimpleNamespace(pk=4, name="St. Mary's <Annex> & Co")
+    schools = [
+        LoanerPoolSummary(location=school, available=1234, out=5, due=2),  # type: ignore[arg-type]
+        LoanerPoolSummary(location=school, available=0, out=0, due=0),  # type: ignore[arg-type]
+    ]
+    old = engines["django"].from_string("{% load ui links %}" + POOL_LOOP).render({"schools": schools})
+    new = (
+        engines["django"]
+        .from_string("{% load repairs_lists %}{% loaner_pool_rows schools %}")
+        .render({"schools": schools})
+    )
+
+    assert new == old
+    assert ">1,234<" in new and "<strong>2</strong>" in new and 'class="num">0</td>' in new
