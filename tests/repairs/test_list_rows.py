@@ -184,3 +184,97 @@ def test_the_loaner_pool_rows_are_the_loops_markup():
 
     assert new == old
     assert ">1,234<" in new and "<strong>2</strong>" in new and 'class="num">0</td>' in new
+
+
+# The stock list's rows as a template loop wrote them before repairs_lists.stock_rows.
+STOCK_LOOP = (
+    "{% for level in page %}\n"
+    "        <tr"
+    '{% if level.reorder_point and level.on_hand <= level.reorder_point %} class="low"'
+    "{% endif %}>\n"
+    '          <td data-label="Location">{{ level.stock_location }}</td>\n'
+    '          <td data-label="Part"><span><a href="'
+    "{% path 'repairs:part_detail' level.part_id %}\">{{ level.part.part_number }}"
+    "</a> {{ level.part.description }}</span></td>\n"
+    '          <td data-label="On hand" class="num"><span>{{ level.on_hand|qty }}'
+    "{% if level.reorder_point and level.on_hand <= level.reorder_point %} "
+    '<span class="badge text-bg-warning text-dark">Low</span>{% endif %}</span></td>\n'
+    '          <td data-label="Reorder point" class="num">{{ level.reorder_point|qty }}</td>\n'
+    "          {% if nav.can_move or nav.can_adjust %}\n"
+    '          <td data-label="Actions" class="text-nowrap"><span class="d-inline-flex gap-2">\n'
+    "            "
+    "{% if nav.can_move %}"
+    '<a class="btn btn-sm btn-outline-secondary" href="{{ transfer_url }}?part={{ level.part_id }}'
+    '&amp;from_location={{ level.stock_location_id }}">Transfer<span class="visually-hidden"> '
+    "{{ level.part.part_number }} from {{ level.stock_location }}</span></a>{% endif %}\n"
+    "            "
+    "{% if nav.can_adjust %}"
+    '<a class="btn btn-sm btn-outline-secondary" href="{{ adjust_url }}?part={{ level.part_id }}'
+    '&amp;stock_location={{ level.stock_location_id }}">Adjust<span class="visually-hidden"> '
+    "{{ level.part.part_number }} at {{ level.stock_location }}</span></a>{% endif %}\n"
+    "          </span></td>\n"
+    "          {% endif %}\n"
+    "        </tr>\n"
+    "      {% endfor %}"
+)
+
+
+@pytest.mark.parametrize(
+    ("can_move", "can_adjust"), [(True, True), (True, False), (False, True), (False, False)]
+)
+def test_stock_rows_are_the_loops_markup(can_move: bool, can_adjust: bool):
+    from decimal import Decimal
+
+    levels = [
+        SimpleNamespace(
+            stock_location=_Named("Van <3> & Co"),
+            stock_location_id=3,
+            part_id=11,
+            on_hand=Decimal("2"),
+            reorder_point=Decimal("5"),
+            part=SimpleNamespace(part_number="P-<1>", description='Screen "13"'),
+        ),
+        SimpleNamespace(
+            stock_location=_Named("Depot"),
+            stock_location_id=4,
+            part_id=12,
+            on_hand=Decimal("1250.50"),
+            reorder_point=Decimal("0"),
+            part=SimpleNamespace(part_number="P-2", description="Hinge"),
+        ),
+        SimpleNamespace(
+            stock_location=_Named("Depot"),
+            stock_location_id=4,
+            part_id=13,
+            on_hand=Decimal("9"),
+            reorder_point=Decimal("3"),
+            part=SimpleNamespace(part_number="P-3", description="Key"),
+        ),
+    ]
+    context = {
+        "page": levels,
+        "nav": {"can_move": can_move, "can_adjust": can_adjust},
+        "transfer_url": "/repairs/stock/transfer/",
+        "adjust_url": "/repairs/stock/adjust/",
+    }
+    old = engines["django"].from_string("{% load ui links %}" + STOCK_LOOP).render(context)
+    new = (
+        engines["django"]
+        .from_string(
+            "{% load repairs_lists %}"
+            "{% stock_rows page nav.can_move nav.can_adjust transfer_url adjust_url %}"
+        )
+        .render(context)
+    )
+
+    assert new == old
+    assert new.count('class="low"') == 1 and ">1,250.5<" in new and "Van &lt;3&gt; &amp; Co" in new
+    assert ("from_location=3" in new) is can_move and ("stock_location=4" in new) is can_adjust
+
+
+class _Named:
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __str__(self) -> str:
+        return self.name
