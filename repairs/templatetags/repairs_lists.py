@@ -1,10 +1,10 @@
 """Rows of the repairs lists that repeat many times a page (``{% load repairs_lists %}``).
 
 The ticket list holds 50 tickets (up to 250) of nine cells each, the stock list 50 levels with
-their links to transfer and adjust, the loaner pools a row per school (about 210), the loaners
-due back 50 rows with a form each. As template loops their rows
-took a fifth to a half of each page's time at district scale; written here, with the addresses
-built once (``path``), the markup is the same (``tests/repairs/test_list_rows.py``).
+their links to transfer and adjust, the ledger 50 movements of nine cells, the loaner pools a
+row per school (about 210), the loaners due back 50 rows with a form each. As template loops
+their rows took a fifth to a half of each page's time at district scale; written here, with the
+addresses built once (``path``), the markup is the same (``tests/repairs/test_list_rows.py``).
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import template_localtime
 
 from core.templatetags.links import path
-from core.templatetags.ui import count, day, day_time, qty, status_badge
-from repairs.models import Loan, StockLevel
+from core.templatetags.ui import count, day, day_time, money, qty, status_badge
+from repairs.models import Loan, StockLevel, StockMovement
 from repairs.selectors import LoanerPoolSummary, TicketListRow
 
 register = template.Library()
@@ -178,5 +178,44 @@ def stock_rows(
             f"\n          {actions}"
             "\n        </tr>"
             "\n      "
+        )
+    return mark_safe("".join(html))
+
+
+@register.simple_tag
+def stock_movement_rows(movements: Iterable[StockMovement]) -> SafeString:
+    """A ``<tr>`` per ledger movement: when (local time), its kind, the part linked to its page,
+    the location (and where a transfer went to or came from), the signed quantity, the unit
+    cost, the ticket linked or the device a part was harvested from, the reason, who."""
+    html = []
+    for movement in movements:
+        when = escape(day_time(template_localtime(movement.occurred_at)))
+        part_link = escape(path("repairs:part_detail", movement.part_id))
+        where = escape(movement.stock_location)
+        if movement.transfer_peer:
+            way = "to" if movement.quantity < 0 else "from"
+            where = f"{where} ({way} {escape(movement.transfer_peer)})"
+        sign = "+" if movement.quantity > 0 else ""
+        number = escape(movement.part.part_number)
+        if movement.ticket_id:
+            ticket_link = escape(path("repairs:ticket_detail", movement.ticket_id))
+            source = f'<a href="{ticket_link}">Ticket #{escape(movement.ticket_id)}</a>'
+        elif movement.source_device:
+            source = escape(movement.source_device.asset_tag)
+        else:
+            source = "—"
+        html.append(
+            "\n      <tr>"
+            f'\n        <td data-label="When" class="text-nowrap">{when}</td>'
+            f'\n        <td data-label="Kind">{escape(movement.get_kind_display())}</td>'
+            f'\n        <td data-label="Part"><a href="{part_link}">{number}</a></td>'
+            f'\n        <td data-label="Location">{where}</td>'
+            f'\n        <td data-label="Quantity" class="num">{sign}{escape(qty(movement.quantity))}</td>'
+            f'\n        <td data-label="Unit cost" class="num">{escape(money(movement.unit_cost))}</td>'
+            f'\n        <td data-label="Ticket or source">{source}</td>'
+            f'\n        <td data-label="Reason">{escape(movement.reason or "—")}</td>'
+            f'\n        <td data-label="By">{escape(movement.actor or "—")}</td>'
+            "\n      </tr>"
+            "\n    "
         )
     return mark_safe("".join(html))

@@ -278,3 +278,80 @@ class _Named:
 
     def __str__(self) -> str:
         return self.name
+
+
+# The ledger's rows as a template loop wrote them before repairs_lists.stock_movement_rows.
+MOVEMENT_LOOP = (
+    "{% for movement in movements %}\n"
+    "      <tr>\n"
+    '        <td data-label="When" class="text-nowrap">{{ movement.occurred_at|day_time }}</td>\n'
+    '        <td data-label="Kind">{{ movement.get_kind_display }}</td>\n'
+    '        <td data-label="Part"><a href="'
+    "{% path 'repairs:part_detail' movement.part_id %}\">{{ movement.part.part_number }}</a></td>\n"
+    '        <td data-label="Location">{{ movement.stock_location }}'
+    "{% if movement.transfer_peer %} ({% if movement.quantity < 0 %}to{% else %}from"
+    "{% endif %} {{ movement.transfer_peer }}){% endif %}</td>\n"
+    '        <td data-label="Quantity" class="num">{% if movement.quantity > 0 %}+'
+    "{% endif %}{{ movement.quantity|qty }}</td>\n"
+    '        <td data-label="Unit cost" class="num">{{ movement.unit_cost|money }}</td>\n'
+    '        <td data-label="Ticket or source">{% if movement.ticket_id %}<a href="'
+    "{% path 'repairs:ticket_detail' movement.ticket_id %}\">Ticket #{{ movement.ticket_id }}"
+    "</a>{% elif movement.source_device %}{{ movement.source_device.asset_tag }}{% else %}—"
+    "{% endif %}</td>\n"
+    '        <td data-label="Reason">{{ movement.reason|default:"—" }}</td>\n'
+    '        <td data-label="By">{{ movement.actor|default:"—" }}</td>\n'
+    "      </tr>\n"
+    "    {% endfor %}"
+)
+
+
+def test_stock_movement_rows_are_the_loops_markup():
+    from decimal import Decimal
+
+    def movement(pk: int, kind: str, label: str, quantity: int, **extra: object) -> SimpleNamespace:
+        fields = {
+            "pk": pk,
+            "occurred_at": dt.datetime(2027, 3, 4, 2, 30, tzinfo=dt.UTC),
+            "get_kind_display": lambda: label,
+            "part_id": 11,
+            "part": SimpleNamespace(part_number="P-<1>"),
+            "stock_location": _Named("Van <3> & Co"),
+            "transfer_peer": None,
+            "quantity": quantity,
+            "unit_cost": None,
+            "ticket_id": None,
+            "source_device": None,
+            "reason": "",
+            "actor": _Named("Dana O'Neil"),
+        }
+        return SimpleNamespace(**{**fields, **extra})
+
+    movements = [
+        movement(1, "issued", "Issued to a ticket", -2, ticket_id=77, unit_cost=Decimal("12.5")),
+        movement(2, "transfer_out", "Transferred out", -1, transfer_peer=_Named("Depot")),
+        movement(3, "transfer_in", "Transferred in", 1250, transfer_peer=_Named("Depot & Annex")),
+        movement(
+            4,
+            "harvested",
+            "Harvested from a retired device",
+            1,
+            source_device=SimpleNamespace(asset_tag="CB-<9>"),
+        ),
+        movement(5, "adjusted", "Adjusted", -3, reason="Counted <wrong>", actor=None),
+    ]
+    with timezone.override("America/New_York"):
+        old = (
+            engines["django"]
+            .from_string("{% load ui links %}" + MOVEMENT_LOOP)
+            .render({"movements": movements})
+        )
+        new = (
+            engines["django"]
+            .from_string("{% load repairs_lists %}{% stock_movement_rows movements %}")
+            .render({"movements": movements})
+        )
+
+    assert new == old
+    assert "(to Depot)" in new and "(from Depot &amp; Annex)" in new and ">+1,250<" in new and ">-3<" in new
+    assert "Ticket #77" in new and "CB-&lt;9&gt;" in new and "Counted &lt;wrong&gt;" in new
+    assert ">2027-03-03 21:30<" in new and "$12.50" in new
