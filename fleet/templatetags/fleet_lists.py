@@ -1,17 +1,20 @@
-"""The device list's rows (``{% load fleet_lists %}``).
+"""The device lists' rows (``{% load fleet_lists %}``).
 
-A page holds 50 devices (up to 250) of seven or eight cells each. As a template loop the rows took
-about a quarter of the list's time at district scale; written here, with the device page's
-address built once (``path``), the markup is the same (``tests/fleet/test_list_rows.py``).
+A page holds 50 devices (up to 250) of seven or eight cells each, on the device list and on the
+readiness report's list of devices not ready. As template loops the rows took about a quarter of
+each list's time at district scale; written here, with the device page's address built once
+(``path``), the markup is the same (``tests/fleet/test_list_rows.py``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from django import template
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.timezone import template_localtime
 
 from core.templatetags.links import path
 from core.templatetags.ui import day, status_badge
@@ -51,6 +54,31 @@ def device_rows(devices: Iterable[DeviceListRow], show_assignee: bool) -> SafeSt
             f'\n          <td data-label="Location">{escape(device.location_name)}</td>'
             f'\n          <td data-label="Warranty end">{escape(day(device.warranty_end) or "—")}</td>'
             f"\n          {assignee}"
+            "\n        </tr>"
+            "\n      "
+        )
+    return mark_safe("".join(html))
+
+
+@register.simple_tag
+def readiness_device_rows(devices: Iterable[Any]) -> SafeString:
+    """A ``<tr>`` per device not ready: its asset tag linked to its page, model, school, OS
+    version, boot mode, last sync (local day) and AUE month; a dash for what Google never said."""
+    html = []
+    for device in devices:
+        link = escape(path("fleet:device_detail", device.pk))
+        aue = device.aue_date
+        aue_month = f"{aue.year:04d}-{aue.month:02d}" if aue else "—"
+        synced = day(template_localtime(device.last_sync))
+        html.append(
+            "\n        <tr>"
+            f'\n          <td data-label="Asset tag"><a href="{link}">{escape(device.asset_tag)}</a></td>'
+            f'\n          <td data-label="Model">{escape(device.model.name)}</td>'
+            f'\n          <td data-label="School">{escape(device.location.name)}</td>'
+            f'\n          <td data-label="OS version">{escape(device.os_version or "—")}</td>'
+            f'\n          <td data-label="Boot mode">{escape(device.get_boot_mode_display() or "—")}</td>'
+            f'\n          <td data-label="Last sync">{escape(synced or "—")}</td>'
+            f'\n          <td data-label="AUE">{aue_month}</td>'
             "\n        </tr>"
             "\n      "
         )
