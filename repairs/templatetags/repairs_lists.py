@@ -1,7 +1,8 @@
 """Rows of the repairs lists that repeat many times a page (``{% load repairs_lists %}``).
 
-The ticket list holds 50 tickets (up to 250) of nine cells each, the stock list 50 levels with
-their links to transfer and adjust, the ledger 50 movements of nine cells, the loaner pools a
+The ticket list holds 50 tickets (up to 250) of nine cells each, the parts catalogue 50 parts,
+the stock list 50 levels with their links to transfer and adjust (and low stock its levels),
+the ledger 50 movements of nine cells, the loaner pools a
 row per school (about 210), the loaners due back 50 rows with a form each. As template loops
 their rows took a fifth to a half of each page's time at district scale; written here, with the
 addresses built once (``path``), the markup is the same (``tests/repairs/test_list_rows.py``).
@@ -18,7 +19,7 @@ from django.utils.timezone import template_localtime
 
 from core.templatetags.links import path
 from core.templatetags.ui import count, day, day_time, money, qty, status_badge
-from repairs.models import Loan, StockLevel, StockMovement
+from repairs.models import Loan, Part, StockLevel, StockMovement
 from repairs.selectors import LoanerPoolSummary, TicketListRow
 
 register = template.Library()
@@ -215,6 +216,52 @@ def stock_movement_rows(movements: Iterable[StockMovement]) -> SafeString:
             f'\n        <td data-label="Ticket or source">{source}</td>'
             f'\n        <td data-label="Reason">{escape(movement.reason or "—")}</td>'
             f'\n        <td data-label="By">{escape(movement.actor or "—")}</td>'
+            "\n      </tr>"
+            "\n    "
+        )
+    return mark_safe("".join(html))
+
+
+@register.simple_tag
+def part_rows(parts: Iterable[Part]) -> SafeString:
+    """A ``<tr>`` per part: its number linked to its page (marked when it is a demo part, never
+    to order), description, category, vendor, unit cost and what all locations hold."""
+    html = []
+    for part in parts:
+        link = escape(path("repairs:part_detail", part.pk))
+        demo = (
+            ' <span class="badge text-bg-warning text-dark">Demo: never order</span>' if part.is_demo else ""
+        )
+        html.append(
+            "\n        <tr>"
+            f'\n          <td data-label="Part number"><span><a href="{link}">{escape(part.part_number)}</a>'
+            f"{demo}</span></td>"
+            f'\n          <td data-label="Description">{escape(part.description)}</td>'
+            f'\n          <td data-label="Category">{escape(part.get_category_display())}</td>'
+            f'\n          <td data-label="Vendor">{escape(part.vendor or "—")}</td>'
+            f'\n          <td data-label="Unit cost" class="num">{escape(money(part.unit_cost))}</td>'
+            f'\n          <td data-label="On hand" class="num">{escape(qty(part.total_on_hand))}</td>'
+            "\n        </tr>"
+            "\n      "
+        )
+    return mark_safe("".join(html))
+
+
+@register.simple_tag
+def low_stock_rows(rows: Iterable[tuple[StockLevel, object]]) -> SafeString:
+    """A ``<tr>`` per level at or below its reorder point: location, the part linked to its
+    page, on hand, the reorder point and what is on order for it."""
+    html = []
+    for level, on_order in rows:
+        link = escape(path("repairs:part_detail", level.part_id))
+        html.append(
+            "\n      <tr>"
+            f'\n        <td data-label="Location">{escape(level.stock_location)}</td>'
+            f'\n        <td data-label="Part"><span><a href="{link}">{escape(level.part.part_number)}</a> '
+            f"{escape(level.part.description)}</span></td>"
+            f'\n        <td data-label="On hand" class="num">{escape(qty(level.on_hand))}</td>'
+            f'\n        <td data-label="Reorder point" class="num">{escape(qty(level.reorder_point))}</td>'
+            f'\n        <td data-label="On order" class="num">{escape(qty(on_order))}</td>'
             "\n      </tr>"
             "\n    "
         )

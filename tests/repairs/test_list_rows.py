@@ -355,3 +355,103 @@ def test_stock_movement_rows_are_the_loops_markup():
     assert "(to Depot)" in new and "(from Depot &amp; Annex)" in new and ">+1,250<" in new and ">-3<" in new
     assert "Ticket #77" in new and "CB-&lt;9&gt;" in new and "Counted &lt;wrong&gt;" in new
     assert ">2027-03-03 21:30<" in new and "$12.50" in new
+
+
+# The parts catalogue's rows as a template loop wrote them before repairs_lists.part_rows.
+PART_LOOP = (
+    "{% for part in page %}\n"
+    "        <tr>\n"
+    '          <td data-label="Part number"><span><a href="'
+    "{% path 'repairs:part_detail' part.pk %}\">{{ part.part_number }}</a>"
+    '{% if part.is_demo %} <span class="badge text-bg-warning text-dark">Demo: never order'
+    "</span>{% endif %}</span></td>\n"
+    '          <td data-label="Description">{{ part.description }}</td>\n'
+    '          <td data-label="Category">{{ part.get_category_display }}</td>\n'
+    '          <td data-label="Vendor">{{ part.vendor|default:"—" }}</td>\n'
+    '          <td data-label="Unit cost" class="num">{{ part.unit_cost|money }}</td>\n'
+    '          <td data-label="On hand" class="num">{{ part.total_on_hand|qty }}</td>\n'
+    "        </tr>\n"
+    "      {% endfor %}"
+)
+
+# Low stock's rows as a template loop wrote them before repairs_lists.low_stock_rows.
+LOW_LOOP = (
+    "{% for level, on_order in rows %}\n"
+    "      <tr>\n"
+    '        <td data-label="Location">{{ level.stock_location }}</td>\n'
+    '        <td data-label="Part"><span><a href="'
+    "{% path 'repairs:part_detail' level.part_id %}\">{{ level.part.part_number }}"
+    "</a> {{ level.part.description }}</span></td>\n"
+    '        <td data-label="On hand" class="num">{{ level.on_hand|qty }}</td>\n'
+    '        <td data-label="Reorder point" class="num">{{ level.reorder_point|qty }}</td>\n'
+    '        <td data-label="On order" class="num">{{ on_order|qty }}</td>\n'
+    "      </tr>\n"
+    "    {% endfor %}"
+)
+
+
+def test_part_rows_are_the_loops_markup():
+    from decimal import Decimal
+
+    parts = [
+        SimpleNamespace(
+            pk=11,
+            part_number="P-<1>",
+            is_demo=True,
+            description='Screen "13" & bezel',
+            get_category_display=lambda: "Screen",
+            vendor=_Named("Acme <Parts>"),
+            unit_cost=Decimal("1234.5"),
+            total_on_hand=Decimal("1250"),
+        ),
+        SimpleNamespace(
+            pk=12,
+            part_number="P-2",
+            is_demo=False,
+            description="Hinge",
+            get_category_display=lambda: "Hinge",
+            vendor=None,
+            unit_cost=None,
+            total_on_hand=0,
+        ),
+    ]
+    old = engines["django"].from_string("{% load ui links %}" + PART_LOOP).render({"page": parts})
+    new = (
+        engines["django"].from_string("{% load repairs_lists %}{% part_rows page %}").render({"page": parts})
+    )
+
+    assert new == old
+    assert "Demo: never order" in new and "Acme &lt;Parts&gt;" in new and "$1,234.50" in new and ">—<" in new
+
+
+def test_low_stock_rows_are_the_loops_markup():
+    from decimal import Decimal
+
+    part = SimpleNamespace(part_number="P-<1>", description='Screen "13"')
+    rows = [
+        (
+            SimpleNamespace(
+                stock_location=_Named("Van & Co"),
+                part_id=11,
+                part=part,
+                on_hand=Decimal("1"),
+                reorder_point=Decimal("5"),
+            ),
+            Decimal("12"),
+        ),
+        (
+            SimpleNamespace(
+                stock_location=_Named("Depot"), part_id=11, part=part, on_hand=0, reorder_point=Decimal("2.5")
+            ),
+            0,
+        ),
+    ]
+    old = engines["django"].from_string("{% load ui links %}" + LOW_LOOP).render({"rows": rows})
+    new = (
+        engines["django"]
+        .from_string("{% load repairs_lists %}{% low_stock_rows rows %}")
+        .render({"rows": rows})
+    )
+
+    assert new == old
+    assert "Van &amp; Co" in new and ">2.5<" in new and ">12<" in new
