@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.db.models import QuerySet
@@ -65,10 +66,11 @@ class DeviceListApi(FleetReadMixin, ListAPIView):
     def get_queryset(self) -> QuerySet[Device]:
         return selectors.device_list(user=self.request.user)
 
-    def paginate_queryset(self, queryset: QuerySet[Device]) -> list[Any] | None:
+    def paginate_queryset(self, queryset: QuerySet[Any] | Sequence[Any]) -> list[Any] | None:
         """The page's ids from the filtered devices, then their rows as columns
         (``selectors.device_api_rows``), as the list page reads them."""
-        ids = super().paginate_queryset(queryset.values_list("pk", flat=True))  # type: ignore[arg-type]
+        assert isinstance(queryset, QuerySet)
+        ids = super().paginate_queryset(queryset.values_list("pk", flat=True))
         return None if ids is None else selectors.device_api_rows(device_ids=list(ids))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.db.models import QuerySet
@@ -77,10 +78,11 @@ class TicketListApi(ListAPIView):
             return Ticket.objects.none()
         return selectors.ticket_list(user=self.request.user)
 
-    def paginate_queryset(self, queryset: QuerySet[Ticket]) -> list[Any] | None:
+    def paginate_queryset(self, queryset: QuerySet[Any] | Sequence[Any]) -> list[Any] | None:
         """The page's ids from the filtered tickets, then their rows as columns
         (``selectors.ticket_api_rows``), as the list page reads them."""
-        ids = super().paginate_queryset(queryset.values_list("pk", flat=True))  # type: ignore[arg-type]
+        assert isinstance(queryset, QuerySet)
+        ids = super().paginate_queryset(queryset.values_list("pk", flat=True))
         return None if ids is None else selectors.ticket_api_rows(ticket_ids=list(ids))
 
     @extend_schema(request=InputSerializer, responses={201: TicketDetailOutputSerializer})

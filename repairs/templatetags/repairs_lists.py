@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from django import template
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.timezone import template_localtime
+from django.utils.timezone import template_localtime  # type: ignore[attr-defined]  # not in the stubs
 
 from core.templatetags.links import path
 from core.templatetags.ui import count, day, day_time, money, qty, status_badge
@@ -192,7 +192,7 @@ def stock_movement_rows(movements: Iterable[StockMovement]) -> SafeString:
     for movement in movements:
         when = escape(day_time(template_localtime(movement.occurred_at)))
         part_link = escape(path("repairs:part_detail", movement.part_id))
-        where = escape(movement.stock_location)
+        where: str = escape(movement.stock_location)
         if movement.transfer_peer:
             way = "to" if movement.quantity < 0 else "from"
             where = f"{where} ({way} {escape(movement.transfer_peer)})"
@@ -228,6 +228,7 @@ def part_rows(parts: Iterable[Part]) -> SafeString:
     to order), description, category, vendor, unit cost and what all locations hold."""
     html = []
     for part in parts:
+        on_hand = part.total_on_hand  # type: ignore[attr-defined]  # annotated by selectors.part_list
         link = escape(path("repairs:part_detail", part.pk))
         demo = (
             ' <span class="badge text-bg-warning text-dark">Demo: never order</span>' if part.is_demo else ""
@@ -240,7 +241,7 @@ def part_rows(parts: Iterable[Part]) -> SafeString:
             f'\n          <td data-label="Category">{escape(part.get_category_display())}</td>'
             f'\n          <td data-label="Vendor">{escape(part.vendor or "—")}</td>'
             f'\n          <td data-label="Unit cost" class="num">{escape(money(part.unit_cost))}</td>'
-            f'\n          <td data-label="On hand" class="num">{escape(qty(part.total_on_hand))}</td>'
+            f'\n          <td data-label="On hand" class="num">{escape(qty(on_hand))}</td>'
             "\n        </tr>"
             "\n      "
         )

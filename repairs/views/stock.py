@@ -4,6 +4,7 @@ adjust and transfer forms."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -44,7 +45,7 @@ def _nav(request: HtmxHttpRequest) -> dict[str, bool]:
 
 
 def _list_response(
-    request: HtmxHttpRequest, template: str, partial: str, context: dict[str, object]
+    request: HtmxHttpRequest, template: str, partial: str, context: Mapping[str, object]
 ) -> HttpResponse:
     """The page, or only its results fragment for htmx filter changes."""
     context = {"nav": _nav(request), **context}

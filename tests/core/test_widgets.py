@@ -46,14 +46,14 @@ def test_a_memo_hit_renders_without_normalising_the_options_again(monkeypatch):
     LocationFactory.create(name="Alder Elementary")
     first = str(_LocationForm()["location"])
     assigned = []
-    setter = MemoSelect.choices.fset
+    setter = MemoSelect.choices.fset  # type: ignore[attr-defined]  # a property on ChoiceWidget
 
     def spy(widget, value):
         if isinstance(value, list):  # the options as read by render; Django binds an iterator
             assigned.append(value)
         setter(widget, value)
 
-    monkeypatch.setattr(MemoSelect, "choices", MemoSelect.choices.setter(spy))
+    monkeypatch.setattr(MemoSelect, "choices", MemoSelect.choices.setter(spy))  # type: ignore[attr-defined]
     assert str(_LocationForm()["location"]) == first
     assert assigned == []
 
