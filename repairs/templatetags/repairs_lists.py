@@ -2,15 +2,17 @@
 
 The ticket list holds 50 tickets (up to 250) of nine cells each, the parts catalogue 50 parts,
 the stock list 50 levels with their links to transfer and adjust (and low stock its levels),
-the ledger 50 movements of nine cells, the loaner pools a
-row per school (about 210), the loaners due back 50 rows with a form each. As template loops
-their rows took a fifth to a half of each page's time at district scale; written here, with the
-addresses built once (``path``), the markup is the same (``tests/repairs/test_list_rows.py``).
+the ledger 50 movements of nine cells, the loaner pools a row per school (about 210), the
+loaners due back 50 rows with a form each, the ticket queue a link per location. As template
+loops their rows took a fifth to a half of each page's time at district scale; written here,
+with the addresses built once (``path``), the markup is the same
+(``tests/repairs/test_list_rows.py``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from django import template
 from django.utils.html import escape
@@ -266,4 +268,18 @@ def low_stock_rows(rows: Iterable[tuple[StockLevel, object]]) -> SafeString:
             "\n      </tr>"
             "\n    "
         )
+    return mark_safe("".join(html))
+
+
+@register.simple_tag
+def queue_location_links(locations: Iterable[tuple[int, str]], current: Any = None) -> SafeString:
+    """The ticket queue's link to each location's queue, from rows of id and name; the one shown
+    (``current``, a location) is marked as the current page. A template loop over 210 locations
+    as model instances took about 5 ms of the queue's 18."""
+    here = current.pk if current else None
+    html = []
+    for pk, name in locations:
+        link = escape(path("repairs:ticket_queue_location", pk))
+        mark = ' aria-current="page"' if pk == here else ""
+        html.append(f'<li class="list-inline-item"><a href="{link}"{mark}>{escape(name)}</a></li>')
     return mark_safe("".join(html))

@@ -103,7 +103,8 @@ def _queue(request: HtmxHttpRequest, rows: QuerySet[Ticket], heading: str, **ext
     context = {
         "page": page,
         "heading": heading,
-        "locations": fleet_selectors.location_list(user=request.user),
+        # Rows of id and name: the queue links to every location's queue (about 210).
+        "locations": list(fleet_selectors.location_list(user=request.user).values_list("pk", "name")),
         "can_work": permissions.can_work_tickets(request.user),
     }
     context.update(extra)

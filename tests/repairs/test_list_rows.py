@@ -455,3 +455,38 @@ def test_low_stock_rows_are_the_loops_markup():
 
     assert new == old
     assert "Van &amp; Co" in new and ">2.5<" in new and ">12<" in new
+
+
+# The ticket queue's location links as a template loop wrote them before
+# repairs_lists.queue_location_links.
+QUEUE_LINKS_LOOP = (
+    '{% for place in locations %}<li class="list-inline-item">'
+    "<a href=\"{% path 'repairs:ticket_queue_location' place.pk %}\""
+    '{% if location and place.pk == location.pk %} aria-current="page"{% endif %}>'
+    "{{ place.name }}</a></li>{% endfor %}"
+)
+
+
+@pytest.mark.parametrize("current", [None, 5])
+def test_queue_location_links_are_the_loops_markup(current: int | None):
+    places = [_Place(4, "St. Mary's <Annex> & Co"), _Place(5, "Depot")]
+    location = _Place(current, "Depot") if current else None
+    old = (
+        engines["django"]
+        .from_string("{% load links %}" + QUEUE_LINKS_LOOP)
+        .render({"locations": places, "location": location})
+    )
+    new = (
+        engines["django"]
+        .from_string("{% load repairs_lists %}{% queue_location_links locations location %}")
+        .render({"locations": [(place.pk, place.name) for place in places], "location": location})
+    )
+
+    assert new == old
+    assert new.count('aria-current="page"') == (1 if current else 0)
+    assert "St. Mary&#x27;s &lt;Annex&gt; &amp; Co" in new
+
+
+class _Place:
+    def __init__(self, pk: int | None, name: str) -> None:
+        self.pk, self.name = pk, name
