@@ -39,6 +39,7 @@ from accounts.models import User
 from core import selectors as history
 from core.choices import choice_label
 from core.filters import filtered
+from core.rows import rows_by_id
 from fleet.choices import SCHOOL_KINDS, CustodyEventKind, DeviceStatus
 from fleet.models import CustodyEvent, Device, DeviceModel, District, Location, visible_location_ids
 from fleet.selectors import reports as fleet_reports
@@ -141,7 +142,8 @@ def stock_levels(
 
 
 def low_stock(*, location: StockLocation | None = None) -> QuerySet[StockLevel]:
-    """Levels at or below their reorder point; a reorder point of 0 means "not stocked here"."""
+    """Levels at or below their reorder point; a reorder point of 0 means "not stocked here"
+    (``StockLevel.is_low``, the same rule for one level)."""
     return stock_levels(location=location).filter(reorder_point__gt=0, on_hand__lte=F("reorder_point"))
 
 
@@ -500,20 +502,7 @@ def ticket_api_rows(*, ticket_ids: Sequence[int]) -> list[SimpleNamespace]:
     As model instances a page was 300 of them (ticket, device, model, location, reporter,
     assignee): 5.7 ms at district scale; as columns, 2.5 ms. The JSON is the same
     (``tests/repairs/test_ticket_api.py``)."""
-    rows = {}
-    for values in Ticket.objects.filter(pk__in=ticket_ids).values(*_TICKET_API_COLUMNS):
-        row = {name: value for name, value in values.items() if "__" not in name}
-        row["device"] = SimpleNamespace(
-            asset_tag=values["device__asset_tag"],
-            serial=values["device__serial"],
-            model=SimpleNamespace(name=values["device__model__name"]),
-        )
-        row["location"] = SimpleNamespace(code=values["location__code"])
-        row["reporter"] = SimpleNamespace(username=values["reporter__username"])
-        assigned = values["assignee_id"] is not None
-        row["assignee"] = SimpleNamespace(username=values["assignee__username"]) if assigned else None
-        rows[values["id"]] = SimpleNamespace(**row)
-    return [rows[pk] for pk in ticket_ids if pk in rows]
+    return rows_by_id(Ticket.objects.all(), ticket_ids, _TICKET_API_COLUMNS)
 
 
 def ticket_get(*, user: User | AnonymousUser, ticket_id: int) -> Ticket:

@@ -17,6 +17,7 @@ from pghistory.models import Events
 from accounts.models import User
 from core import selectors as history
 from core.choices import choice_label
+from core.rows import rows_by_id
 from fleet.choices import AssigneeKind, AuditScanOutcome, DeviceStatus, LocationKind
 from fleet.domain import lifecycle
 from fleet.filters import DeviceFilterSet, normalise_identifier, warranty_state
@@ -126,17 +127,10 @@ def device_api_rows(*, device_ids: Sequence[int]) -> list[SimpleNamespace]:
 
     As model instances a page was 250 of them (device, maker, model, location, custodian):
     3.4 ms at district scale. The JSON is the same (``tests/fleet/test_api.py``)."""
-    rows = {}
-    for values in Device.objects.filter(pk__in=device_ids).values(*_DEVICE_API_COLUMNS):
-        row = {name: value for name, value in values.items() if "__" not in name}
-        row["manufacturer"] = SimpleNamespace(name=values["manufacturer__name"])
-        row["model"] = SimpleNamespace(name=values["model__name"])
-        row["location"] = SimpleNamespace(code=values["location__code"])
-        has_custodian = values["custodian_id"] is not None
-        row["custodian"] = SimpleNamespace(username=values["custodian__username"]) if has_custodian else None
-        row["aue_date"] = Device.aue_date_of(values["aue_override"], values["model__aue_month"])
-        rows[values["id"]] = SimpleNamespace(**row)
-    return [rows[pk] for pk in device_ids if pk in rows]
+    rows = rows_by_id(Device.objects.all(), device_ids, _DEVICE_API_COLUMNS)
+    for row in rows:
+        row.aue_date = Device.aue_date_of(row.aue_override, row.model.aue_month)
+    return rows
 
 
 def device_filterset(*, user: UserLike, filters: Mapping[str, Any] | None = None) -> DeviceFilterSet:
