@@ -225,6 +225,12 @@ class StockLevel(models.Model):
     def __str__(self) -> str:
         return f"{self.part_id}@{self.stock_location_id}: {self.on_hand}"
 
+    @property
+    def is_low(self) -> bool:
+        """At or below its reorder point; a reorder point of 0 means "not stocked here"
+        (``selectors.low_stock`` is the same rule as a filter)."""
+        return bool(self.reorder_point) and self.on_hand <= self.reorder_point
+
 
 @track_history(ledger=True)
 class StockMovement(models.Model):
