@@ -39,7 +39,7 @@ from accounts.models import User
 from core import selectors as history
 from core.choices import choice_label
 from core.filters import filtered
-from core.rows import rows_by_id
+from core.pagination import rows_by_id
 from fleet.choices import SCHOOL_KINDS, CustodyEventKind, DeviceStatus
 from fleet.models import CustodyEvent, Device, DeviceModel, District, Location, visible_location_ids
 from fleet.selectors import reports as fleet_reports

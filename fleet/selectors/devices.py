@@ -17,7 +17,7 @@ from pghistory.models import Events
 from accounts.models import User
 from core import selectors as history
 from core.choices import choice_label
-from core.rows import rows_by_id
+from core.pagination import rows_by_id
 from fleet.choices import AssigneeKind, AuditScanOutcome, DeviceStatus, LocationKind
 from fleet.domain import lifecycle
 from fleet.filters import DeviceFilterSet, normalise_identifier, warranty_state

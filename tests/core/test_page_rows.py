@@ -1,10 +1,10 @@
-"""``rows_by_id``: a page's rows read as columns, shaped as its instances are."""
+"""``core.pagination.rows_by_id``: a page's rows read as columns, shaped as its instances are."""
 
 from __future__ import annotations
 
 import pytest
 
-from core.rows import rows_by_id
+from core.pagination import rows_by_id
 from repairs.models import Ticket
 from tests.accounts.factories import UserFactory
 from tests.repairs.factories import TicketFactory
