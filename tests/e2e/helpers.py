@@ -37,7 +37,10 @@ def go_to(page: Page, label: str) -> None:
     link = nav.locator("a[data-nav-link]").filter(has_text=re.compile(rf"^\s*{re.escape(label)}\s*$"))
     if not link.is_visible():
         nav.locator("li.dropdown", has=link).locator(":scope > button").click()
-    link.click()
+    # To the new page's load, when htmx has taken over its forms and buttons: a click before that
+    # submits a plain form instead (CI once saw "Run now" post without htmx).
+    with page.expect_navigation():
+        link.click()
 
 
 def open_account_menu(page: Page, entry: Locator) -> None:

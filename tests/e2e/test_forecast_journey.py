@@ -39,7 +39,8 @@ def go_to(page: Page, label: str) -> None:
     link = nav.get_by_role("link", name=label, exact=True, include_hidden=True)
     if not link.is_visible():
         link.locator("xpath=ancestor::li[contains(@class, 'dropdown')]/button").click()
-    link.click()
+    with page.expect_navigation():  # to the page's load, when htmx has set up its buttons
+        link.click()
 
 
 def _screen_with_a_year_of_use(technician: User) -> Part:
