@@ -8,7 +8,7 @@ import django_filters
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from core.filters import FilterSet, NameModelChoiceFilter
+from core.filters import FilterSet, NameModelChoiceFilter, StableOrderingFilter
 from fleet.choices import DeviceStatus, DeviceType, WarrantyState
 from fleet.models import Device, DeviceModel, Location, Manufacturer
 
@@ -31,7 +31,7 @@ class DeviceFilterSet(FilterSet):
     device_type = django_filters.ChoiceFilter(field_name="model__device_type", choices=DeviceType.choices)
     aue_year = django_filters.NumberFilter(method="filter_aue_year", label="AUE year")
     warranty = django_filters.ChoiceFilter(choices=WarrantyState.choices, method="filter_warranty")
-    ordering = django_filters.OrderingFilter(
+    ordering = StableOrderingFilter(
         fields=(
             ("asset_tag", "asset_tag"),
             ("serial", "serial"),
@@ -40,7 +40,8 @@ class DeviceFilterSet(FilterSet):
             ("model__name", "model"),
             ("warranty_end", "warranty_end"),
             ("purchase_date", "purchase_date"),
-        )
+        ),
+        ranked={"status": DeviceStatus},
     )
 
     class Meta:

@@ -6,7 +6,7 @@ import django_filters
 from django.db.models import Q, QuerySet
 
 from accounts.models import User
-from core.filters import FilterSet, NameModelChoiceFilter, UserModelChoiceFilter
+from core.filters import FilterSet, NameModelChoiceFilter, StableOrderingFilter, UserModelChoiceFilter
 from fleet.filters import normalise_identifier
 from fleet.models import Location
 from repairs.choices import OPEN_TICKET_STATUSES, Priority, SupportTier, Symptom, TicketStatus
@@ -29,13 +29,16 @@ class TicketFilterSet(FilterSet):
         field_name="assignee", lookup_expr="isnull", label="Unassigned", widget=yes_no_select()
     )
     location = NameModelChoiceFilter(queryset=Location.objects.all())
-    ordering = django_filters.OrderingFilter(
+    ordering = StableOrderingFilter(
         fields=(
             ("opened_at", "opened_at"),
             ("priority", "priority"),
             ("status", "status"),
             ("device__asset_tag", "asset_tag"),
-        )
+        ),
+        ranked={"priority": Priority, "status": TicketStatus},
+        label="Sort by",
+        empty_label="Newest first",
     )
 
     class Meta:
