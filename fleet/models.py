@@ -267,8 +267,12 @@ class Device(TimeStampedModel):
             # The list sorted by purchase date (newest first) reads the top of this index rather
             # than sorting 250,000 devices: 46 ms to about 1.
             models.Index(fields=["purchase_date"], name="device_purchase_date_idx"),
-            # The list sorted by status (in its declared order, ties by id, as the filter sorts).
+            # The list sorted by status (in its declared order), warranty end or serial, ties by id
+            # as the filter sorts: a page from the top of the index rather than sorting 250,000
+            # devices (warranty end 36-46 ms, serial 42 ms before).
             models.Index(choice_rank("status", DeviceStatus), F("id"), name="device_status_rank_idx"),
+            models.Index(fields=["warranty_end", "id"], name="device_warranty_end_id_idx"),
+            models.Index(fields=["serial", "id"], name="device_serial_id_idx"),
             # Mostly empty keys, indexed where set (as custody events' custodians, below).
             models.Index(
                 fields=["custodian"], name="device_custodian_idx", condition=models.Q(custodian__isnull=False)

@@ -6,6 +6,7 @@ import pytest
 from django.db import connection
 
 from fleet.choices import DeviceStatus, ReadinessFlag
+from fleet.filters import DeviceFilterSet
 from fleet.models import Device
 from fleet.selectors import reports
 from repairs.filters.tickets import TicketFilterSet
@@ -112,6 +113,44 @@ def test_a_page_of_tickets_sorted_by_a_choice_is_read_from_its_index(ordering, f
     data = {"ordering": ordering} | ({"location": schools[3].pk} if filters else {})
 
     page = TicketFilterSet(data).qs.values_list("pk", flat=True)[:50]
+
+    plan = page.explain()
+    assert index in plan and "Sort" not in plan, plan
+    assert len(list(page)) == 50
+
+
+@pytest.mark.parametrize(
+    ("ordering", "index"),
+    [
+        ("status", "device_status_rank_idx"),
+        ("-status", "device_status_rank_idx"),
+        ("warranty_end", "device_warranty_end_id_idx"),
+        ("-warranty_end", "device_warranty_end_id_idx"),
+        ("serial", "device_serial_id_idx"),
+        ("-serial", "device_serial_id_idx"),
+    ],
+)
+def test_a_page_of_devices_sorted_by_a_column_with_ties_is_read_from_its_index(ordering, index):
+    """Status, warranty end and serial (unique per maker only) repeat across devices, so the sort
+    ends with the id: an index on (column, id) gives the page without sorting every device."""
+    template = DeviceFactory.create()
+    statuses = list(DeviceStatus)
+    Device.objects.bulk_create(
+        Device(
+            asset_tag=f"SORT-{i:05d}",
+            serial=f"SN{i:06d}",
+            manufacturer=template.manufacturer,
+            model=template.model,
+            location=template.location,
+            status=statuses[i % len(statuses)],
+            warranty_end=dt.date(2027, 1, 1) + dt.timedelta(days=i % 300),
+        )
+        for i in range(5000)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {Device._meta.db_table}")
+
+    page = DeviceFilterSet({"ordering": ordering}).qs.values_list("pk", flat=True)[:50]
 
     plan = page.explain()
     assert index in plan and "Sort" not in plan, plan
