@@ -251,7 +251,9 @@ class Device(TimeStampedModel):
                 fields=["serial"], name="device_serial_prefix_idx", opclasses=["varchar_pattern_ops"]
             ),
             models.Index(fields=["status", "location"], name="device_status_location_idx"),
-            models.Index(fields=["location", "status"], name="device_location_status_idx"),
+            # With the id, so the list sorted by location reads a school's ids from the index alone
+            # (the first school's 1,200 devices: 2.9 -> 0.5 ms for the page's ids).
+            models.Index(fields=["location", "status"], include=["id"], name="device_location_status_idx"),
             # A school's devices in asset-tag order (a school administrator's list and API): the
             # first page straight from the index, where the asset-tag index alone walked 26,000
             # other schools' devices before 50 of the school's.
@@ -264,9 +266,9 @@ class Device(TimeStampedModel):
             ),
             # The AUE-year filter: Google's per-device date, when it has one.
             models.Index(fields=["aue_override"], name="device_aue_override_idx"),
-            # The list sorted by purchase date (newest first) reads the top of this index rather
-            # than sorting 250,000 devices: 46 ms to about 1.
-            models.Index(fields=["purchase_date"], name="device_purchase_date_idx"),
+            # The list sorted by purchase date (newest first, ties by id) reads the top of this
+            # index rather than sorting 250,000 devices: 46 ms to about 0.1.
+            models.Index(fields=["purchase_date", "id"], name="device_purchase_date_id_idx"),
             # The list sorted by status (in its declared order), warranty end or serial, ties by id
             # as the filter sorts: a page from the top of the index rather than sorting 250,000
             # devices (warranty end 36-46 ms, serial 42 ms before).

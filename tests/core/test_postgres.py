@@ -128,11 +128,13 @@ def test_a_page_of_tickets_sorted_by_a_choice_is_read_from_its_index(ordering, f
         ("-warranty_end", "device_warranty_end_id_idx"),
         ("serial", "device_serial_id_idx"),
         ("-serial", "device_serial_id_idx"),
+        ("-purchase_date", "device_purchase_date_id_idx"),
     ],
 )
 def test_a_page_of_devices_sorted_by_a_column_with_ties_is_read_from_its_index(ordering, index):
-    """Status, warranty end and serial (unique per maker only) repeat across devices, so the sort
-    ends with the id: an index on (column, id) gives the page without sorting every device."""
+    """Status, warranty end, purchase date and serial (unique per maker only) repeat across
+    devices, so the sort ends with the id: an index on (column, id) gives the page without
+    sorting every device."""
     template = DeviceFactory.create()
     statuses = list(DeviceStatus)
     Device.objects.bulk_create(
@@ -144,6 +146,7 @@ def test_a_page_of_devices_sorted_by_a_column_with_ties_is_read_from_its_index(o
             location=template.location,
             status=statuses[i % len(statuses)],
             warranty_end=dt.date(2027, 1, 1) + dt.timedelta(days=i % 300),
+            purchase_date=dt.date(2024, 7, 1) + dt.timedelta(days=i % 30),
         )
         for i in range(5000)
     )
