@@ -50,7 +50,7 @@ class StableOrderingFilter(django_filters.OrderingFilter):
     them: two requests for page 2 of tickets by priority listed different tickets, so a page
     could repeat a row of the page before and skip another. The key follows the first column's
     direction, so one index on (column, id) serves the sort both ways
-    (``tests/core/test_filters.py``).
+    (``tests/core/test_sorting.py``, and ``tests/core/test_postgres.py`` for the indexes).
     """
 
     def __init__(
